@@ -1,0 +1,64 @@
+"""The `archive` command. Thin: it parses arguments, calls the library, prints, and exits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import EXIT_FAULT, ArchiveError
+
+CORPUS = click.argument("corpus", type=click.Path(path_type=Path), default=Path("corpus"), required=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="archive")
+def main() -> None:
+    """Build and check annotated archives: EPUB 3 and PDF/A editions of a corpus of sources.
+
+    \b
+    Example:
+      archive build                 # builds ./corpus into ./output
+      archive build my-corpus --out dist --format epub
+    """
+
+
+@main.command()
+@CORPUS
+@click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+              help="Folder for the editions.")
+@click.option("--format", "fmt", type=click.Choice(["epub", "pdf", "all"]), default="all", show_default=True,
+              help="Which edition(s) to build.")
+def build(corpus: Path, out: Path, fmt: str) -> None:
+    """Build the editions of CORPUS (default ./corpus) into --out (default ./output).
+
+    \b
+    Example:
+      archive build corpus --out output --format all
+    """
+    from .build import FORMATS, build as run_build
+
+    formats = FORMATS if fmt == "all" else (fmt,)
+    result = _run(lambda: run_build(corpus, out, formats))
+    for warning in result.warnings:
+        click.echo(warning, err=True)
+    for kind, path in result.editions.items():
+        click.echo(f"{kind}: {path} ({path.stat().st_size:,} bytes)")
+    click.echo(f"{len(result.archive.sources)} sources, every one verified against its recorded SHA-256.")
+
+
+def _run(action):
+    """Call library code; turn its errors into a message on stderr and the documented exit code."""
+    try:
+        return action()
+    except ArchiveError as e:
+        click.echo(str(e), err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_FAULT)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,345 @@
+"""Load and validate a corpus folder: the cheap first pass.
+
+Reads every metadata file and hashes every source (streaming, one at a time), collects
+every problem it finds, and raises one CorpusError listing them all. Source texts are not
+kept: the render pass reads them again, one at a time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from . import tomlfile
+from .errors import CorpusError, Problem
+from .model import (NOTE_KINDS, SOURCE_SUFFIXES, Archive, Editor, Note, Person, Provenance,
+                    Selector, Source, SourceDate)
+
+ID_FORM = re.compile(r"[a-z][a-z0-9-]*\Z")
+SLUG_FORM = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
+PAGE_SIZES = ("a5", "a4", "us-trade")
+CERTAINTIES = ("stated", "inferred", "unknown")
+
+ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
+                "description", "subjects", "sources", "editors", "pdf"}
+PROVENANCE_KEYS = {"title", "title_supplied", "kind", "language", "summary", "rights", "authors",
+                   "date", "origin", "received", "condition"}
+NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body"}
+
+
+def load(root: Path) -> Archive:
+    """Read and check the whole corpus; raise CorpusError listing every problem."""
+    root = Path(root)
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    if not (root / "archive.toml").is_file():
+        raise CorpusError([Problem("C100", root / "archive.toml", "the corpus has no archive.toml",
+                                   "point `archive build` at a corpus folder, or create archive.toml "
+                                   "(see docs/corpus-format.md)")])
+    doc = tomlfile.read(root / "archive.toml", problems, "C101")
+    sources = _load_sources(root / "sources", problems, warnings)
+    introduction = _read_introduction(root / "introduction.md", problems)
+    archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
+    if problems or archive is None:
+        raise CorpusError(problems)
+    return archive
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "archive"
+
+
+def edition_date(value: dt.date | dt.datetime | None) -> dt.datetime:
+    """The date a build stamps wherever it needs one: SOURCE_DATE_EPOCH, else archive.toml's."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _archive(root: Path, doc: tomlfile.Doc, sources: dict[str, Source], introduction: str,
+             problems: list[Problem], warnings: list[str]) -> Archive | None:
+    d = doc.data
+    doc.unknown(d, ARCHIVE_KEYS)
+    title = doc.get(d, "title", required=True, default="")
+    slug = doc.get(d, "slug", default="") or slugify(title)
+    if not SLUG_FORM.match(slug):
+        doc.problem("C113", f"slug '{slug}' is not of the form [a-z0-9][a-z0-9-]*",
+                    "use lower-case letters, digits and hyphens", key="slug")
+    date = doc.get(d, "date", (dt.date, dt.datetime), required=True)
+    editors = []
+    for i, e in enumerate(doc.get(d, "editors", list, required=True, default=[])):
+        if not isinstance(e, dict) or not isinstance(e.get("name"), str):
+            doc.problem("C111", f"editors[{i}] needs a name", "write `[[editors]]` then `name = \"…\"`",
+                        key="editors")
+            continue
+        editors.append(Editor(e["name"], str(e.get("role", "editor"))))
+    pdf = doc.get(d, "pdf", dict, default={})
+    page_size = doc.get(pdf, "page_size", default="a5", where="pdf.")
+    if page_size not in PAGE_SIZES:
+        doc.problem("C114", f"page_size '{page_size}' is not one of {', '.join(PAGE_SIZES)}",
+                    f"use one of {', '.join(PAGE_SIZES)}", key="page_size")
+    order = _order(doc, d, sources)
+    archive = Archive(
+        root=root, title=title, subtitle=doc.get(d, "subtitle", default=""), slug=slug,
+        identifier=doc.get(d, "identifier", required=True, default=""),
+        language=doc.get(d, "language", required=True, default="en"),
+        date=edition_date(date), publisher=doc.get(d, "publisher", required=True, default=""),
+        rights=doc.get(d, "rights", required=True, default=""),
+        description=doc.get(d, "description", required=True, default=""),
+        subjects=tuple(doc.get(d, "subjects", list, default=[])), editors=tuple(editors),
+        sources=tuple(sources[i] for i in order if i in sources), introduction=introduction,
+        page_size=page_size, warnings=tuple(warnings))
+    return archive
+
+
+def _order(doc: tomlfile.Doc, d: dict, sources: dict[str, Source]) -> list[str]:
+    order = doc.get(d, "sources", list, default=None)
+    if order is None:
+        return sorted(sources)
+    seen: set[str] = set()
+    for i, sid in enumerate(order):
+        if not isinstance(sid, str) or sid not in sources:
+            doc.problem("C120", f"sources[{i}] names '{sid}', but there is no sources/{sid}.txt, .md or .html",
+                        "correct the id, or add the source file", key="sources")
+        elif sid in seen:
+            doc.problem("C121", f"sources lists '{sid}' twice", "list each source once", key="sources")
+        seen.add(sid) if isinstance(sid, str) else None
+    for sid in sorted(set(sources) - seen):
+        doc.problem("C122", f"source '{sid}' is not in the sources list",
+                    f"add \"{sid}\" to `sources` where it belongs in the order", key="sources")
+    return [s for s in dict.fromkeys(order) if isinstance(s, str)]
+
+
+def _read_introduction(path: Path, problems: list[Problem]) -> str:
+    if not path.is_file():
+        problems.append(Problem("C102", path, "the corpus has no introduction.md",
+                                "write the editorial introduction in introduction.md (Markdown)"))
+        return ""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        problems.append(Problem("C131", path, f"not valid UTF-8 (byte {e.start})", "save it as UTF-8"))
+        return ""
+
+
+def _load_sources(folder: Path, problems: list[Problem], warnings: list[str]) -> dict[str, Source]:
+    if not folder.is_dir():
+        problems.append(Problem("C103", folder, "the corpus has no sources/ folder",
+                                "put each source in sources/<id>.txt|.md|.html"))
+        return {}
+    texts: dict[str, Path] = {}
+    sidecars: dict[str, Path] = {}
+    notes: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name.startswith(".") or path.is_dir():
+            continue
+        if name.endswith(".notes.toml"):
+            notes[name[: -len(".notes.toml")]] = path
+        elif path.suffix == ".toml":
+            sidecars[path.stem] = path
+        elif path.suffix in SOURCE_SUFFIXES:
+            if path.stem in texts:
+                problems.append(Problem("C124", path, f"duplicate id '{path.stem}': also {texts[path.stem].name}",
+                                        "give each source its own id (rename one file and its sidecar)"))
+                continue
+            texts[path.stem] = path
+        else:
+            problems.append(Problem("C125", path, f"'{path.suffix}' is not a source format this tool reads",
+                                    "sources are .txt, .md or .html; move other files out of sources/"))
+    for sid, path in texts.items():
+        if not ID_FORM.match(sid):
+            problems.append(Problem("C123", path, f"id '{sid}' is not of the form [a-z][a-z0-9-]*",
+                                    f"rename it, e.g. to '{_suggest_id(sid)}{path.suffix}' (and its sidecar); "
+                                    "record the received name as received.file_name"))
+    for kind, files in (("provenance sidecar", sidecars), ("notes file", notes)):
+        for sid, path in files.items():
+            if sid not in texts:
+                problems.append(Problem("C126", path, f"{kind} for '{sid}', but there is no sources/{sid}.txt, "
+                                        ".md or .html", "rename it to match its source, or add the source"))
+    sources = {}
+    for sid, path in texts.items():
+        source = _load_source(sid, path, sidecars.get(sid), notes.get(sid), problems, warnings)
+        if source:
+            sources[sid] = source
+    return sources
+
+
+def _suggest_id(stem: str) -> str:
+    s = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")
+    return s if s[:1].isalpha() else "source-" + s
+
+
+def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | None,
+                 problems: list[Problem], warnings: list[str]) -> Source | None:
+    digest, size, characters = _fingerprint(path, problems)
+    if sidecar is None:
+        warnings.append(f"{path}: warning W201: no provenance (sources/{sid}.toml); it builds, "
+                        "marked 'provenance not recorded'")
+        provenance = Provenance(title=sid, recorded=False, received_file_name=path.name)
+    else:
+        provenance = _provenance(sidecar, problems)
+    if provenance and provenance.recorded and digest and provenance.received_sha256 \
+            and provenance.received_sha256.lower() != digest:
+        problems.append(Problem(
+            "C140", path, f"the source has changed since it was received: SHA-256 is {digest}, "
+            f"but {sidecar.name if sidecar else 'its sidecar'} records {provenance.received_sha256}",
+            "restore the file exactly as received (sources are never edited); if a new copy was "
+            "received, record it as a new receipt with its own SHA-256"))
+    notes = _notes(notes_path, problems) if notes_path else ()
+    if digest is None or provenance is None:
+        return None
+    return Source(sid, path, digest, size, characters, provenance, notes, notes_path)
+
+
+def _fingerprint(path: Path, problems: list[Problem]) -> tuple[str | None, int, int]:
+    """SHA-256, size and character count, reading in blocks; reports text that is not UTF-8."""
+    sha, decoder = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")()
+    size = characters = lines = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            try:
+                characters += len(decoder.decode(block))
+            except UnicodeDecodeError as e:
+                bad = size + e.start
+                head = path.read_bytes()[:bad]
+                problems.append(Problem(
+                    "C141", path, f"not valid UTF-8: byte {bad} (0x{block[e.start]:02x})",
+                    "convert the received file to UTF-8 and record the conversion in its provenance "
+                    "(received.how), keeping the original beside the corpus",
+                    line=head.count(b"\n") + 1))
+                return None, 0, 0
+            sha.update(block)
+            size += len(block)
+            lines += block.count(b"\n")
+    try:
+        characters += len(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        problems.append(Problem("C141", path, "not valid UTF-8: truncated sequence at the end",
+                                "convert the received file to UTF-8", line=lines + 1))
+        return None, 0, 0
+    return sha.hexdigest(), size, characters
+
+
+def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
+    doc = tomlfile.read(path, problems, "C101")
+    if doc is None:
+        return None
+    d = doc.data
+    doc.unknown(d, PROVENANCE_KEYS)
+    authors = []
+    for i, a in enumerate(doc.get(d, "authors", list, default=[])):
+        if not isinstance(a, dict) or not isinstance(a.get("name"), str):
+            doc.problem("C111", f"authors[{i}] needs a name", "write `[[authors]]` then `name = \"…\"`",
+                        key="authors")
+            continue
+        person = Person(a["name"], str(a.get("role", "author")), str(a.get("certainty", "stated")),
+                        str(a.get("evidence", "")))
+        _certainty(doc, person.certainty, person.evidence, f"authors[{i}]", ("stated", "inferred"))
+        authors.append(person)
+    date = doc.get(d, "date", dict, required=True, default={})
+    source_date = SourceDate(str(date.get("value", "")), str(date.get("certainty", "unknown")),
+                             str(date.get("evidence", "")))
+    if source_date.value and not ISO_DATE.match(source_date.value):
+        doc.problem("C115", f"date.value '{source_date.value}' is not YYYY, YYYY-MM or YYYY-MM-DD",
+                    "write the date in ISO 8601, or leave it out when unknown", key="value")
+    _certainty(doc, source_date.certainty, source_date.evidence, "date", CERTAINTIES)
+    if source_date.certainty == "unknown" and source_date.value:
+        doc.problem("C116", "date.certainty is 'unknown' but date.value is given",
+                    "say 'stated' or 'inferred' (with evidence), or drop the value", key="certainty")
+    if source_date.certainty != "unknown" and not source_date.value:
+        doc.problem("C116", f"date.certainty is '{source_date.certainty}' but there is no date.value",
+                    "give the value, or say certainty = \"unknown\"", key="certainty")
+    origin = doc.get(d, "origin", dict, required=True, default={})
+    received = doc.get(d, "received", dict, required=True, default={})
+    condition = doc.get(d, "condition", dict, required=True, default={})
+    sha = doc.get(received, "sha256", required=bool(received), default="", where="received.")
+    if sha and not re.fullmatch(r"[0-9a-fA-F]{64}", sha):
+        doc.problem("C117", "received.sha256 is not 64 hexadecimal digits",
+                    "record the SHA-256 of the file as received (sha256sum FILE)", key="sha256")
+    received_date = received.get("date", "")
+    return Provenance(
+        title=doc.get(d, "title", required=True, default=path.stem),
+        title_supplied=doc.get(d, "title_supplied", bool, default=False),
+        kind=doc.get(d, "kind", required=True, default=""),
+        language=doc.get(d, "language", default=""),
+        summary=doc.get(d, "summary", required=True, default=""),
+        rights=doc.get(d, "rights", required=True, default=""),
+        authors=tuple(authors), date=source_date,
+        origin_description=doc.get(origin, "description", required=bool(origin), default="", where="origin."),
+        publication=doc.get(origin, "publication", default="", where="origin."),
+        url=doc.get(origin, "url", default="", where="origin."),
+        identifiers=tuple(doc.get(origin, "identifiers", list, default=[], where="origin.")),
+        received_file_name=doc.get(received, "file_name", required=bool(received), default="", where="received."),
+        received_format=doc.get(received, "format", default="", where="received."),
+        received_sha256=sha.lower(),
+        received_how=doc.get(received, "how", required=bool(received), default="", where="received."),
+        received_date=str(received_date),
+        condition_summary=doc.get(condition, "summary", required=bool(condition), default="",
+                                  where="condition."),
+        flaws=tuple(doc.get(condition, "flaws", list, default=[], where="condition.")),
+    )
+
+
+def _certainty(doc: tomlfile.Doc, certainty: str, evidence: str, where: str, allowed: tuple) -> None:
+    if certainty not in allowed:
+        doc.problem("C118", f"{where}.certainty '{certainty}' is not one of {', '.join(allowed)}",
+                    f"use one of {', '.join(allowed)}", key="certainty")
+    elif certainty == "inferred" and not evidence.strip():
+        doc.problem("C119", f"{where} is inferred but gives no evidence",
+                    "add `evidence = \"…\"`: what in the document or the public record the inference rests on",
+                    key="certainty")
+
+
+def _notes(path: Path, problems: list[Problem]) -> tuple[Note, ...]:
+    doc = tomlfile.read(path, problems, "C101")
+    if doc is None:
+        return ()
+    doc.unknown(doc.data, {"notes"})
+    notes, seen, after = [], set(), 0
+    for i, n in enumerate(doc.get(doc.data, "notes", list, default=[])):
+        line = doc.line_of("notes", after) or None
+        after = line or after
+        if not isinstance(n, dict):
+            doc.problem("C111", f"notes[{i}] is not a table", "write each note as [[notes]]", line=line)
+            continue
+        for key in n:
+            if key not in NOTE_KEYS:
+                doc.problem("C112", f"notes[{i}]: unknown field '{key}'",
+                            f"use: {', '.join(sorted(NOTE_KEYS))}", line=line)
+        nid = str(n.get("id") or f"n{i + 1}")
+        kind = n.get("kind", "")
+        body = n.get("body", "")
+        if not ID_FORM.match(nid):
+            doc.problem("C150", f"notes[{i}]: id '{nid}' is not of the form [a-z][a-z0-9-]*",
+                        "use lower-case letters, digits and hyphens", line=line)
+        if nid in seen:
+            doc.problem("C151", f"notes[{i}]: id '{nid}' is used twice", "give each note its own id", line=line)
+        seen.add(nid)
+        if kind not in NOTE_KINDS:
+            doc.problem("C152", f"notes[{i}] ({nid}): kind '{kind}' is not one of {', '.join(NOTE_KINDS)}",
+                        f"use one of {', '.join(NOTE_KINDS)}", line=line)
+        if not isinstance(body, str) or not body.strip():
+            doc.problem("C153", f"notes[{i}] ({nid}) has no body", "write the note in `body = \"…\"`", line=line)
+        start, end = n.get("start"), n.get("end")
+        if (start is None) != (end is None) or any(v is not None and (not isinstance(v, int) or v < 0)
+                                                   for v in (start, end)):
+            doc.problem("C154", f"notes[{i}] ({nid}): start and end must both be given, as whole numbers >= 0",
+                        "give both (code points of the decoded text) or neither", line=line)
+            start = end = None
+        exact = n.get("exact", "")
+        selector = Selector(str(exact), str(n.get("prefix", "")), str(n.get("suffix", "")), start, end)
+        notes.append(Note(nid, str(kind), str(body), selector, line or 0))
+    return tuple(notes)

@@ -1,0 +1,78 @@
+"""How the edition words provenance: shared by both editions so they say the same thing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .model import Archive, Provenance, Source
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def date_text(value: str) -> str:
+    """ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD) in words: '19 April 2020'."""
+    if not value:
+        return "date unknown"
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 1:
+        return str(parts[0])
+    if len(parts) == 2:
+        return f"{MONTHS[parts[1] - 1]} {parts[0]}"
+    return f"{parts[2]} {MONTHS[parts[1] - 1]} {parts[0]}"
+
+
+def date_line(p: Provenance) -> str:
+    if p.date.certainty == "unknown" or not p.date.value:
+        return "Date unknown"
+    return f"{date_text(p.date.value)} ({p.date.certainty})"
+
+
+def title(p: Provenance) -> str:
+    return f"[{p.title}]" if p.title_supplied else p.title
+
+
+def authors(p: Provenance) -> str:
+    if not p.recorded:
+        return "not recorded"
+    if not p.authors:
+        return "unknown"
+    parts = []
+    for a in p.authors:
+        text = a.name if a.role == "author" else f"{a.name} ({a.role})"
+        parts.append(text + (" (inferred)" if a.certainty == "inferred" else ""))
+    return "; ".join(parts)
+
+
+def source_context(source: Source) -> dict:
+    """Plain data about a source for templates (no live objects)."""
+    p = source.provenance
+    return {
+        "id": source.id, "title": title(p), "title_plain": p.title, "title_supplied": p.title_supplied,
+        "kind": p.kind or "not recorded", "language": p.language, "summary": p.summary, "rights": p.rights,
+        "authors": authors(p), "author_list": [vars_(a) for a in p.authors],
+        "date": date_line(p), "date_value": p.date.value, "date_certainty": p.date.certainty,
+        "date_evidence": p.date.evidence, "origin": p.origin_description, "publication": p.publication,
+        "url": p.url, "received_file_name": p.received_file_name, "received_format": p.received_format,
+        "received_how": p.received_how, "received_date": p.received_date,
+        "recorded_sha256": p.received_sha256, "sha256": source.sha256, "size": source.size,
+        "characters": source.characters, "file_name": source.file_name, "media_type": source.media_type,
+        "condition": p.condition_summary, "flaws": list(p.flaws), "recorded": p.recorded,
+    }
+
+
+def vars_(obj) -> dict:
+    return {k: getattr(obj, k) for k in obj.__dataclass_fields__}
+
+
+def archive_context(archive: Archive, version: str) -> dict:
+    return {
+        "title": archive.title, "subtitle": archive.subtitle, "full_title": archive.full_title,
+        "slug": archive.slug, "identifier": archive.identifier, "language": archive.language,
+        "date": archive.date.date().isoformat(), "date_text": date_text(archive.date.date().isoformat()),
+        "modified": archive.date.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "year": archive.date.year, "publisher": archive.publisher, "rights": archive.rights,
+        "description": archive.description, "subjects": list(archive.subjects),
+        "editors": [vars_(e) for e in archive.editors], "version": version,
+        "sources": [source_context(s) for s in archive.sources],
+    }

@@ -1,0 +1,102 @@
+"""Lay out a plain-text source as paragraphs, lines and segments, with notes in place.
+
+The one rule for plain text, shared by both editions: a blank line starts a paragraph, a
+single newline is a line break; every other character stays as it is. Segments are cut
+at every note boundary, so overlapping and nested notes need no nesting in the output:
+each segment lists the notes whose passage it belongs to, and the notes whose marker
+follows it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .anchor import Anchored
+
+NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    marks: tuple[int, ...] = ()  # numbers of the notes whose passage this is
+    refs: tuple[int, ...] = ()  # numbers of the notes whose marker follows this segment
+    starts: tuple[int, ...] = ()  # numbers of the notes whose passage begins here
+
+
+Line = tuple[Segment, ...]
+Paragraph = tuple[Line, ...]
+
+
+def lines_of(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, newline characters excluded."""
+    spans, at = [], 0
+    for m in NEWLINE.finditer(text):
+        spans.append((at, m.start()))
+        at = m.end()
+    spans.append((at, len(text)))
+    return spans
+
+
+def is_blank(text: str) -> bool:
+    return not text.strip(" \t")
+
+
+def paragraphs(text: str, anchors: list[Anchored] = ()) -> list[Paragraph]:
+    spans = [(s, e) for s, e in lines_of(text)]
+    placed = [a for a in anchors if not a.whole]
+    shown = [(s, e) for s, e in spans if not is_blank(text[s:e])]
+    ref_at = {a.number: _ref_position(shown, a) for a in placed}
+    begin_at = {a.number: _begin_position(shown, a) for a in placed}
+    result: list[Paragraph] = []
+    current: list[Line] = []
+    for start, end in spans:
+        if is_blank(text[start:end]):
+            if current:
+                result.append(tuple(current))
+                current = []
+            continue
+        current.append(_segments(text, start, end, placed, ref_at, begin_at))
+    if current:
+        result.append(tuple(current))
+    return result
+
+
+def _ref_position(shown: list[tuple[int, int]], a: Anchored) -> int:
+    """Where a note's marker goes: after the last character of its passage that is shown."""
+    for start, end in reversed(shown):
+        if start < a.end and end > a.start:
+            return min(a.end, end)
+    before = [end for start, end in shown if end <= a.start]  # a passage of blank lines only
+    return before[-1] if before else (shown[0][0] if shown else 0)
+
+
+def _begin_position(shown: list[tuple[int, int]], a: Anchored) -> int:
+    """Where a note's passage is first shown (its back-link target)."""
+    for start, end in shown:
+        if start < a.end and end > a.start:
+            return max(a.start, start)
+    return _ref_position(shown, a)
+
+
+def _segments(text: str, start: int, end: int, placed: list[Anchored], ref_at: dict[int, int],
+              begin_at: dict[int, int]) -> Line:
+    cuts = {start, end}
+    for a in placed:
+        for p in (a.start, a.end, ref_at[a.number], begin_at[a.number]):
+            if start < p < end:
+                cuts.add(p)
+    points = sorted(cuts)
+    segments = []
+    for s, e in zip(points, points[1:]):
+        marks = tuple(a.number for a in placed if a.start < e and a.end > s)
+        refs = tuple(a.number for a in placed if ref_at[a.number] == e)
+        starts = tuple(a.number for a in placed if begin_at[a.number] == s)
+        segments.append(Segment(text[s:e], marks, refs, starts))
+    return tuple(segments)
+
+
+def plain_text(paragraphs_: list[Paragraph]) -> str:
+    """The text the edition shows, markers left out (for checks)."""
+    return "\n\n".join("\n".join("".join(s.text for s in line) for line in p) for p in paragraphs_)

@@ -1,0 +1,81 @@
+"""Read a TOML file for the loader, turning every fault into a Problem with a line number."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+
+
+def read(path: Path, problems: list[Problem], code: str) -> "Doc | None":
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        problems.append(Problem(code, path, f"not valid UTF-8 (byte {e.start})",
+                                "save the file as UTF-8", line=raw[: e.start].count(b"\n") + 1))
+        return None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        problems.append(Problem(code, path, f"malformed TOML: {msg}",
+                                "correct the TOML syntax at that line (https://toml.io)",
+                                line=int(m.group(1)) if m else None))
+        return None
+    return Doc(path, text, data, problems)
+
+
+class Doc:
+    """A parsed TOML file that knows where its keys are, for error messages."""
+
+    def __init__(self, path: Path, text: str, data: dict, problems: list[Problem]):
+        self.path, self.text, self.data, self.problems = path, text, data, problems
+        self.lines = text.splitlines()
+
+    def line_of(self, key: str, after: int = 0) -> int | None:
+        pattern = re.compile(rf"^\s*(\[+\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]|\.)")
+        for i, line in enumerate(self.lines[after:], start=after + 1):
+            if pattern.match(line):
+                return i
+        return None
+
+    def problem(self, code: str, message: str, fix: str = "", key: str | None = None,
+                line: int | None = None) -> None:
+        if line is None and key:
+            line = self.line_of(key.split(".")[-1])
+        self.problems.append(Problem(code, self.path, message, fix, line))
+
+    def get(self, table: dict, key: str, kind: type | tuple = str, required: bool = False,
+            default: Any = None, where: str = "") -> Any:
+        name = f"{where}{key}"
+        if key not in table:
+            if required:
+                self.problem("C110", f"required field '{name}' is missing",
+                             f"add `{key} = …` to {'[' + where.rstrip('.') + ']' if where else 'the file'}",
+                             line=self.line_of(where.rstrip(".")) if where else None)
+            return default
+        value = table[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.problem("C111", f"field '{name}' should be {_noun(want)}, not {type(value).__name__}",
+                         f"write '{name}' as {_noun(want)}", key=key)
+            return default
+        if kind is str and required and not value.strip():
+            self.problem("C110", f"required field '{name}' is empty", f"give '{name}' a value", key=key)
+        return value
+
+    def unknown(self, table: dict, allowed: set[str], where: str = "") -> None:
+        for key in table:
+            if key not in allowed:
+                self.problem("C112", f"unknown field '{where}{key}'",
+                             f"remove it, or use one of: {', '.join(sorted(allowed))}", key=key)
+
+
+def _noun(name: str) -> str:
+    return {"str": "a string", "int": "an integer", "list": "a list", "dict": "a table",
+            "bool": "true or false", "date": "a date (YYYY-MM-DD)"}.get(name, name)

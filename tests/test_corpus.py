@@ -1,0 +1,148 @@
+"""The default archive's sources, and the loader's answers to bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from builder.corpus import load
+from builder.errors import CorpusError
+from conftest import CORPUS, REPO, SEEDS
+
+
+def test_sources_match_their_recorded_sha256():
+    archive = load(CORPUS)
+    assert len(archive.sources) == 5
+    for source in archive.sources:
+        assert source.provenance.recorded, f"{source.id} has no provenance"
+        digest = hashlib.sha256(source.path.read_bytes()).hexdigest()
+        assert digest == source.provenance.received_sha256, source.id
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
+def test_sources_are_the_seeds_byte_for_byte():
+    archive = load(CORPUS)
+    by_name = {s.provenance.received_file_name: s for s in archive.sources}
+    seeds = sorted(SEEDS.glob("*.txt"))
+    assert len(seeds) == 5
+    for seed in seeds:
+        assert seed.name in by_name, f"no source records {seed.name} as received"
+        assert by_name[seed.name].path.read_bytes() == seed.read_bytes()
+
+
+def test_provenance_is_complete_and_honest():
+    archive = load(CORPUS)
+    for s in archive.sources:
+        p = s.provenance
+        assert p.title and p.kind and p.summary and p.rights and p.condition_summary, s.id
+        assert p.date.certainty in ("stated", "inferred", "unknown")
+        if p.date.certainty == "inferred":
+            assert len(p.date.evidence) > 40, f"{s.id}: inferred date needs its evidence"
+        assert not p.url, f"{s.id}: no URL is known for any seed; none may be invented"
+        assert p.received_file_name.endswith(".txt")
+
+
+def run_cli(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "builder.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+def break_corpus(corpus: Path) -> None:
+    """Four different faults in four different files."""
+    toml = corpus / "archive.toml"
+    toml.write_text(toml.read_text().replace('"butler-berger-report",', '"butler-berger-report", "no-such-source",'))
+    (corpus / "sources" / "ealing-southall-clp-letter.toml").write_text(
+        (corpus / "sources" / "ealing-southall-clp-letter.toml").read_text().replace("kind =", "kind = = ", 1))
+    letter = corpus / "sources" / "butler-letter-to-jlm.txt"
+    letter.write_bytes(letter.read_bytes().replace(b"Dear", b"Deer", 1))
+    statement = corpus / "sources" / "joint-statement-jlm-training.txt"
+    statement.write_bytes(statement.read_bytes() + b"\n\xff\xfe latin-1 bytes")
+
+
+def test_every_problem_reported_in_one_run_and_output_untouched(corpus_copy, tmp_path):
+    break_corpus(corpus_copy)
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier result")
+    before = sorted((p.name, p.read_bytes()) for p in out.iterdir())
+    proc = run_cli("build", str(corpus_copy), "--out", str(out), cwd=REPO)
+    assert proc.returncode == 2, proc.stderr
+    err = proc.stderr
+    assert "archive.toml" in err and "no-such-source" in err
+    assert "ealing-southall-clp-letter.toml:" in err and "malformed TOML" in err
+    assert "butler-letter-to-jlm.txt" in err and "has changed since it was received" in err
+    assert "joint-statement-jlm-training.txt" in err and "not valid UTF-8" in err
+    assert err.count("fix:") >= 4
+    assert sorted((p.name, p.read_bytes()) for p in out.iterdir()) == before
+
+
+BAD_INPUTS = {
+    "malformed TOML names the line": (
+        lambda c: (c / "archive.toml").write_text((c / "archive.toml").read_text() + "\nbroken = [\n"),
+        "C101", "archive.toml:"),
+    "missing required field": (
+        lambda c: (c / "archive.toml").write_text(
+            "\n".join(l for l in (c / "archive.toml").read_text().splitlines() if not l.startswith("publisher"))),
+        "C110", "'publisher' is missing"),
+    "sidecar without its source": (
+        lambda c: shutil.copy(c / "sources" / "butler-letter-to-jlm.toml", c / "sources" / "ghost.toml"),
+        "C126", "ghost.toml"),
+    "order names a missing source": (
+        lambda c: (c / "archive.toml").write_text((c / "archive.toml").read_text().replace(
+            '"butler-berger-report"', '"butler-berger-reprot"')),
+        "C120", "butler-berger-reprot"),
+    "duplicate ids": (
+        lambda c: (c / "sources" / "butler-letter-to-jlm.md").write_text("# x\n"),
+        "C124", "duplicate id"),
+    "id of the wrong form": (
+        lambda c: shutil.copy(c / "sources" / "butler-letter-to-jlm.txt", c / "sources" / "000_Seed.txt"),
+        "C123", "000_Seed"),
+    "changed source": (
+        lambda c: (c / "sources" / "butler-berger-report.txt").write_bytes(
+            (c / "sources" / "butler-berger-report.txt").read_bytes() + b" "),
+        "C140", "has changed since it was received"),
+    "not UTF-8": (
+        lambda c: (c / "introduction.md").write_bytes(b"caf\xe9\n"),
+        "C131", "not valid UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_bad_input_is_a_clear_error(corpus_copy, case):
+    damage, code, text = BAD_INPUTS[case]
+    damage(corpus_copy)
+    with pytest.raises(CorpusError) as e:
+        load(corpus_copy)
+    message = str(e.value)
+    assert code in message and text in message, message
+    assert all(p.fix for p in e.value.problems)
+
+
+def test_source_without_provenance_builds_with_a_warning(corpus_copy, tmp_path):
+    (corpus_copy / "sources" / "butler-berger-report.toml").unlink()
+    proc = run_cli("build", str(corpus_copy), "--out", str(tmp_path), "--format", "epub", cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert "W201" in proc.stderr and "butler-berger-report" in proc.stderr
+    assert (tmp_path / "labour-antisemitism-dispute-2019-2021.epub").is_file()
+
+
+def test_build_reads_corpus_only(corpus_copy, tmp_path):
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in corpus_copy.rglob("*") if p.is_file()}
+    proc = run_cli("build", str(corpus_copy), "--out", str(tmp_path), "--format", "epub", cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in corpus_copy.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_cli_version_and_help():
+    from builder import __version__
+    assert run_cli("--version").stdout.strip().endswith(__version__)
+    helped = run_cli("build", "--help")
+    assert helped.returncode == 0 and "Example" in helped.stdout
+    assert run_cli("build", "--format", "docx").returncode == 2

@@ -1,0 +1,176 @@
+"""The EPUB edition of the default archive: valid, complete, faithful, reproducible."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from builder import verify
+from builder.corpus import load
+from conftest import CORPUS, epubcheck_problems
+
+OPF = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+
+
+def test_default_archive_passes_epubcheck_without_a_message(default_epub):
+    assert epubcheck_problems(default_epub) == []
+
+
+def rewrite(epub: Path, dest: Path, change) -> Path:
+    """Copy an EPUB, passing each entry through change(name, data) -> data (None drops it)."""
+    with zipfile.ZipFile(epub) as src, zipfile.ZipFile(dest, "w") as out:
+        for info in src.infolist():
+            data = change(info.filename, src.read(info))
+            if data is not None:
+                out.writestr(info, data)
+    return dest
+
+
+def test_epubcheck_catches_a_broken_epub(default_epub, tmp_path):
+    """Proof that the validator really runs: a chapter with an unclosed element must fail."""
+    broken = rewrite(default_epub, tmp_path / "broken.epub",
+                     lambda n, d: d.replace(b"</h1>", b"", 1) if n.endswith("introduction.xhtml") else d)
+    assert any("RSC-005" in p or "FATAL" in p or "ERROR" in p for p in epubcheck_problems(broken))
+
+
+def test_epubcheck_catches_a_missing_manifest_file(default_epub, tmp_path):
+    broken = rewrite(default_epub, tmp_path / "missing.epub",
+                     lambda n, d: None if n.endswith("colophon.xhtml") else d)
+    assert epubcheck_problems(broken)
+
+
+def test_mimetype_first_and_stored(default_epub, tmp_path):
+    with zipfile.ZipFile(default_epub) as z:
+        first = z.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert z.read(first) == b"application/epub+zip"
+    assert verify.container_findings(default_epub) == []
+    # EPUBCheck 5.3 does not flag a compressed mimetype: our own check must
+    compressed = tmp_path / "compressed.epub"
+    with zipfile.ZipFile(default_epub) as src, zipfile.ZipFile(compressed, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            out.writestr(info.filename, src.read(info))
+    assert any("compressed" in str(f) for f in verify.container_findings(compressed))
+
+
+def test_every_source_text_is_reproduced_whole(default_epub):
+    archive = load(CORPUS)
+    with zipfile.ZipFile(default_epub) as z:
+        for source in archive.sources:
+            shown = verify.chapter_text(z.read(f"EPUB/text/{source.id}.xhtml"), f"{source.id}-text")
+            assert verify.normalise(shown) == verify.normalise(source.read_text()), source.id
+    assert verify.epub_findings(default_epub, archive) == []
+
+
+def test_line_structure_follows_the_source(default_epub):
+    """A blank line starts a paragraph, a single newline is a line break."""
+    archive = load(CORPUS)
+    with zipfile.ZipFile(default_epub) as z:
+        for source in archive.sources:
+            shown = verify.chapter_text(z.read(f"EPUB/text/{source.id}.xhtml"), f"{source.id}-text")
+            text = source.read_text()
+            paragraphs = [p for p in re.split(r"\n[ \t]*\n", text) if p.strip(" \t\n")]
+            shown_paragraphs = [p for p in shown.split("\n\n") if p.strip(" \t\n")]
+            assert len(shown_paragraphs) == len(paragraphs), source.id
+            for mine, theirs in zip(shown_paragraphs, paragraphs):
+                assert mine.strip("\n").count("\n") == theirs.strip("\n").count("\n")
+
+
+def _first_word_swap(text: str) -> str:
+    words = text.split(" ")
+    i = next(k for k, w in enumerate(words) if len(w) > 4 and w.isalpha())
+    words[i], words[i + 1] = words[i + 1], words[i]
+    return " ".join(words)
+
+
+@pytest.mark.parametrize("damage", ["changed", "deleted", "moved"])
+def test_fidelity_check_catches_one_word(default_epub, tmp_path, damage):
+    archive = load(CORPUS)
+    source = archive.sources[1]
+    chapter = f"EPUB/text/{source.id}.xhtml"
+
+    def harm(name: str, data: bytes) -> bytes:
+        if name != chapter:
+            return data
+        root = etree.fromstring(data)
+        block = root.xpath("//*[@id=$id]", id=f"{source.id}-text")[0]
+        p = next(p for p in block.iter("{http://www.w3.org/1999/xhtml}p") if p.text and len(p.text.split()) > 5)
+        if damage == "changed":
+            p.text = p.text.replace(p.text.split()[2], p.text.split()[2] + "x", 1)
+        elif damage == "deleted":
+            word = p.text.split()[2]
+            p.text = p.text.replace(" " + word, "", 1)
+        else:
+            p.text = _first_word_swap(p.text)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    damaged = rewrite(default_epub, tmp_path / "damaged.epub", harm)
+    findings = verify.epub_findings(damaged, archive)
+    assert findings and source.id in str(findings[0]) and "differs" in str(findings[0])
+
+
+def test_originals_travel_inside_the_epub(default_epub):
+    archive = load(CORPUS)
+    with zipfile.ZipFile(default_epub) as z:
+        opf = etree.fromstring(z.read("EPUB/package.opf"))
+        for source in archive.sources:
+            data = z.read(f"EPUB/originals/{source.file_name}")
+            assert hashlib.sha256(data).hexdigest() == source.provenance.received_sha256
+            item = opf.xpath("//opf:item[@href=$h]", namespaces=OPF, h=f"originals/{source.file_name}")
+            assert item and item[0].get("media-type") == "text/plain"
+            spine = opf.xpath("//opf:itemref/@idref", namespaces=OPF)
+            assert item[0].get("id") not in spine
+
+
+def test_package_metadata(default_epub):
+    archive = load(CORPUS)
+    with zipfile.ZipFile(default_epub) as z:
+        opf = etree.fromstring(z.read("EPUB/package.opf"))
+        names = z.namelist()
+        nav = z.read("EPUB/nav.xhtml").decode()
+    assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == archive.language
+    assert opf.xpath("//dc:identifier/text()", namespaces=OPF) == [archive.identifier]
+    assert opf.xpath("//dc:language/text()", namespaces=OPF) == [archive.language]
+    for field in ("title", "creator", "publisher", "date", "rights", "description", "subject", "source"):
+        assert opf.xpath(f"//dc:{field}", namespaces=OPF), field
+    props = opf.xpath("//opf:meta/@property", namespaces=OPF)
+    for prop in ("dcterms:modified", "schema:accessMode", "schema:accessModeSufficient",
+                 "schema:accessibilityFeature", "schema:accessibilityHazard", "schema:accessibilitySummary"):
+        assert prop in props, prop
+    assert "EPUB/toc.ncx" in names
+    assert 'epub:type="landmarks"' in nav and 'epub:type="toc"' in nav
+    for source in archive.sources:
+        assert f"text/{source.id}.xhtml" in nav
+
+
+def test_provenance_linked_both_ways(default_epub):
+    archive = load(CORPUS)
+    with zipfile.ZipFile(default_epub) as z:
+        for source in archive.sources:
+            chapter = z.read(f"EPUB/text/{source.id}.xhtml").decode()
+            provenance = z.read(f"EPUB/text/{source.id}-provenance.xhtml").decode()
+            assert f'href="{source.id}-provenance.xhtml"' in chapter
+            assert f'href="{source.id}.xhtml#{source.id}"' in provenance
+            assert source.sha256 in provenance
+
+
+def test_css_respects_reader_settings(default_epub):
+    with zipfile.ZipFile(default_epub) as z:
+        css = z.read("EPUB/css/edition.css").decode()
+    assert not re.search(r"font-size:\s*[\d.]+px", css), "fixed pixel font sizes"
+    assert not re.search(r"(?<![-\w])(color|background(-color)?)\s*:", css), "text or background colours"
+
+
+def test_colophon_lists_every_checksum(default_epub):
+    archive = load(CORPUS)
+    with zipfile.ZipFile(default_epub) as z:
+        colophon = z.read("EPUB/text/colophon.xhtml").decode()
+    for source in archive.sources:
+        assert source.sha256 in colophon
+    assert "validated" not in colophon.replace("not validated", "")
