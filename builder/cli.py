@@ -46,7 +46,10 @@ def build(corpus: Path, out: Path, fmt: str) -> None:
         click.echo(warning, err=True)
     for kind, path in result.editions.items():
         click.echo(f"{kind}: {path} ({path.stat().st_size:,} bytes)")
-    click.echo(f"{len(result.archive.sources)} sources, every one verified against its recorded SHA-256.")
+    sources = result.archive.sources
+    recorded = sum(1 for s in sources if s.provenance.received_sha256)
+    click.echo(f"{len(sources)} sources; {recorded} verified against the SHA-256 recorded on receipt"
+               + (f", {len(sources) - recorded} without a recorded SHA-256" if recorded < len(sources) else "") + ".")
 
 
 def _run(action):
@@ -59,6 +62,10 @@ def _run(action):
     except KeyboardInterrupt:
         sys.exit(EXIT_FAULT)
 
+
+from .cli_notes import notes  # noqa: E402  (the `archive notes` group)
+
+main.add_command(notes)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -50,7 +50,8 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> P
         put("EPUB/text/cover.xhtml", render("epub/cover.xhtml"))
         put("EPUB/text/titlepage.xhtml", render("epub/titlepage.xhtml"))
         put("EPUB/text/introduction.xhtml",
-            render("epub/introduction.xhtml", body=Markup(templating.markdown(archive.introduction))))
+            render("epub/introduction.xhtml", body=Markup(templating.link_sources(
+                templating.markdown(archive.introduction), ids, "{id}.xhtml"))))
         for source, sctx in zip(archive.sources, ctx["sources"]):
             notes = anchors.get(source.id, [])
             put(f"EPUB/text/{source.id}.xhtml",
@@ -85,7 +86,9 @@ def plain_text_xhtml(sid: str, paragraphs: list[layout.Paragraph]) -> str:
                 text = html.escape(seg.text, quote=False)
                 if seg.marks:
                     notes = " ".join(f"{sid}-note-{n}" for n in seg.marks)
-                    text = f'<span class="passage" aria-details="{notes}">{text}</span>'
+                    # aria-details takes one id (EPUBCheck RSC-005): the first note; data-notes lists all
+                    text = (f'<span class="passage" aria-details="{sid}-note-{seg.marks[0]}" '
+                            f'data-notes="{notes}">{text}</span>')
                 parts.append(text + "".join(noteref(sid, n) for n in seg.refs))
             lines.append("".join(parts))
         out.append("<p>" + "<br/>".join(lines) + "</p>")

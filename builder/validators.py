@@ -68,3 +68,35 @@ def qpdf_check(path: Path) -> list[str]:
     if proc.returncode == 0:
         return []
     return [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()] or [f"exit {proc.returncode}"]
+
+
+def ace_command() -> list[str]:
+    """DAISY Ace, installed by `./run` under .tools/ (Node and Debian's Chromium)."""
+    root = Path(__file__).resolve().parent.parent / ".tools" / "node_modules" / ".bin" / "ace-cli"
+    found = shutil.which("ace-cli") or (str(root) if root.exists() else None)
+    if not found or not shutil.which("node"):
+        raise ValidatorUnavailable("DAISY Ace is not installed: ./run setup installs it "
+                                   "(npm install @daisy/ace-cli@1.4.6 with Debian's chromium)")
+    return [found]
+
+
+def ace(path: Path, workdir: Path) -> list[Message]:
+    """Run DAISY Ace 1.4.6 on an EPUB; its accessibility violations (none when it passes)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise ValidatorUnavailable("Ace needs Chromium: apt-get install chromium")
+    out = Path(workdir) / "ace-report"
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium, "PUPPETEER_SKIP_DOWNLOAD": "1"}
+    proc = subprocess.run([*ace_command(), "-f", "-s", "-o", str(out), str(path)], capture_output=True,
+                          text=True, env=env, timeout=600)
+    report = out / "report.json"
+    if not report.is_file():
+        raise ValidatorUnavailable(f"Ace gave no report (exit {proc.returncode}): {(proc.stderr or proc.stdout)[-800:]}")
+    data = json.loads(report.read_text())
+    messages = []
+    for doc in data.get("assertions", []):
+        for a in doc.get("assertions", []):
+            messages.append(Message(a["earl:test"].get("earl:impact", ""), a["earl:test"].get("dct:title", ""),
+                                    a["earl:result"].get("dct:description", ""),
+                                    doc.get("earl:testSubject", {}).get("url", "")))
+    return messages

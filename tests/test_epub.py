@@ -174,3 +174,27 @@ def test_colophon_lists_every_checksum(default_epub):
     for source in archive.sources:
         assert source.sha256 in colophon
     assert "validated" not in colophon.replace("not validated", "")
+
+
+def test_default_archive_passes_daisy_ace(default_epub, tmp_path):
+    from builder import validators
+    from conftest import need
+    assert [str(m) for m in need(validators.ace, default_epub, tmp_path)] == []
+
+
+def test_daisy_ace_catches_missing_language_and_alt_text(default_epub, tmp_path):
+    from builder import validators
+    from conftest import need
+
+    def harm(name: str, data: bytes) -> bytes:
+        if name.endswith("cover.xhtml"):
+            return re_sub_bytes(rb' alt="[^"]*"', b"", re_sub_bytes(rb' (xml:)?lang="[^"]*"', b"", data))
+        return data
+
+    broken = rewrite(default_epub, tmp_path / "inaccessible.epub", harm)
+    found = {m.id for m in need(validators.ace, broken, tmp_path)}
+    assert found & {"image-alt", "html-has-lang", "epub-lang"}, found
+
+
+def re_sub_bytes(pattern: bytes, repl: bytes, data: bytes) -> bytes:
+    return re.sub(pattern, repl, data)

@@ -1,0 +1,39 @@
+"""Benchmarks: ratios against the tools a user would otherwise pick, measured in the same run.
+
+    ./run bench              # 100 and 1,000 sources
+    ./run bench 100 1000 10000
+
+Prints a Markdown table (paste into docs/performance.md). Never a timed assertion.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import bench_epub  # noqa: E402
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv] or [100, 1000]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("\n## EPUB: annotated-archive against pandoc\n")
+    print("| sources | ours (s) | ours peak MiB | pandoc (s) | pandoc peak MiB | time ratio ours/pandoc | EPUB bytes |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        r = bench_epub.bench(n)
+        print(f"| {n:,} | {r['ours_s']:.2f} | {r['ours_mib']:.0f} | {r['pandoc_s']:.2f} | {r['pandoc_mib']:.0f} "
+              f"| {r['ratio']:.2f} | {r['epub_bytes']:,} |", flush=True)
+    try:
+        import bench_pdf  # the PDF benchmark, against WeasyPrint
+    except ImportError:
+        return
+    bench_pdf.main(sizes)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
