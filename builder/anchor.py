@@ -34,25 +34,57 @@ class Unanchored(Exception):
 
 
 def locate(text: str, selector: Selector) -> tuple[int, int] | None:
-    """Where a selector lands in text; None for a whole-source selector. Raises Unanchored."""
+    """Where a selector lands in text; None for a whole-source selector. Raises Unanchored.
+
+    A unique exact match wins. A repeated quote is settled by prefix and suffix (exactly,
+    else with white space compared loosely), then by the position hint if it names one of
+    the remaining occurrences. Anything else is an error: nothing is guessed.
+    """
     exact = selector.exact
     if not exact:
         return None
     hits = _occurrences(text, exact)
     if not hits:
-        raise Unanchored("its quote is not in the source", nearest(text, exact))
+        raise Unanchored("its quote is not in the source",
+                         [f"«{c}» (at {at})" for c, at in _nearest(text, exact)])
     if len(hits) > 1 and (selector.prefix or selector.suffix):
-        hits = [h for h in hits if text[max(0, h - len(selector.prefix)):h] == selector.prefix
-                and text[h + len(exact):h + len(exact) + len(selector.suffix)] == selector.suffix]
-        if not hits:
-            raise Unanchored("the quote occurs, but never with this prefix and suffix",
-                             [_context(text, h, len(exact)) for h in _occurrences(text, exact)[:3]])
+        settled = [h for h in hits if _context_fits(text, h, selector, loose=False)] \
+            or [h for h in hits if _context_fits(text, h, selector, loose=True)]
+        if not settled:
+            raise Unanchored(f"its quote occurs {len(hits)} times, but never with this prefix and suffix",
+                             [_context(text, h, len(exact)) for h in hits[:3]])
+        hits = settled
     if len(hits) > 1 and selector.start in hits:
         hits = [selector.start]
     if len(hits) > 1:
-        raise Unanchored(f"its quote occurs {len(hits)} times; prefix/suffix do not settle which",
+        raise Unanchored(f"its quote occurs {len(hits)} times; "
+                         + ("prefix/suffix do not settle which" if selector.prefix or selector.suffix
+                            else "give a prefix or suffix (or start) to say which"),
                          [_context(text, h, len(exact)) for h in hits[:3]])
     return hits[0], hits[0] + len(exact)
+
+
+def settling_context(text: str, start: int, end: int, widths: tuple[int, ...] = (8, 16, 32)) -> tuple[str, str]:
+    """The shortest prefix and suffix (of the given widths) that make text[start:end] unique.
+
+    ("", "") when the passage occurs once; the widest context when none settles it (then the
+    position hint has to).
+    """
+    exact = text[start:end]
+    hits = _occurrences(text, exact)
+    if hits == [start]:
+        return "", ""
+    for width in widths:
+        prefix, suffix = context(text, start, end, width)
+        fits = [h for h in hits if _context_fits(text, h, Selector(exact, prefix, suffix), loose=False)]
+        if fits == [start]:
+            return prefix, suffix
+    return context(text, start, end, widths[-1])
+
+
+def context(text: str, start: int, end: int, width: int = 32) -> tuple[str, str]:
+    """Up to width code points of text either side of [start, end), as Hypothesis records them."""
+    return text[max(0, start - width):start], text[end:end + width]
 
 
 def anchor_source(source: Source, text: str) -> tuple[list[Anchored], list[Problem]]:
@@ -61,7 +93,7 @@ def anchor_source(source: Source, text: str) -> tuple[list[Anchored], list[Probl
         try:
             span = locate(text, note.selector)
         except Unanchored as e:
-            near = "; ".join(f"«{c}»" for c in e.candidates) or "none"
+            near = "; ".join(e.candidates) or "none"
             problems.append(Problem(
                 "N201", source.notes_path, f"note '{note.id}' cannot be anchored: {e.reason}. "
                 f"Quote: «{_clip(note.selector.exact)}». Nearest passages: {near}",
@@ -97,13 +129,20 @@ def anchor(archive: Archive) -> tuple[Archive, dict[str, list[Anchored]]]:
 
 def nearest(text: str, quote: str, n: int = 3) -> list[str]:
     """The passages of text most like quote, for an error message."""
+    return [c for c, _ in _nearest(text, quote, n)]
+
+
+def _nearest(text: str, quote: str, n: int = 3) -> list[tuple[str, int]]:
     if not text:
         return []
     width = max(len(quote), 1)
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch.isspace()]
-    windows = {text[s:s + width]: s for s in starts if text[s:s + 1].strip()}
+    windows: dict[str, int] = {}
+    for s in starts:
+        if text[s:s + 1].strip():
+            windows.setdefault(text[s:s + width], s)
     best = difflib.get_close_matches(quote, list(windows), n=n, cutoff=0.4)
-    return [_clip(b) for b in best]
+    return [(_clip(b), windows[b]) for b in best]
 
 
 def _occurrences(text: str, exact: str) -> list[int]:
@@ -114,8 +153,24 @@ def _occurrences(text: str, exact: str) -> list[int]:
     return hits
 
 
+def _context_fits(text: str, at: int, selector: Selector, loose: bool) -> bool:
+    """Whether the text around an occurrence agrees with the selector's prefix and suffix."""
+    prefix, suffix, end = selector.prefix, selector.suffix, at + len(selector.exact)
+    if not loose:
+        return text[max(0, at - len(prefix)):at] == prefix and text[end:end + len(suffix)] == suffix
+    # white space compared loosely: tools that saw a rendering, not the file, record it differently
+    before = _squash(text[max(0, at - 2 * len(prefix) - 8):at])
+    after = _squash(text[end:end + 2 * len(suffix) + 8])
+    return before.endswith(_squash(prefix)) and after.startswith(_squash(suffix))
+
+
+def _squash(s: str) -> str:
+    return " ".join(s.split()) if s.strip() else ""
+
+
 def _context(text: str, at: int, length: int, margin: int = 20) -> str:
-    return _clip(text[max(0, at - margin):at + length + margin], 80)
+    """An occurrence in its surroundings, with its position, for an error message."""
+    return f"«{_clip(text[max(0, at - margin):at + length + margin], 80)}» (at {at})"
 
 
 def _clip(s: str, width: int = 60) -> str:
