@@ -178,8 +178,8 @@ def test_whole_source_note_is_referenced_from_the_headnote(chapters):
     n = number_of(doc, "whole")
     ref = doc.xpath("//h:header//h:a[@epub:type='noteref']", namespaces=NS)
     assert [r.text for r in ref] == [str(n)]
-    assert doc.xpath("//h:aside[@id=$id]//h:span[@class='lemma']/text()", namespaces=NS,
-                     id=f"x-note-{n}") == ["the whole source"]
+    assert doc.xpath("//h:aside[@id=$id]//h:span[@class='scope']/text()", namespaces=NS,
+                     id=f"x-note-{n}") == ["on the whole source"]
 
 
 def test_note_bodies_are_markdown_with_links_between_sources(chapters):

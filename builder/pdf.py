@@ -1,0 +1,300 @@
+"""The PDF edition: `write(archive, anchors, path)`, PDF/A-3a and PDF/UA-1 claimed, made by Typst.
+
+Every text of the archive (sources, notes, provenance, introduction) reaches Typst as data:
+one JSON file per source in a temporary build folder, read there with `json()`. The Typst
+source (templates/pdf/edition.typ) is static and never has text spliced into it, so no
+character of a source can be taken for Typst syntax. Markdown (the introduction, note
+bodies, .md sources) is parsed here into a small JSON tree that the template walks.
+
+The original files are copied into the build folder and attached by Typst, byte for byte,
+with AFRelationship /Source. Fonts come from the Typst wheel (Libertinus Serif, DejaVu Sans
+Mono) and templates/pdf/fonts/ (Noto Naskh Arabic); system fonts are ignored, so every
+machine makes the same PDF.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from lxml import html as lxml_html
+from markdown_it.tree import SyntaxTreeNode
+
+from . import __version__, describe, layout, templating
+from .anchor import Anchored
+from .errors import ArchiveError
+from .model import Archive, Source
+from .output import atomic_path
+
+PDF_STANDARDS = ["a-3a", "ua-1"]
+MAIN = "edition.typ"
+
+
+def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> Path:
+    """Write the PDF edition of archive to path (whole or not at all)."""
+    import typst  # loaded only when a PDF is asked for
+
+    ids = {s.id for s in archive.sources}
+    with tempfile.TemporaryDirectory(prefix="archive-pdf-") as tmp:
+        folder = Path(tmp)
+        stage_templates(archive, folder)
+        (folder / "sources").mkdir()
+        (folder / "originals").mkdir()
+        for source in archive.sources:
+            _put_json(folder / "sources" / f"{source.id}.json",
+                      source_data(source, anchors.get(source.id, []), ids))
+            _copy(source.path, folder / "originals" / source.file_name)
+        _put_json(folder / "archive.json", archive_data(archive))
+        with atomic_path(path) as out:
+            try:
+                typst.compile(str(folder / MAIN), output=str(out), format="pdf", root=str(folder),
+                              font_paths=[str(fonts_dir(archive))], ignore_system_fonts=True,
+                              pdf_standards=PDF_STANDARDS, timestamp=archive.timestamp)
+            except typst.TypstError as e:  # a fault of the template or a font: not the user's input
+                hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
+                raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
+    return path
+
+
+def stage_templates(archive: Archive, folder: Path) -> None:
+    """The packaged Typst templates, then the corpus's own templates/pdf/*.typ over them."""
+    for base in (templating.packaged_templates() / "pdf", archive.templates_dir / "pdf"):
+        if base.is_dir():
+            for typ in sorted(base.glob("*.typ")):
+                shutil.copyfile(typ, folder / typ.name)
+
+
+def fonts_dir(archive: Archive) -> Path:
+    own = archive.templates_dir / "pdf" / "fonts"
+    return own if own.is_dir() else templating.packaged_templates() / "pdf" / "fonts"
+
+
+def _put_json(path: Path, data: dict) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+
+
+def _copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
+# ---------------------------------------------------------------- archive and sources as data
+
+def language(tag: str) -> dict:
+    """BCP 47 to Typst's text(lang:, region:)."""
+    parts = (tag or "en").split("-")
+    region = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
+    return {"lang": parts[0].lower(), "region": region.upper() if region else None}
+
+
+def archive_data(archive: Archive) -> dict:
+    ctx = describe.archive_context(archive, __version__)
+    d = archive.date
+    return {
+        **{k: ctx[k] for k in ("title", "subtitle", "full_title", "identifier", "publisher", "rights",
+                               "description", "subjects", "date_text", "year", "version")},
+        **language(archive.language),
+        "editors": [e.name for e in archive.editors],
+        "editor_roles": [[e.name, e.role] for e in archive.editors],
+        "date": [d.year, d.month, d.day, d.hour, d.minute, d.second],
+        "page_size": archive.page_size,
+        "introduction": markdown_tree(archive.introduction, {s.id for s in archive.sources}),
+        "sources": [{"id": s.id, "title": describe.title(s.provenance), "file": s.file_name,
+                     "sha256": s.sha256} for s in archive.sources],
+    }
+
+
+def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
+    ctx = describe.source_context(source)
+    data = {
+        "source": {**ctx, **{"lang_" + k: v for k, v in language(ctx["language"]).items()},
+                   "has_language": bool(ctx["language"]), "short_title": _clip(ctx["title"], 48)},
+        "format": source.format,
+        "file": f"originals/{source.file_name}",
+        "notes": {str(a.number): note_data(a, ids) for a in notes},
+        "whole": [a.number for a in notes if a.whole],
+    }
+    if source.format == "txt":
+        data["paragraphs"] = [[[_segment(s) for s in line] for line in p]
+                              for p in layout.paragraphs(source.read_text(), notes)]
+    elif source.format == "md":
+        data["tree"] = markdown_tree(source.read_text(), set(), shift=1)
+    else:
+        data["tree"] = headings(html_tree(source.read_text()), shift=1)
+    return data
+
+
+def _segment(seg: layout.Segment) -> str | dict:
+    if not seg.marks and not seg.refs:
+        return seg.text
+    return {"s": seg.text, "m": list(seg.marks), "r": list(seg.refs)}
+
+
+def note_data(a: Anchored, ids: set[str]) -> dict:
+    return {"number": a.number, "kind": a.note.kind, "whole": a.whole, "id": a.note.id,
+            "lemma": _lemma(a.note.selector.exact), "body": markdown_tree(a.note.body, ids, shift=None)}
+
+
+def _lemma(exact: str, width: int = 60) -> str:
+    s = " ".join(exact.split())
+    return s if len(s) <= width else s[: width // 2 - 1] + " … " + s[-(width // 2 - 2):]
+
+
+def _clip(s: str, width: int) -> str:
+    return s if len(s) <= width else s[: width - 1].rstrip() + "…"
+
+
+# ---------------------------------------------------------------- Markdown and HTML as a JSON tree
+# Nodes: a string is text; otherwise {"t": kind, "c": [children], ...}. The template walks it.
+
+def markdown_tree(text: str, ids: set[str], shift: int = 0) -> list:
+    """Markdown as a tree; heading levels shifted by shift and made consecutive (PDF/UA asks it)."""
+    root = SyntaxTreeNode(templating._markdown().parse(text))
+    return headings(_blocks(root.children, ids), shift)
+
+
+def headings(tree: list, shift: int | None, above: int = 1) -> list:
+    """Heading levels under a level-`above` heading, none skipped; shift None: no headings at all."""
+    out = []
+    for n in tree:
+        if isinstance(n, dict) and n["t"] == "h":
+            if shift is None:
+                n = {"t": "p", "c": [{"t": "strong", "c": n["c"]}]}
+            else:
+                level = min(n["l"] + shift, above + 1, 6)
+                n, above = {**n, "l": level}, level
+        out.append(n)
+    return out
+
+
+def _blocks(nodes, ids) -> list:
+    out = []
+    for n in nodes:
+        t = n.type
+        if t == "paragraph":
+            inline = _inlines(n.children, ids)
+            if n.hidden:  # a tight list's paragraph: no paragraph of its own
+                out.extend(inline)
+            else:
+                out.append({"t": "p", "c": inline})
+        elif t == "heading":
+            out.append({"t": "h", "l": int(n.tag[1]), "c": _inlines(n.children, ids)})
+        elif t in ("bullet_list", "ordered_list"):
+            item = {"t": "ul" if t == "bullet_list" else "ol",
+                    "c": [{"t": "li", "c": _blocks(li.children, ids)} for li in n.children]}
+            if t == "ordered_list":
+                item["start"] = int(n.attrs.get("start", 1))
+            out.append(item)
+        elif t == "blockquote":
+            out.append({"t": "quote", "c": _blocks(n.children, ids)})
+        elif t in ("fence", "code_block"):
+            out.append({"t": "pre", "v": n.content.rstrip("\n")})
+        elif t == "hr":
+            out.append({"t": "hr"})
+        elif t == "table":
+            out.append(_table(n, ids))
+        elif t == "html_block":
+            out.append({"t": "p", "c": [n.content]})
+        elif n.children:
+            out.extend(_blocks(n.children, ids))
+    return out
+
+
+def _table(node, ids) -> dict:
+    head, body, align = [], [], []
+    for part in node.children:
+        for tr in part.children:
+            cells = [_inlines(td.children[0].children if td.children else [], ids) for td in tr.children]
+            if part.type == "thead":
+                head.append(cells)
+                align = [_align(td.attrs.get("style", "")) for td in tr.children]
+            else:
+                body.append(cells)
+    return {"t": "table", "head": head, "body": body, "align": align}
+
+
+def _align(style: str) -> str:
+    return {"text-align:right": "right", "text-align:center": "center"}.get(style.replace(" ", ""), "left")
+
+
+def _inlines(nodes, ids) -> list:
+    out: list = []
+    for n in nodes:
+        t = n.type
+        if t == "inline":
+            out.extend(_inlines(n.children, ids))
+        elif t == "text":
+            out.append(n.content)
+        elif t == "softbreak":
+            out.append(" ")
+        elif t == "hardbreak":
+            out.append({"t": "br"})
+        elif t in ("em", "strong"):
+            out.append({"t": t, "c": _inlines(n.children, ids)})
+        elif t == "code_inline":
+            out.append({"t": "code", "v": n.content})
+        elif t == "link":
+            out.append(_link(str(n.attrs.get("href", "")), _inlines(n.children, ids), ids))
+        elif t == "image":
+            out.extend(_inlines(n.children, ids) or [str(n.attrs.get("alt", ""))])
+        elif t in ("html_inline", "html_block"):
+            out.append(n.content)
+        elif n.children:
+            out.extend(_inlines(n.children, ids))
+        elif n.content:
+            out.append(n.content)
+    return out
+
+
+def _link(href: str, children: list, ids: set[str]) -> dict:
+    if href.startswith("#") and href[1:] in ids:
+        return {"t": "a", "ref": f"src-{href[1:]}", "c": children}
+    if href.split(":", 1)[0].lower() in ("http", "https", "mailto"):
+        return {"t": "a", "href": href, "c": children}
+    return {"t": "span", "c": children}
+
+
+BLOCK_TAGS = {"p": "p", "h1": "h", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "h6": "h",
+              "blockquote": "quote", "li": "li", "ul": "ul", "ol": "ol", "pre": "pre", "tr": "p"}
+
+
+def html_tree(markup: str) -> list:
+    """An HTML source as the same tree: its text kept whole, its active content left out."""
+    from .epub import sanitise  # the EPUB's sanitiser: the two editions show the same text
+
+    root = lxml_html.fragment_fromstring(sanitise(markup) or "<p></p>", create_parent="div")
+    return _html_children(root)
+
+
+def _html_children(el) -> list:
+    out: list = [el.text] if el.text else []
+    for child in el:
+        tag = child.tag.split("}")[-1] if isinstance(child.tag, str) else ""
+        kids = _html_children(child)
+        if tag == "br":
+            out.append({"t": "br"})
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            out.append({"t": "h", "l": int(tag[1]), "c": kids})
+        elif tag == "pre":
+            out.append({"t": "pre", "v": child.text_content()})
+        elif tag in BLOCK_TAGS:
+            out.append({"t": BLOCK_TAGS[tag], "c": kids})
+        elif tag in ("em", "i", "cite"):
+            out.append({"t": "em", "c": kids})
+        elif tag in ("strong", "b"):
+            out.append({"t": "strong", "c": kids})
+        elif tag == "a" and child.get("href", "").split(":", 1)[0].lower() in ("http", "https", "mailto"):
+            out.append({"t": "a", "href": child.get("href"), "c": kids})
+        elif tag == "hr":
+            out.append({"t": "hr"})
+        else:
+            out.append({"t": "span", "c": kids})
+        if child.tail:
+            out.append(child.tail)
+    return out

@@ -1,0 +1,227 @@
+"""Read the written PDF back and prove it holds every source whole.
+
+Independent of the writer (builder/pdf.py and the Typst template): it reads the PDF with
+pikepdf and poppler's `pdftotext -raw` only, and compares with the corpus's own files.
+
+- the claims: XMP says PDF/A-3 (conformance A) and PDF/UA-1; /Lang and a structure tree;
+- every original attached byte for byte (SHA-256), with AFRelationship /Source;
+- fidelity: each plain-text source, in the pages between its outline entry and the next,
+  is found whole and in order in the extracted text. The extracted lines may interleave
+  other text (running heads, page numbers, note markers and notes) only as whole lines, or
+  as digits (note markers) and a hyphen at a line end; a character dropped or changed fails.
+  White space is not compared (a PDF has no space characters to count), nor bidi controls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ValidatorUnavailable
+from .model import Archive
+from .verify import Finding
+
+PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
+PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}"
+INVISIBLE = re.compile("[\\s\u00ad\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]+")
+HYPHENS = "-\u2010\u2011"
+
+
+def findings(path: Path, archive: Archive) -> list[Finding]:
+    import pikepdf
+
+    where = path.name
+    found: list[Finding] = []
+    with pikepdf.open(path) as pdf:
+        found += claims(pdf, where)
+        found += attachments(pdf, archive, where)
+        starts = source_pages(pdf, archive, where, found)
+        npages = len(pdf.pages)
+    pages = extract_pages(path, npages)
+    if len(pages) < npages:
+        found.append(Finding(where, f"pdftotext gave {len(pages)} pages of {npages}"))
+    for source, span in zip(archive.sources, starts):
+        if source.format != "txt" or span is None:
+            continue
+        first, last = span
+        lines = [(page, line) for page in range(first, min(last, len(pages)))
+                 for line in pages[page].splitlines()]
+        problem = match(source.read_text(), lines)
+        if problem:
+            found.append(Finding(f"{where}: {source.id}", problem))
+    return found
+
+
+# ---------------------------------------------------------------- claims and attachments
+
+def claims(pdf, where: str) -> list[Finding]:
+    found = []
+    meta = pdf.open_metadata()
+    if meta.get(PDFAID + "part") != "3" or meta.get(PDFAID + "conformance") != "A":
+        found.append(Finding(where, "XMP does not claim PDF/A-3a (pdfaid:part 3, conformance A)"))
+    if meta.get(PDFUAID + "part") != "1":
+        found.append(Finding(where, "XMP does not claim PDF/UA-1 (pdfuaid:part 1)"))
+    if "/Lang" not in pdf.Root:
+        found.append(Finding(where, "the document has no /Lang"))
+    if "/StructTreeRoot" not in pdf.Root:
+        found.append(Finding(where, "the document has no structure tree (not tagged)"))
+    return found
+
+
+def attachments(pdf, archive: Archive, where: str) -> list[Finding]:
+    found = []
+    attached = {name: spec for name, spec in pdf.attachments.items()}
+    af = {spec.objgen for spec in pdf.Root.get("/AF", [])}
+    for source in archive.sources:
+        spec = attached.get(source.file_name)
+        if spec is None:
+            found.append(Finding(where, f"{source.file_name} is not attached"))
+            continue
+        data = spec.get_file().read_bytes()
+        if hashlib.sha256(data).hexdigest() != source.sha256:
+            found.append(Finding(where, f"attached {source.file_name}: SHA-256 does not match the source's"))
+        if str(spec.obj.get("/AFRelationship", "")) != "/Source":
+            found.append(Finding(where, f"attached {source.file_name}: AFRelationship is not /Source"))
+        if spec.obj.objgen not in af:
+            found.append(Finding(where, f"attached {source.file_name} is not an associated file (/AF)"))
+    return found
+
+
+# ---------------------------------------------------------------- where each source is
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    page: int | None
+
+
+def outline(pdf) -> list[Entry]:
+    """The top-level outline entries, with the page (0-based) each points to."""
+    import pikepdf
+
+    index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+    names = {}
+    if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+        names = {k: v for k, v in pikepdf.NameTree(pdf.Root.Names.Dests).items()}
+
+    def page_of(item) -> int | None:
+        dest = item.destination
+        if dest is None and item.action is not None:
+            dest = item.action.get("/D")
+        if isinstance(dest, (pikepdf.String, pikepdf.Name, str)):
+            dest = names.get(str(dest))
+        if isinstance(dest, pikepdf.Dictionary):
+            dest = dest.get("/D")
+        if isinstance(dest, pikepdf.Array) and len(dest) and isinstance(dest[0], pikepdf.Dictionary):
+            return index.get(dest[0].objgen)
+        return None
+
+    with pdf.open_outline() as o:
+        return [Entry(str(item.title), page_of(item)) for item in o.root]
+
+
+def _plain(s: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", s).split())
+
+
+def source_pages(pdf, archive: Archive, where: str, found: list[Finding]) -> list[tuple[int, int] | None]:
+    """For each source in order: (first page, end page) from its outline entry to the next."""
+    entries = outline(pdf)
+    spans: list[tuple[int, int] | None] = []
+    at = 0
+    for source in archive.sources:
+        title = _plain(source.provenance.title)
+        k = next((k for k in range(at, len(entries)) if title in _plain(entries[k].title)), None)
+        if k is None or entries[k].page is None:
+            found.append(Finding(where, f"no outline entry leads to source '{source.id}' ({title})"))
+            spans.append(None)
+            continue
+        following = [e.page for e in entries[k + 1:] if e.page is not None]
+        end = following[0] if following else len(pdf.pages)
+        spans.append((entries[k].page, max(end, entries[k].page + 1)))
+        at = k + 1
+    return spans
+
+
+def extract_pages(path: Path, npages: int) -> list[str]:
+    """The text of every page (pdftotext -raw), read in page ranges in parallel, one per CPU."""
+    tool = shutil.which("pdftotext")
+    if not tool:
+        raise ValidatorUnavailable("pdftotext is not installed: apt-get install poppler-utils")
+    jobs = max(1, min(os.cpu_count() or 1, npages // 200 or 1))
+    step = -(-npages // jobs)
+    procs = [subprocess.Popen([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1),
+                               "-l", str(min(first + step, npages)), str(path), "-"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for first in range(0, npages, step)]
+    pages: list[str] = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=3600)
+        if proc.returncode != 0:
+            raise ValidatorUnavailable(f"pdftotext failed (exit {proc.returncode}): {err[-300:]!r}")
+        pages += out.decode("utf-8").split("\f")[:-1]  # every page ends with a form feed
+    return pages
+
+
+# ---------------------------------------------------------------- the fidelity match
+
+RTL_RUN = re.compile("\u202b[^\u202c]*\u202c(?:\\s+\u202b[^\u202c]*\u202c)+")
+
+
+def logical(line: str) -> str:
+    """pdftotext sets the words of a right-to-left run in visual order, each word embedded
+    (RLE ... PDF): put the words of such a run back in reading order."""
+    return RTL_RUN.sub(lambda m: " ".join(reversed(m.group(0).split())), line)
+
+
+def squeeze(text: str) -> str:
+    """NFC, without white space, soft hyphens and bidi controls: what the match compares."""
+    return INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+
+
+def _consume(line: str, expected: str, i: int) -> int | None:
+    """Match a whole extracted line from expected[i]; the new position, or None if it is not source text."""
+    k, n = 0, len(line)
+    start = i
+    while k < n:
+        ch = line[k]
+        if i < len(expected) and ch == expected[i]:
+            i += 1
+        elif ch.isdigit() or (ch in HYPHENS and k == n - 1):
+            pass  # a note marker, or a hyphen where a line was broken
+        else:
+            return None
+        k += 1
+    return i if i > start else None
+
+
+def match(text: str, lines: list[tuple[int, str]]) -> str | None:
+    """None if the source text runs whole and in order through lines; else what is missing, where."""
+    expected = squeeze(text)
+    i, page = 0, None
+    recent: list[int] = []  # where the last accepted lines began: a heading may match too early
+    for p, raw in lines:
+        line = squeeze(logical(raw))
+        if not line or i >= len(expected):
+            continue
+        j = _consume(line, expected, i)
+        if j is None:
+            for start in reversed(recent[-3:]):
+                again = _consume(line, expected, start)
+                if again is not None and again > i:
+                    j = again
+                    break
+        if j is not None:
+            recent.append(i)
+            i, page = j, p
+    if i >= len(expected):
+        return None
+    at = f"after page {page + 1}" if page is not None else "from its first page"
+    return (f"the text is not whole: {len(expected) - i} of {len(expected)} characters not found {at}; "
+            f"missing from «{expected[max(0, i - 20):i]}|{expected[i:i + 40]}»")

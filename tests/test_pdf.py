@@ -1,0 +1,285 @@
+"""The PDF edition: PDF/A-3a + PDF/UA-1 claimed, sources attached, every character kept.
+
+Checked with pikepdf, qpdf and poppler (no PDF/A validator is available: these checks are
+structural). Most tests use a small corpus written here (notes, Arabic, Typst-like
+characters, Markdown and HTML sources); some use the default archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from builder import anchor, corpus, pdf, validators, verify_pdf
+from builder.build import build
+from builder.errors import ValidatorUnavailable
+
+from conftest import CORPUS, need
+
+LETTER = ('SOUTHALL CLP Rabour Party\n12 High Street\n\nDear Sir,\n\n'
+          'I write about the   meeting of 3 March 2019, at which #set page(paper: "a4") and $x^2$ and '
+          '[link](x) <lbl> @ref * _ \\ were said. The word internationalisation stays whole.\n'
+          'A second line of the paragraph.\n\n  Indented line with\ttab and no\u00a0break\u00a0spaces.\n\n'
+          'Yours faithfully,\nJ. Smith\n')
+ARABIC = "Statement in Arabic and English\n\nالعربية لغة جميلة\n\nEnd of statement.\n"
+PLAIN = "\n\n".join(" ".join(f"word{i}x{j}" for j in range(60)) for i in range(8)) + "\n"
+
+
+def write_corpus(root: Path, page_size: str = "a5") -> Path:
+    src = root / "sources"
+    src.mkdir(parents=True)
+    (root / "archive.toml").write_text(f'''title = "A Test Archive"
+subtitle = "Made for the PDF tests"
+identifier = "urn:uuid:00000000-1111-4222-8333-444455556666"
+language = "en-GB"
+date = 2024-05-01
+publisher = "Test Press"
+rights = "CC BY 4.0"
+description = "Sources for the PDF tests."
+sources = ["letter", "arabic", "long", "mdsource", "htmlsource"]
+[[editors]]
+name = "Ada Editor"
+[pdf]
+page_size = "{page_size}"
+''', encoding="utf-8")
+    (root / "introduction.md").write_text(
+        "## Scope\n\nSee [the letter](#letter); *#set* and $x$ print as text.\n\n- one\n- two\n\n"
+        "| A | B |\n|---|---|\n| 1 | 2 |\n", encoding="utf-8")
+    (src / "letter.txt").write_text(LETTER, encoding="utf-8", newline="")
+    (src / "arabic.txt").write_text(ARABIC, encoding="utf-8")
+    (src / "long.txt").write_text(PLAIN, encoding="utf-8")
+    (src / "mdsource.md").write_text("# A heading\n\nSome *text*.\n", encoding="utf-8")
+    (src / "htmlsource.html").write_text("<p>Para <script>x()</script><em>em</em></p>\n", encoding="utf-8")
+    sha = hashlib.sha256(LETTER.encode()).hexdigest()
+    (src / "letter.toml").write_text(f'''title = "Letter to the Editor"
+kind = "letter"
+summary = "A letter."
+rights = "The author."
+[[authors]]
+name = "J. Smith"
+[date]
+value = "2019-03-05"
+certainty = "stated"
+[origin]
+description = "By post."
+[received]
+file_name = "scan.txt"
+format = "text/plain"
+sha256 = "{sha}"
+how = "By email."
+[condition]
+summary = "OCR text."
+''', encoding="utf-8")
+    (src / "letter.notes.toml").write_text('''[[notes]]
+kind = "sic"
+exact = "Rabour"
+body = "Probably *Labour*. Compare [the statement](#arabic)."
+
+[[notes]]
+kind = "condition"
+body = "Only an OCR text survives."
+
+[[notes]]
+kind = "gloss"
+exact = "meeting of 3 March 2019"
+body = "A `#strong[x]` here prints as text."
+''', encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def test_corpus(tmp_path_factory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("pdf-corpus") / "corpus")
+
+
+@pytest.fixture(scope="session")
+def test_pdf(test_corpus, tmp_path_factory) -> Path:
+    return build(test_corpus, tmp_path_factory.mktemp("pdf-out"), ("pdf",)).editions["pdf"]
+
+
+@pytest.fixture(scope="session")
+def test_archive(test_corpus):
+    return corpus.load(test_corpus)
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if not path:
+        raise ValidatorUnavailable(f"{name} is not installed: apt-get install poppler-utils qpdf")
+    return path
+
+
+def run(name: str, *args: str) -> str:
+    return subprocess.run([tool(name), *args], capture_output=True, text=True, check=True).stdout
+
+
+def structure_kinds(pdf_: pikepdf.Pdf) -> set[str]:
+    kinds, stack = set(), [pdf_.Root.StructTreeRoot]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pikepdf.Dictionary):
+            if "/S" in node:
+                kinds.add(str(node.S))
+            kids = node.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                stack.extend(kids)
+            elif kids is not None:
+                stack.append(kids)
+    return kinds
+
+
+# ---------------------------------------------------------------- claims and structure
+
+def test_claims_pdfa3a_and_pdfua1_in_xmp(test_pdf):
+    with pikepdf.open(test_pdf) as p:
+        meta = p.open_metadata()
+        assert meta.pdfa_status == "3A"
+        assert meta.get("{http://www.aiim.org/pdfua/ns/id/}part") == "1"
+        assert meta.get("dc:title") == "A Test Archive: Made for the PDF tests"
+        assert "Ada Editor" in str(meta.get("dc:creator"))
+        assert meta.get("xmp:CreateDate").startswith("2024-05-01")
+        assert "urn:uuid:00000000-1111-4222-8333-444455556666" in str(meta.get("pdf:Keywords"))
+        assert str(p.Root.Lang) == "en-GB"
+        assert p.Root.MarkInfo.Marked
+
+
+def test_qpdf_check_is_clean(test_pdf):
+    assert need(validators.qpdf_check, test_pdf) == []
+
+
+def test_every_font_is_embedded(test_pdf):
+    rows = need(run, "pdffonts", str(test_pdf)).splitlines()[2:]
+    assert rows
+    for row in rows:
+        emb = row.split()[-5]
+        assert emb == "yes", row
+    assert any("NotoNaskhArabic" in r for r in rows) and any("LibertinusSerif" in r for r in rows)
+
+
+def test_structure_tree_has_headings_and_notes(test_pdf):
+    with pikepdf.open(test_pdf) as p:
+        kinds = structure_kinds(p)
+    assert {"/H1", "/H2", "/P", "/TOC", "/Link", "/Table"} <= kinds
+    assert kinds & {"/Note", "/FENote"}
+
+
+def test_outline_has_introduction_every_source_and_its_provenance(test_pdf, test_archive):
+    with pikepdf.open(test_pdf) as p, p.open_outline() as o:
+        titles = [str(i.title) for i in o.root]
+        children = {str(i.title): [str(c.title) for c in i.children] for i in o.root}
+    expected = ["Introduction", "Letter to the Editor", "arabic", "long", "mdsource", "htmlsource", "Colophon"]
+    assert titles == expected
+    for title in expected[1:-1]:
+        assert "Provenance and condition" in children[title]
+
+
+def test_originals_attached_byte_for_byte_as_source(test_pdf, test_archive):
+    with pikepdf.open(test_pdf) as p:
+        attached = dict(p.attachments.items())
+        af = {spec.objgen for spec in p.Root.AF}
+        assert sorted(attached) == sorted(s.file_name for s in test_archive.sources)
+        for s in test_archive.sources:
+            spec = attached[s.file_name]
+            assert hashlib.sha256(spec.get_file().read_bytes()).hexdigest() == s.sha256
+            assert spec.obj.AFRelationship == pikepdf.Name.Source
+            assert spec.obj.objgen in af
+            assert spec.get_file().mime_type == s.media_type
+    assert "letter.txt" in need(run, "pdfdetach", "-list", str(test_pdf))
+
+
+def test_page_sizes(tmp_path):
+    root = write_corpus(tmp_path / "c", page_size="us-trade")
+    out = build(root, tmp_path / "out", ("pdf",)).editions["pdf"]
+    with pikepdf.open(out) as p:
+        assert [round(float(x)) for x in p.pages[0].mediabox] == [0, 0, 432, 648]
+    assert not (tmp_path / "out" / "a-test-archive.epub").exists()
+
+
+# ---------------------------------------------------------------- fidelity
+
+def test_verify_finds_nothing_wrong(test_pdf, test_archive):
+    assert verify_pdf.findings(test_pdf, test_archive) == []
+
+
+def test_source_text_is_data_not_markup(test_pdf):
+    text = " ".join(need(run, "pdftotext", "-raw", str(test_pdf), "-").split())
+    assert '#set page(paper: "a4") and $x^2$ and [link](x) <lbl> @ref * _ \\ were said' in text
+    assert "#strong[x]" in text and "*#set* and $x$" not in text and "#set and $x$ print" in text
+
+
+def test_match_reports_a_dropped_word():
+    lines = [(0, "Running head 3"), (0, "I write about the meeting of"), (0, "3 March, at which hyph-"),
+             (1, "enation was discussed.1"), (1, "1 A footnote.")]
+    source = "I write about the meeting of 3 March, at which hyphenation was discussed."
+    assert verify_pdf.match(source, lines) is None
+    damaged = [(p, line.replace("meeting ", "")) for p, line in lines]
+    problem = verify_pdf.match(source, damaged)
+    assert problem and "meeting" in problem
+
+
+def test_a_pdf_missing_a_word_fails_verification(test_archive, tmp_path, monkeypatch):
+    archive, anchors = anchor.anchor(test_archive)
+    original = pdf.source_data
+
+    def drop_a_word(source, notes, ids):
+        data = original(source, notes, ids)
+        if source.id == "long":  # the real data, one word removed, laid out and compiled by Typst
+            line = data["paragraphs"][3][0]
+            line[0] = line[0].replace("word3x17 ", "", 1)
+        return data
+
+    monkeypatch.setattr(pdf, "source_data", drop_a_word)
+    damaged = pdf.write(archive, anchors, tmp_path / "damaged.pdf")
+    found = verify_pdf.findings(damaged, archive)
+    assert len(found) == 1 and "long" in found[0].where and "word3x17" in found[0].message
+
+
+def test_a_missing_attachment_fails_verification(test_pdf, test_archive, tmp_path):
+    with pikepdf.open(test_pdf) as p:
+        del p.attachments["arabic.txt"]
+        p.save(tmp_path / "less.pdf")
+    found = [str(f) for f in verify_pdf.findings(tmp_path / "less.pdf", test_archive)]
+    assert any("arabic.txt is not attached" in f for f in found)
+
+
+# ---------------------------------------------------------------- reproducible
+
+@pytest.mark.slow
+def test_two_builds_in_separate_processes_are_identical(test_corpus, tmp_path):
+    outs = []
+    for k, (tz, lc, seed) in enumerate((("UTC", "C.UTF-8", "1"), ("Asia/Kolkata", "en_GB.UTF-8", "4242"))):
+        cwd = tmp_path / f"cwd{k}"
+        cwd.mkdir()
+        env = {**os.environ, "TZ": tz, "LC_ALL": lc, "PYTHONHASHSEED": seed}
+        env.pop("SOURCE_DATE_EPOCH", None)
+        archive_cmd = [sys.executable, "-m", "builder.cli", "build", str(test_corpus), "--out", str(cwd / "out"),
+                       "--format", "pdf"]
+        subprocess.run(archive_cmd, cwd=cwd, env=env, check=True, capture_output=True)
+        outs.append((cwd / "out" / "a-test-archive.pdf").read_bytes())
+    assert outs[0] == outs[1]
+
+
+# ---------------------------------------------------------------- the default archive
+
+@pytest.fixture(scope="session")
+def default_pdf(default_build) -> Path:
+    return default_build.editions["pdf"]
+
+
+@pytest.mark.skipif(not (CORPUS / "archive.toml").is_file(), reason="the default corpus is not written yet")
+def test_default_archive_pdf(default_pdf, default_build):
+    archive = default_build.archive
+    assert verify_pdf.findings(default_pdf, archive) == []
+    assert need(validators.qpdf_check, default_pdf) == []
+    with pikepdf.open(default_pdf) as p:
+        assert p.open_metadata().pdfa_status == "3A"
+        assert len(p.attachments) == len(archive.sources)
+        if any(s.notes for s in archive.sources):
+            assert structure_kinds(p) & {"/Note", "/FENote"}
