@@ -67,5 +67,10 @@ from .cli_notes import notes  # noqa: E402  (the `archive notes` group)
 
 main.add_command(notes)
 
+from .cli_deposit import check, deposit  # noqa: E402  (`archive deposit`, `archive check`)
+
+main.add_command(deposit)
+main.add_command(check)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -58,3 +58,10 @@ def default_build(tmp_path_factory):
 @pytest.fixture(scope="session")
 def default_epub(default_build) -> Path:
     return default_build.editions["epub"]
+
+
+@pytest.fixture(scope="session")
+def default_deposit(tmp_path_factory):
+    """The default archive's deposit (bag, zip, editions), made once per test run."""
+    from builder.deposit import deposit
+    return need(deposit, CORPUS, tmp_path_factory.mktemp("deposit"))

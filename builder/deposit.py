@@ -1,0 +1,273 @@
+"""The deposit: a BagIt 1.0 bag (and the same bag zipped) for a repository or an upload portal.
+
+`deposit(corpus, out)`: editions (reused only when the record of their inputs matches) ->
+validation reports (read back by builder.check, volatile fields removed) -> payload (editions,
+originals, notes, citations, Dublin Core, METS + PREMIS, reports) -> bag -> zip. The bag and the
+zip are written whole or not at all, and the same inputs give the same bytes: every date is the
+edition's date (SOURCE_DATE_EPOCH overrides it), every listing is sorted, no clock is read.
+
+The bag is written here rather than by `bagit.make_bag`, which declares BagIt 0.97, stamps
+today's date and changes the working directory; bagit-python still validates it (tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__, anchor, check, corpus, metadata, notes_io
+from .build import FORMATS, build
+from .errors import DamageFound
+from .metadata import Agent, Event, PayloadFile
+from .model import Archive
+from .output import atomic_dir, atomic_path
+
+TOOL = "annotated-archive"
+MIME = {".epub": "application/epub+zip", ".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown",
+        ".html": "text/html", ".json": "application/json", ".jsonld": "application/ld+json",
+        ".xml": "application/xml"}
+CSL_MIME = "application/vnd.citationstyles.csl+json"
+
+
+@dataclass(frozen=True)
+class Deposited:
+    bag: Path
+    zip: Path
+    editions: dict[str, Path]
+    reused: bool  # the editions were reused: their recorded inputs matched
+    payload_bytes: int
+    files: int
+    warnings: tuple[str, ...] = ()
+
+
+def deposit(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Deposited:
+    corpus_dir, out = Path(corpus_dir), Path(out)
+    archive = corpus.load(corpus_dir)  # every problem, or nothing
+    archive, anchors = anchor.anchor(archive)
+    editions, reused = editions_for(corpus_dir, out, archive, formats)
+    reports, events = validate(archive, anchors, editions)
+    bag = out / f"{archive.slug}-deposit"
+    with atomic_dir(bag) as tmp:
+        tmp.chmod(0o755)
+        files = write_payload(tmp / "data", archive, anchors, editions, reports, events)
+        write_tags(tmp, archive, files)
+        with atomic_path(out / f"{archive.slug}-deposit.zip") as zip_tmp:
+            write_zip(tmp, zip_tmp, bag.name, archive)
+    size = sum(f.size for f in files)
+    return Deposited(bag, out / f"{archive.slug}-deposit.zip", editions, reused, size, len(files),
+                     archive.warnings)
+
+
+# -- editions, reused only when their inputs are the same ---------------------------------------
+
+def inputs_record(corpus_dir: Path, formats: tuple[str, ...]) -> dict:
+    """What the editions are made from: every corpus file's SHA-256, the tool, SOURCE_DATE_EPOCH."""
+    files = {}
+    for p in sorted(corpus_dir.rglob("*")):
+        rel = p.relative_to(corpus_dir)
+        if p.is_file() and not any(part.startswith(".") for part in rel.parts):
+            files[rel.as_posix()] = _sha256(p)
+    return {"tool": TOOL, "version": __version__, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH"),
+            "formats": sorted(formats), "corpus": files}
+
+
+def editions_for(corpus_dir: Path, out: Path, archive: Archive, formats: tuple[str, ...]) -> tuple[dict, bool]:
+    record_path = out / f".{archive.slug}.inputs.json"
+    wanted = inputs_record(corpus_dir, formats)
+    try:
+        old = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    editions = {kind: out / f"{archive.slug}.{kind}" for kind in formats}
+    if old.get("inputs") == wanted and all(
+            p.is_file() and _sha256(p) == old.get("editions", {}).get(p.name) for p in editions.values()):
+        return editions, True
+    built = build(corpus_dir, out, formats)
+    with atomic_path(record_path) as tmp:
+        tmp.write_text(json.dumps({"inputs": wanted, "editions": {p.name: _sha256(p) for p in built.editions.values()}},
+                                  indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return dict(built.editions), False
+
+
+# -- validation reports ------------------------------------------------------------------------
+
+def validate(archive: Archive, anchors: dict, editions: dict[str, Path]) -> tuple[dict[str, dict], list[Event]]:
+    """Read the editions back (builder.check) against the corpus; reports without volatile fields."""
+    expected = check.Expected(archive, {s.id: len(anchors.get(s.id, [])) for s in archive.sources},
+                              "the corpus", corpus=True)
+    report = check.Report()
+    reports: dict[str, dict] = {}
+    events: list[Event] = []
+    date = _date(archive)
+    if "epub" in editions:
+        before = len(report.findings)
+        details = check.check_epub(editions["epub"], report, expected, True, editions["epub"].name)
+        raw = details.get("epubcheck")
+        if raw is not None:
+            reports["epubcheck.json"] = clean_epubcheck(raw, editions["epub"])
+        reports["fidelity-epub.json"] = {"edition": editions["epub"].name, "checked_against": "the corpus",
+                                         "sources": details.get("sources", []), "notes": details.get("notes", {}),
+                                         "findings": [str(f) for f in report.findings[before:]]}
+        counts = (raw or {}).get("checker", {})
+        events.append(Event("validated-epub", "validation", date,
+                            f"EPUBCheck {counts.get('checkerVersion', '')}; fidelity and notes read back by "
+                            f"{TOOL} check", "success" if len(report.findings) == before else "failure",
+                            f"EPUBCheck: {counts.get('nFatal', 0)} fatal, {counts.get('nError', 0)} errors, "
+                            f"{counts.get('nWarning', 0)} warnings; every source whole and in order",
+                            ("agent-tool", "agent-epubcheck"), (f"editions/{editions['epub'].name}",)))
+    if "pdf" in editions:
+        before = len(report.findings)
+        details = check.check_pdf(editions["pdf"], report, expected, editions["pdf"].name)
+        reports["pdf-checks.json"] = {**details, "note": "PDF/A-3a and PDF/UA-1 are claimed and checked "
+                                      "structurally (qpdf, XMP claims, fonts, attachments); no veraPDF",
+                                      "findings": [str(f) for f in report.findings[before:]]}
+        events.append(Event("validated-pdf", "validation", date, f"qpdf --check, XMP claims, fonts, attachments' "
+                            f"fixity, text read back by pdftotext, by {TOOL} check",
+                            "success" if len(report.findings) == before else "failure",
+                            f"claims {details.get('claims', {})}", ("agent-tool",),
+                            (f"editions/{editions['pdf'].name}",)))
+    if report.unavailable:
+        from .errors import ValidatorUnavailable
+        raise ValidatorUnavailable("a validator could not run, so the deposit is not made:\n  "
+                                   + "\n  ".join(report.unavailable))
+    if report.findings or report.unreadable:
+        raise DamageFound("the editions do not pass their checks; nothing was deposited:\n"
+                          + "\n".join(f"  {f}" for f in report.findings + report.unreadable))
+    return reports, events
+
+
+def clean_epubcheck(raw: dict, path: Path) -> dict:
+    """EPUBCheck's report without what changes from run to run: dates, durations, paths."""
+    data = json.loads(json.dumps(raw).replace(str(path.resolve()), path.name).replace(str(path), path.name))
+    checker = data.get("checker", {})
+    for key in ("path", "checkDate", "elapsedTime"):
+        checker.pop(key, None)
+    return data
+
+
+# -- the payload -------------------------------------------------------------------------------
+
+def write_payload(data: Path, archive: Archive, anchors: dict, editions: dict[str, Path],
+                  reports: dict[str, dict], events: list[Event]) -> list[PayloadFile]:
+    files: list[PayloadFile] = []
+
+    def put(rel: str, content: bytes, use: str, mime: str | None = None, **extra) -> None:
+        path = data / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        files.append(PayloadFile(rel, hashlib.sha256(content).hexdigest(), len(content),
+                                 mime or MIME.get(path.suffix, "application/octet-stream"), use, **extra))
+
+    for kind in sorted(editions):
+        put(f"editions/{editions[kind].name}", editions[kind].read_bytes(), "edition")
+    for s in archive.sources:
+        put(f"sources/{s.file_name}", s.read_bytes(), "source", s.provenance.received_format or s.media_type,
+            source_id=s.id, original_name=s.provenance.received_file_name)
+    put("notes/annotations.jsonld", _json(notes_io.collection_of(archive, anchors)), "notes")
+    put("metadata/citations.json", metadata.citations(archive), "metadata", CSL_MIME)
+    mimes = [MIME[editions[k].suffix] for k in sorted(editions)]
+    put("metadata/dc.xml", metadata.dublin_core(archive, mimes), "metadata")
+    for name in sorted(reports):
+        put(f"reports/{name}", _json(reports[name]), "report")
+    agents, all_events = provenance_events(archive, editions, reports, events)
+    put("metadata/mets.xml", metadata.mets(archive, files, all_events, agents, mimes), "metadata")
+    return files
+
+
+def provenance_events(archive: Archive, editions: dict[str, Path], reports: dict[str, dict],
+                      validated: list[Event]) -> tuple[list[Agent], list[Event]]:
+    epubcheck_version = reports.get("epubcheck.json", {}).get("checker", {}).get("checkerVersion", "")
+    agents = [Agent("agent-tool", TOOL, "software", __version__, "builds, checks and deposits the editions"),
+              Agent("agent-editor", archive.publisher, "organization", "",
+                    "the editors: " + ", ".join(e.name for e in archive.editors))]
+    if epubcheck_version:
+        agents.append(Agent("agent-epubcheck", "EPUBCheck", "software", epubcheck_version, "W3C's EPUB validator"))
+    events = []
+    for s in archive.sources:
+        p = s.provenance
+        events.append(Event(f"received-{s.id}", "ingestion", p.received_date or "unknown",
+                            f"received {p.received_how or '(how not recorded)'} as "
+                            f"{p.received_file_name or s.file_name}",
+                            "success" if p.received_sha256 else "unknown",
+                            f"SHA-256 recorded on receipt: {p.received_sha256}; verified at build: {s.sha256}"
+                            if p.received_sha256 else "no SHA-256 recorded on receipt",
+                            ("agent-editor",), (f"sources/{s.file_name}",)))
+    sources = tuple(f"sources/{s.file_name}" for s in archive.sources)
+    for kind in sorted(editions):
+        events.append(Event(f"built-{kind}", "creation", _date(archive),
+                            f"{kind.upper()} edition built by {TOOL} {__version__} from the corpus",
+                            "success", "every source verified against its recorded SHA-256",
+                            ("agent-tool", "agent-editor"), (f"editions/{editions[kind].name}", *sources)))
+    return agents, events + validated
+
+
+# -- tag files and the zip ---------------------------------------------------------------------
+
+def write_tags(bag: Path, archive: Archive, files: list[PayloadFile]) -> None:
+    """bagit.txt (1.0), payload manifests (SHA-256, SHA-512), bag-info, tag manifests."""
+    rels = sorted(f.path for f in files)
+    (bag / "bagit.txt").write_bytes(b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    for alg in ("sha256", "sha512"):
+        lines = [f"{_digest(bag / 'data' / rel, alg)}  data/{_escape(rel)}\n" for rel in rels]
+        (bag / f"manifest-{alg}.txt").write_text("".join(lines), encoding="utf-8", newline="\n")
+    info = [("Source-Organization", archive.publisher),
+            ("External-Identifier", archive.identifier),
+            ("External-Description", f"{archive.full_title}: the EPUB and PDF editions, every source as "
+                                     "received, the editorial notes, citations, METS/PREMIS and validation reports."),
+            ("Bagging-Date", archive.date.date().isoformat()),
+            ("Payload-Oxum", f"{sum(f.size for f in files)}.{len(files)}"),
+            ("Bag-Software-Agent", f"{TOOL} {__version__}")]
+    (bag / "bag-info.txt").write_text("".join(f"{k}: {' '.join(v.split())}\n" for k, v in info),
+                                      encoding="utf-8", newline="\n")
+    tags = ["bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest-sha512.txt"]
+    for alg in ("sha256", "sha512"):
+        lines = [f"{_digest(bag / t, alg)}  {t}\n" for t in tags]
+        (bag / f"tagmanifest-{alg}.txt").write_text("".join(lines), encoding="utf-8", newline="\n")
+
+
+def write_zip(bag: Path, path: Path, top: str, archive: Archive) -> None:
+    """The bag as a zip with one top folder: sorted entries, the edition's date, fixed permissions."""
+    stamp = max(archive.date.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    entries = sorted(p for p in bag.rglob("*"))
+    with zipfile.ZipFile(path, "w") as z:
+        for p in [bag, *entries]:
+            rel = p.relative_to(bag).as_posix()
+            name = f"{top}/{rel}/" if p.is_dir() and rel != "." else (f"{top}/" if p == bag else f"{top}/{rel}")
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3
+            if p.is_dir():
+                info.external_attr = (0o40755 << 16) | 0x10
+                z.writestr(info, b"")
+            else:
+                info.external_attr = 0o100644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, p.read_bytes(), compresslevel=9)
+
+
+def _escape(rel: str) -> str:
+    """RFC 8493 §2.1.3: percent-encode CR, LF and % in manifest paths."""
+    return rel.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _digest(path: Path, alg: str) -> str:
+    h = hashlib.new(alg)
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    return _digest(path, "sha256")
+
+
+def _date(archive: Archive) -> str:
+    return archive.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json(data) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")

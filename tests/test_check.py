@@ -1,0 +1,281 @@
+"""`archive check` catches real damage, on standalone files and inside a bag, and says where.
+
+Damage tests call the library with epubcheck=False (EPUBCheck takes seconds a run); the CLI
+tests run it once on a clean EPUB and once with Java hidden.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.check import check
+from builder.cli import main
+from conftest import CORPUS, REPO
+
+
+def rewrite_zip(src: Path, dest: Path, change) -> Path:
+    """Copy a zip, passing each member through change(name, data) -> bytes | None (None: drop it)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for info in zin.infolist():
+            data = change(info.filename, zin.read(info))
+            if data is not None:
+                zout.writestr(info, data)
+    return dest
+
+
+def damaged(report, *words) -> list[str]:
+    texts = [str(f) for f in report.findings]
+    assert report.exit_code == 1, report.text()
+    hits = [t for t in texts if all(w in t for w in words)]
+    assert hits, f"no finding naming {words}: {texts}"
+    return hits
+
+
+def first_source(epub: Path) -> str:
+    with zipfile.ZipFile(epub) as z:
+        return sorted(n for n in z.namelist() if n.startswith("EPUB/originals/"))[0].rsplit("/", 1)[1]
+
+
+# -- EPUB, standalone ---------------------------------------------------------------------------
+
+def test_clean_editions_pass(default_build):
+    report = check(list(default_build.editions.values()), epubcheck=False)
+    assert report.exit_code == 0, report.text()
+
+
+def test_epub_original_with_one_changed_byte(default_epub, tmp_path):
+    name = first_source(default_epub)
+    bad = rewrite_zip(default_epub, tmp_path / "x.epub",
+                      lambda n, d: d[:10] + bytes([d[10] ^ 1]) + d[11:] if n == f"EPUB/originals/{name}" else d)
+    damaged(check([bad], epubcheck=False), "x.epub", f"EPUB/originals/{name}", "SHA-256")
+
+
+def test_epub_original_missing(default_epub, tmp_path):
+    name = first_source(default_epub)
+    bad = rewrite_zip(default_epub, tmp_path / "x.epub", lambda n, d: None if n == f"EPUB/originals/{name}" else d)
+    damaged(check([bad], epubcheck=False), f"EPUB/originals/{name}", "missing")
+
+
+def cut_word(n: str, d: bytes, chapter: str) -> bytes:
+    """Cut the first «the» from the source's text block of a chapter."""
+    if n != chapter:
+        return d
+    text = d.decode()
+    start = text.index('-text">')
+    end = text.index("</div>", start)
+    at = text.index(" the ", start, end)
+    return (text[:at] + text[at + 4:]).encode()
+
+
+def test_epub_word_cut_from_a_chapter(default_epub, tmp_path):
+    sid = first_source(default_epub).rsplit(".", 1)[0]
+    chapter = f"EPUB/text/{sid}.xhtml"
+    bad = rewrite_zip(default_epub, tmp_path / "x.epub", lambda n, d: cut_word(n, d, chapter))
+    damaged(check([bad], epubcheck=False), chapter, "differs from the source")
+
+
+def drop(pattern: str, chapter: str):
+    def change(n: str, d: bytes) -> bytes:
+        return re.sub(pattern, "", d.decode(), count=1, flags=re.S).encode() if n == chapter else d
+    return change
+
+
+def test_epub_footnote_deleted(default_epub, tmp_path):
+    sid = first_source(default_epub).rsplit(".", 1)[0]
+    chapter = f"EPUB/text/{sid}.xhtml"
+    bad = rewrite_zip(default_epub, tmp_path / "x.epub", drop(r'<aside [^>]*id="[^"]*-note-2".*?</aside>', chapter))
+    damaged(check([bad], epubcheck=False), chapter, "leads to no footnote")
+
+
+def test_epub_noteref_deleted(default_epub, tmp_path):
+    sid = first_source(default_epub).rsplit(".", 1)[0]
+    chapter = f"EPUB/text/{sid}.xhtml"
+    bad = rewrite_zip(default_epub, tmp_path / "x.epub", drop(r'<a class="noteref"[^>]*-ref-2"[^>]*>2</a>', chapter))
+    damaged(check([bad], epubcheck=False), chapter, "has no note marker")
+
+
+def test_epub_note_and_marker_deleted_caught_against_the_corpus(default_epub, tmp_path):
+    sid = first_source(default_epub).rsplit(".", 1)[0]
+    chapter = f"EPUB/text/{sid}.xhtml"
+    with zipfile.ZipFile(default_epub) as z:
+        last = max(int(n) for n in re.findall(r'-note-(\d+)"', z.read(chapter).decode()))
+
+    def both(n, d):
+        d = drop(rf'<aside [^>]*id="[^"]*-note-{last}".*?</aside>', chapter)(n, d)
+        return drop(rf'<a class="noteref"[^>]*-ref-{last}"[^>]*>{last}</a>', chapter)(n, d)
+
+    bad = rewrite_zip(default_epub, tmp_path / "x.epub", both)
+    damaged(check([bad], corpus_dir=CORPUS, epubcheck=False), chapter, "notes, but the corpus")
+
+
+# -- PDF, standalone ---------------------------------------------------------------------------
+
+def test_pdf_attachment_with_one_changed_byte(default_build, tmp_path):
+    pikepdf = pytest.importorskip("pikepdf")
+    bad = tmp_path / "x.pdf"
+    with pikepdf.open(default_build.editions["pdf"]) as pdf:
+        spec = pdf.Root.AF[0]
+        name = str(spec.UF)
+        stream = spec.EF.F
+        data = stream.read_bytes()
+        stream.write(data[:5] + bytes([data[5] ^ 1]) + data[6:])
+        pdf.save(bad)
+    damaged(check([bad], epubcheck=False), "x.pdf", name, "SHA-256")
+
+
+def test_pdf_page_text_changed(default_build, tmp_path):
+    pikepdf = pytest.importorskip("pikepdf")
+    from builder.check import pdf_pages_text
+    src = default_build.editions["pdf"]
+    sample = CORPUS / "sources" / "butler-letter-to-jlm.txt"
+    phrase = "invaluable advice"
+    assert phrase in sample.read_text()
+    page_no = next(i for i, t in enumerate(pdf_pages_text(src)) if phrase in " ".join(t.split()))
+    bad = tmp_path / "x.pdf"
+    with pikepdf.open(src) as pdf:
+        page = pdf.pages[page_no]
+        ops = pikepdf.parse_content_stream(page)
+        changed = 0
+        for operands, op in ops:  # swap two glyphs in every string shown on the page
+            if str(op) == "TJ":
+                arr = operands[0]
+                for idx, item in enumerate(arr):
+                    b = bytes(item) if isinstance(item, pikepdf.String) else b""
+                    if len(b) >= 8 and b[0:2] != b[2:4]:
+                        arr[idx] = pikepdf.String(b[2:4] + b[0:2] + b[4:])
+                        changed += 1
+        assert changed
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
+        pdf.save(bad)
+    damaged(check([bad], epubcheck=False), "x.pdf", "the pages' text differs from the source")
+
+
+# -- bags, as folders and as zips ------------------------------------------------------------------
+
+@pytest.fixture
+def bag_copy(default_deposit, tmp_path) -> Path:
+    dest = tmp_path / default_deposit.bag.name
+    shutil.copytree(default_deposit.bag, dest)
+    return dest
+
+
+def test_clean_bag_and_zip_pass(default_deposit):
+    report = check([default_deposit.bag, default_deposit.zip], epubcheck=False)
+    assert report.exit_code == 0, report.text()
+
+
+def test_bag_file_missing(bag_copy):
+    victim = sorted((bag_copy / "data" / "sources").iterdir())[0]
+    victim.unlink()
+    damaged(check([bag_copy], epubcheck=False), f"data/sources/{victim.name}", "missing")
+
+
+def test_bag_source_with_one_changed_byte(bag_copy):
+    victim = sorted((bag_copy / "data" / "sources").iterdir())[0]
+    data = victim.read_bytes()
+    victim.write_bytes(data[:3] + bytes([data[3] ^ 1]) + data[4:])
+    report = check([bag_copy], epubcheck=False)
+    damaged(report, f"data/sources/{victim.name}", "checksum differs")
+    damaged(report, "data/editions/", "differs")  # the editions no longer hold the bag's source
+
+
+def test_bag_epub_with_a_word_cut(bag_copy, tmp_path):
+    epub = next((bag_copy / "data" / "editions").glob("*.epub"))
+    sid = first_source(epub).rsplit(".", 1)[0]
+    chapter = f"EPUB/text/{sid}.xhtml"
+    rewrite_zip(epub, tmp_path / "x.epub", lambda n, d: cut_word(n, d, chapter))
+    shutil.copyfile(tmp_path / "x.epub", epub)
+    report = check([bag_copy], epubcheck=False)
+    damaged(report, f"data/editions/{epub.name}", "differs")  # the manifest and METS catch it ...
+    damaged(report, epub.name, chapter, "differs from the source")  # ... and so does reading the chapter
+
+
+def test_bag_epub_with_a_note_deleted(bag_copy, tmp_path):
+    epub = next((bag_copy / "data" / "editions").glob("*.epub"))
+    sid = first_source(epub).rsplit(".", 1)[0]
+    chapter = f"EPUB/text/{sid}.xhtml"
+    with zipfile.ZipFile(epub) as z:
+        last = max(int(n) for n in re.findall(r'-note-(\d+)"', z.read(chapter).decode()))
+
+    def both(n, d):
+        d = drop(rf'<aside [^>]*id="[^"]*-note-{last}".*?</aside>', chapter)(n, d)
+        return drop(rf'<a class="noteref"[^>]*-ref-{last}"[^>]*>{last}</a>', chapter)(n, d)
+
+    rewrite_zip(epub, tmp_path / "x.epub", both)
+    shutil.copyfile(tmp_path / "x.epub", epub)
+    damaged(check([bag_copy], epubcheck=False), chapter, "notes, but the bag's sources and notes")
+
+
+def test_bag_zip_with_one_changed_byte(default_deposit, tmp_path):
+    top = default_deposit.bag.name
+    bad = tmp_path / "x-deposit.zip"
+    target = f"{top}/data/metadata/citations.json"
+    rewrite_zip(default_deposit.zip, bad, lambda n, d: d.replace(b'"id"', b'"Id"', 1) if n == target else d)
+    damaged(check([bad], epubcheck=False), "x-deposit.zip", "data/metadata/citations.json")
+
+
+def test_bag_declaring_an_old_bagit_version(bag_copy):
+    (bag_copy / "bagit.txt").write_text("BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n")
+    damaged(check([bag_copy], epubcheck=False), "BagIt-Version: 1.0")
+
+
+# -- the command: exit codes and output ------------------------------------------------------------
+
+def test_cli_clean_epub_exits_0_with_json(default_epub):
+    result = CliRunner().invoke(main, ["check", str(default_epub), "--json"])
+    if result.exit_code == 3 and os.environ.get("CI") != "true":
+        pytest.skip(result.output)
+    assert result.exit_code == 0, result.output
+    import json
+    report = json.loads(result.output)
+    assert report["ok"] and report["findings"] == [] and any("EPUBCheck" in p for p in report["passed"])
+
+
+def test_cli_damage_exits_1_naming_it(default_build, tmp_path):
+    pikepdf = pytest.importorskip("pikepdf")
+    bad = tmp_path / "x.pdf"
+    with pikepdf.open(default_build.editions["pdf"]) as pdf:
+        stream = pdf.Root.AF[0].EF.F
+        data = stream.read_bytes()
+        stream.write(data[:-1] + bytes([data[-1] ^ 1]))
+        pdf.save(bad)
+    result = CliRunner().invoke(main, ["check", str(bad)])
+    assert result.exit_code == 1, result.output
+    assert "DAMAGED" in result.output and "x.pdf" in result.output
+
+
+def test_cli_unreadable_or_missing_input_exits_2(tmp_path):
+    missing = CliRunner().invoke(main, ["check", str(tmp_path / "nothing.epub")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    (tmp_path / "broken.epub").write_bytes(b"not a zip")
+    broken = CliRunner().invoke(main, ["check", str(tmp_path / "broken.epub")])
+    assert broken.exit_code == 2 and "not a zip" in broken.output
+    usage = CliRunner().invoke(main, ["check"])
+    assert usage.exit_code == 2
+
+
+def test_cli_without_java_exits_3(default_epub, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("qpdf", "pdftotext"):  # everything but java
+        if shutil.which(tool):
+            os.symlink(shutil.which(tool), bin_dir / tool)
+    env = {**os.environ, "PATH": str(bin_dir), "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "builder.cli", "check", str(default_epub)],
+                          env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "EPUBCheck" in proc.stdout
+
+
+def test_cli_check_has_help_with_an_example():
+    result = CliRunner().invoke(main, ["check", "--help"])
+    assert result.exit_code == 0 and "Example" in result.output and "Exit codes" in result.output

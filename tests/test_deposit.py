@@ -1,0 +1,256 @@
+"""The deposit: a valid BagIt 1.0 bag and its zip, METS/PREMIS/DC/CSL, reproducible, atomic."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import bagit
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from builder import deposit as deposit_mod
+from builder.build import FORMATS
+from builder.cli import main
+from builder.corpus import load
+from builder.metadata import DC_NS, METS_NS, OAI_DC_NS, PREMIS_NS
+from conftest import CORPUS, REPO
+
+SCHEMAS = REPO / "templates" / "deposit" / "schemas"
+NS = {"m": METS_NS, "p": PREMIS_NS, "x": "http://www.w3.org/1999/xlink", "dc": DC_NS}
+
+
+def sha(path: Path, alg: str = "sha256") -> str:
+    return hashlib.new(alg, path.read_bytes()).hexdigest()
+
+
+def test_bag_is_valid_bagit_1_0(default_deposit):
+    bag = default_deposit.bag
+    b = bagit.Bag(str(bag))
+    b.validate(processes=1)
+    assert b.version_info == (1, 0)
+    assert (bag / "bagit.txt").read_text() == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    assert set(b.algorithms) == {"sha256", "sha512"}
+    for alg in ("sha256", "sha512"):  # tag manifests agree with the tag files as written
+        lines = (bag / f"tagmanifest-{alg}.txt").read_text().splitlines()
+        listed = dict(reversed(line.split("  ", 1)) for line in lines)
+        assert set(listed) == {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt"}
+        for name, digest in listed.items():
+            assert sha(bag / name, alg) == digest, name
+
+
+def test_bag_info_is_the_editions_not_the_clocks(default_deposit):
+    archive = load(CORPUS)
+    info = bagit._load_tag_file(str(default_deposit.bag / "bag-info.txt"))
+    assert info["Bagging-Date"] == archive.date.date().isoformat()
+    assert info["Source-Organization"] == archive.publisher
+    assert info["External-Identifier"] == archive.identifier
+    assert info["External-Description"]
+    assert info["Bag-Software-Agent"].startswith("annotated-archive ")
+    payload = [p for p in (default_deposit.bag / "data").rglob("*") if p.is_file()]
+    assert info["Payload-Oxum"] == f"{sum(p.stat().st_size for p in payload)}.{len(payload)}"
+
+
+def test_payload_holds_editions_originals_notes_metadata_reports(default_deposit):
+    data = default_deposit.bag / "data"
+    archive = load(CORPUS)
+    for kind in FORMATS:
+        assert (data / "editions" / f"{archive.slug}.{kind}").read_bytes() == default_deposit.editions[kind].read_bytes()
+    for s in archive.sources:  # every original, byte for byte
+        assert (data / "sources" / s.file_name).read_bytes() == s.read_bytes()
+    notes = json.loads((data / "notes" / "annotations.jsonld").read_text())
+    assert notes["type"] == "AnnotationCollection"
+    assert notes["total"] == sum(len(s.notes) for s in archive.sources) == len(notes["first"]["items"])
+    for name in ("citations.json", "dc.xml", "mets.xml"):
+        assert (data / "metadata" / name).is_file()
+    assert {p.name for p in (data / "reports").iterdir()} >= {"epubcheck.json", "pdf-checks.json",
+                                                             "fidelity-epub.json"}
+
+
+def test_reports_have_no_volatile_fields(default_deposit):
+    reports = default_deposit.bag / "data" / "reports"
+    epubcheck = json.loads((reports / "epubcheck.json").read_text())
+    assert epubcheck["checker"]["nError"] == epubcheck["checker"]["nFatal"] == 0
+    for key in ("checkDate", "elapsedTime", "path"):
+        assert key not in epubcheck["checker"]
+    for p in reports.iterdir():
+        text = p.read_text()
+        assert "/tmp" not in text and str(default_deposit.bag.parent) not in text, p.name
+        assert "java" not in text.lower(), p.name
+    pdf = json.loads((reports / "pdf-checks.json").read_text())
+    assert pdf["findings"] == [] and pdf["claims"]["pdfa"] and all(f["embedded"] for f in pdf["fonts"])
+
+
+def test_citations_are_csl_json_as_precise_as_known(default_deposit):
+    items = {i["id"]: i for i in json.loads((default_deposit.bag / "data/metadata/citations.json").read_text())}
+    archive = load(CORPUS)
+    assert set(items) == {s.id for s in archive.sources}
+    kinds = {"letter": "personal_communication", "news report": "article-newspaper", "statement": "document"}
+    for s in archive.sources:
+        p, item = s.provenance, items[s.id]
+        assert item["type"] == kinds.get(p.kind, "document")
+        assert ("URL" in item) == bool(p.url)  # never invented
+        if p.date.certainty == "unknown":
+            assert "issued" not in item
+        else:
+            assert item["issued"]["date-parts"] == [[int(x) for x in p.date.value.split("-")]]
+            assert item["issued"].get("circa", False) == (p.date.certainty == "inferred")
+        if p.publication:
+            assert item["container-title"] == p.publication
+        assert p.date.certainty in item["note"] or "unknown" in item["note"]
+        assert [a["literal"] for a in item.get("author", [])] == [a.name for a in p.authors]
+
+
+def test_mets_validates_against_mets_xsd_offline(default_deposit, monkeypatch):
+    import metsrw
+    import xmlschema
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the test tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    xsd = Path(metsrw.__file__).parent / "resources" / "mets.xsd"
+    schema = xmlschema.XMLSchema(str(xsd), locations={"http://www.w3.org/1999/xlink": str(SCHEMAS / "xlink.xsd")})
+    tree = etree.parse(str(default_deposit.bag / "data" / "metadata" / "mets.xml"))
+    # xmlData is processContents="lax": PREMIS (no schema available offline) is checked structurally
+    # below; its xsi:type="premis:file" would send xmlschema looking for the PREMIS schema.
+    for obj in tree.getroot().iter(f"{{{PREMIS_NS}}}object"):
+        del obj.attrib["{http://www.w3.org/2001/XMLSchema-instance}type"]
+    schema.validate(tree)
+
+
+def test_mets_and_premis_record_fixity_formats_events_agents(default_deposit):
+    data = default_deposit.bag / "data"
+    root = etree.parse(str(data / "metadata" / "mets.xml")).getroot()
+    files = root.xpath("//m:fileSec//m:file", namespaces=NS)
+    listed = {f.xpath("m:FLocat/@x:href", namespaces=NS)[0]: f for f in files}
+    payload = {p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()}
+    assert set(listed) == payload - {"metadata/mets.xml"}
+    objects = {o.findtext("p:objectIdentifier/p:objectIdentifierValue", namespaces=NS): o
+               for o in root.xpath("//p:object", namespaces=NS)}
+    for href, f in listed.items():
+        assert f.get("CHECKSUM") == sha(data / href) and f.get("CHECKSUMTYPE") == "SHA-256"
+        obj = objects[href]
+        assert obj.findtext("p:objectCharacteristics/p:fixity/p:messageDigestAlgorithm", namespaces=NS) == "SHA-256"
+        assert obj.findtext("p:objectCharacteristics/p:fixity/p:messageDigest", namespaces=NS) == sha(data / href)
+        assert obj.findtext("p:objectCharacteristics/p:format/p:formatDesignation/p:formatName",
+                            namespaces=NS) == f.get("MIMETYPE")
+    archive = load(CORPUS)
+    events = {e.findtext("p:eventIdentifier/p:eventIdentifierValue", namespaces=NS): e
+              for e in root.xpath("//p:event", namespaces=NS)}
+    for s in archive.sources:
+        received = events[f"received-{s.id}"]
+        assert received.findtext("p:eventType", namespaces=NS) == "ingestion"
+        assert received.findtext("p:eventDateTime", namespaces=NS) == (s.provenance.received_date or "unknown")
+    for kind in FORMATS:
+        assert events[f"built-{kind}"].findtext("p:eventDateTime", namespaces=NS) == \
+            archive.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+        validated = events[f"validated-{kind}"]
+        assert validated.findtext("p:eventOutcomeInformation/p:eventOutcome", namespaces=NS) == "success"
+    agents = {a.findtext("p:agentName", namespaces=NS): a for a in root.xpath("//p:agent", namespaces=NS)}
+    assert agents["annotated-archive"].findtext("p:agentVersion", namespaces=NS)
+    assert agents["annotated-archive"].findtext("p:agentType", namespaces=NS) == "software"
+    assert agents[archive.publisher].findtext("p:agentType", namespaces=NS) == "organization"
+
+
+def test_dublin_core_is_oai_dc(default_deposit):
+    root = etree.parse(str(default_deposit.bag / "data" / "metadata" / "dc.xml")).getroot()
+    archive = load(CORPUS)
+    assert root.tag == f"{{{OAI_DC_NS}}}dc"
+    assert all(child.tag.startswith(f"{{{DC_NS}}}") for child in root)
+    assert root.findtext("dc:title", namespaces=NS) == archive.full_title
+    assert root.findtext("dc:identifier", namespaces=NS) == archive.identifier
+    assert root.findtext("dc:date", namespaces=NS) == archive.date.date().isoformat()
+    assert {e.text for e in root.findall("dc:format", namespaces=NS)} == {"application/epub+zip", "application/pdf"}
+
+
+def test_zip_is_the_bag_in_one_folder_with_fixed_dates_and_modes(default_deposit):
+    archive = load(CORPUS)
+    top = default_deposit.bag.name
+    with zipfile.ZipFile(default_deposit.zip) as z:
+        infos = z.infolist()
+        names = [i.filename for i in infos]
+        assert names == sorted(names) and all(n.startswith(f"{top}/") for n in names)
+        for info in infos:
+            assert info.date_time == archive.date.timetuple()[:6]
+            assert (info.external_attr >> 16) in (0o100644, 0o40755)
+            if not info.is_dir():
+                assert z.read(info) == (default_deposit.bag.parent / info.filename).read_bytes()
+    bag_files = {p.relative_to(default_deposit.bag.parent).as_posix()
+                 for p in default_deposit.bag.rglob("*") if p.is_file()}
+    assert bag_files == {n for n in names if not n.endswith("/")}
+
+
+def test_editions_reused_only_when_inputs_match(corpus_copy, tmp_path):
+    out = tmp_path / "out"
+    archive = load(corpus_copy)
+    _, reused = deposit_mod.editions_for(corpus_copy, out, archive, FORMATS)
+    assert not reused and (out / f".{archive.slug}.inputs.json").is_file()
+    _, reused = deposit_mod.editions_for(corpus_copy, out, archive, FORMATS)
+    assert reused
+    intro = corpus_copy / "introduction.md"
+    intro.write_text(intro.read_text() + "\nOne more sentence.\n")
+    _, reused = deposit_mod.editions_for(corpus_copy, out, load(corpus_copy), FORMATS)
+    assert not reused
+    (out / f"{archive.slug}.epub").write_bytes(b"damaged")  # an edition changed after its build
+    editions, reused = deposit_mod.editions_for(corpus_copy, out, load(corpus_copy), FORMATS)
+    assert not reused and editions["epub"].read_bytes()[:2] == b"PK"
+
+
+def test_source_date_epoch_is_part_of_the_inputs(corpus_copy, monkeypatch):
+    before = deposit_mod.inputs_record(corpus_copy, FORMATS)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert deposit_mod.inputs_record(corpus_copy, FORMATS) != before
+
+
+def test_failed_deposit_leaves_nothing(corpus_copy, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("METS writer failed")
+
+    monkeypatch.setattr(deposit_mod, "validate", lambda archive, anchors, editions: ({}, []))
+    monkeypatch.setattr(deposit_mod.metadata, "mets", broken)
+    with pytest.raises(RuntimeError):
+        deposit_mod.deposit(corpus_copy, out)
+    left = sorted(p.name for p in out.iterdir())
+    assert not any("deposit" in n for n in left), left  # no bag, no zip, no .part
+
+
+def deposit_elsewhere(tmp_path, name, tz, seed):
+    corpus = tmp_path / name / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    work = tmp_path / name / "cwd"
+    work.mkdir()
+    env = {**os.environ, "TZ": tz, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    return work, subprocess.Popen([sys.executable, "-m", "builder.cli", "deposit", str(corpus), "--out", "out"],
+                                  cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_deposits_in_separate_processes_give_identical_zips(tmp_path):
+    runs = [deposit_elsewhere(tmp_path, "a", "UTC", "1"), deposit_elsewhere(tmp_path, "b", "Asia/Kathmandu", "977")]
+    zips = []
+    for work, proc in runs:
+        _, err = proc.communicate(timeout=300)
+        if proc.returncode == 3:
+            pytest.skip(f"a validator could not run: {err}") if os.environ.get("CI") != "true" else pytest.fail(err)
+        assert proc.returncode == 0, err
+        zips.append(next((work / "out").glob("*-deposit.zip")))
+    assert sha(zips[0]) == sha(zips[1])
+    for kind in ("epub", "pdf"):
+        a, b = (next((z.parent).glob(f"*.{kind}")) for z in zips)
+        assert sha(a) == sha(b), kind
+
+
+def test_cli_deposit_has_help_with_an_example():
+    result = CliRunner().invoke(main, ["deposit", "--help"])
+    assert result.exit_code == 0 and "Example" in result.output and "BagIt" in result.output
