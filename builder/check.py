@@ -242,7 +242,10 @@ def _epub_own_records(path: Path, tmp: Path, report: Report, label: str) -> Expe
             local = tmp / name
             local.write_bytes(data)
             sources.append(_source(sid, local, sha, data))
-    return Expected(_pseudo_archive(sources), None, "the SHA-256 the EPUB records")
+        notes_file = "EPUB/notes/annotations.jsonld"
+        raw = z.read(notes_file) if notes_file in names else None
+    notes = _note_counts(raw, sources, report, label, notes_file)
+    return Expected(_pseudo_archive(sources), notes, "the records the EPUB carries")
 
 
 def _epub_order(path: Path, archive: Archive, report: Report, label: str) -> None:
@@ -630,21 +633,29 @@ def _bag_expected(data: Path, report: Report, label: str) -> Expected | None:
     names = [n for n in order if n in files] + [n for n in files if n not in order]
     sources = [_source(Path(n).stem, files[n], hashlib.sha256(files[n].read_bytes()).hexdigest())
                for n in names]
-    notes = None
     anno = data / "notes" / "annotations.jsonld"
-    if anno.is_file():
-        try:
-            collection = json.loads(anno.read_text(encoding="utf-8"))
-            items = (collection.get("first") or {}).get("items", [])
-            notes = {s.id: 0 for s in sources}
-            for item in items:
-                sid = str(item.get("id", "")).rsplit("#", 1)[-1].split("/", 1)[0]
-                notes[sid] = notes.get(sid, 0) + 1
-        except (ValueError, AttributeError):
-            report.damage(label, "the notes are not readable JSON-LD", "data/notes/annotations.jsonld")
-    else:
-        report.damage(label, "the notes (W3C Web Annotation JSON-LD) are missing", "data/notes/annotations.jsonld")
+    raw = anno.read_bytes() if anno.is_file() else None
+    notes = _note_counts(raw, sources, report, label, "data/notes/annotations.jsonld")
     return Expected(_pseudo_archive(sources), notes, "the bag's sources and notes")
+
+
+def _note_counts(raw: bytes | None, sources: list[Source], report: Report, label: str,
+                 where: str) -> dict[str, int] | None:
+    """Notes per source, from the W3C Web Annotation collection an edition or bag carries."""
+    if raw is None:
+        report.damage(label, "the notes (W3C Web Annotation JSON-LD) are missing", where)
+        return None
+    try:
+        collection = json.loads(raw.decode("utf-8"))
+        items = (collection.get("first") or {}).get("items", [])
+        notes = {s.id: 0 for s in sources}
+        for item in items:
+            sid = str(item.get("id", "")).rsplit("#", 1)[-1].split("/", 1)[0]
+            notes[sid] = notes.get(sid, 0) + 1
+        return notes
+    except (ValueError, AttributeError):
+        report.damage(label, "the notes are not readable JSON-LD", where)
+        return None
 
 
 def _mets_source_order(mets: Path) -> list[str]:

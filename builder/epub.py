@@ -17,12 +17,13 @@ from lxml import etree
 from lxml import html as lxml_html
 from markupsafe import Markup
 
-from . import __version__, describe, layout, templating
+from . import __version__, describe, layout, notes_io, templating
 from .anchor import Anchored
 from .model import Archive, Source
 from .output import atomic_path
 
 CSS_FILES = ("edition.css",)
+NOTES_FILE = "EPUB/notes/annotations.jsonld"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 
@@ -60,6 +61,8 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> P
             put(f"EPUB/text/{source.id}-provenance.xhtml", render("epub/provenance.xhtml", source=sctx))
             put(f"EPUB/originals/{source.file_name}", source.read_bytes())
         put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml"))
+        # the notes as W3C Web Annotation JSON-LD, so that an EPUB alone can be checked for lost notes
+        put(NOTES_FILE, notes_io.serialise(notes_io.collection_of(archive, anchors)))
         put("EPUB/nav.xhtml", render("epub/nav.xhtml"))
         put("EPUB/toc.ncx", render("epub/toc.ncx"))
         put("EPUB/package.opf", render("epub/package.opf"))

@@ -436,7 +436,12 @@ def export(corpus_dir: Path) -> tuple[str, int]:
     archive = corpus.load(Path(corpus_dir))
     archive, anchors = anchor.anchor(archive)
     collection = collection_of(archive, anchors)
-    return json.dumps(collection, ensure_ascii=False, indent=2) + "\n", collection["total"]
+    return serialise(collection), collection["total"]
+
+
+def serialise(collection: dict) -> str:
+    """The JSON-LD text of a collection, the same bytes every time."""
+    return json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
 
 
 def collection_of(archive: Archive, anchors: dict[str, list[anchor.Anchored]]) -> dict:

@@ -112,7 +112,7 @@ def test_archive(test_corpus):
 def tool(name: str) -> str:
     path = shutil.which(name)
     if not path:
-        raise ValidatorUnavailable(f"{name} is not installed: apt-get install poppler-utils qpdf")
+        raise ValidatorUnavailable(f"{name} is not installed: apt-get install poppler-utils qpdf ghostscript")
     return path
 
 
@@ -273,7 +273,6 @@ def default_pdf(default_build) -> Path:
     return default_build.editions["pdf"]
 
 
-@pytest.mark.skipif(not (CORPUS / "archive.toml").is_file(), reason="the default corpus is not written yet")
 def test_default_archive_pdf(default_pdf, default_build):
     archive = default_build.archive
     assert verify_pdf.findings(default_pdf, archive) == []
@@ -283,3 +282,19 @@ def test_default_archive_pdf(default_pdf, default_build):
         assert len(p.attachments) == len(archive.sources)
         if any(s.notes for s in archive.sources):
             assert structure_kinds(p) & {"/Note", "/FENote"}
+
+
+def test_default_archive_pdf_renders_in_ghostscript(default_pdf):
+    """A second, independent PDF reader renders every page without an error."""
+    proc = subprocess.run([tool("gs"), "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage", str(default_pdf)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "Error" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_ghostscript_catches_a_broken_pdf(default_pdf, tmp_path):
+    broken = tmp_path / "broken.pdf"
+    data = default_pdf.read_bytes()
+    broken.write_bytes(data[: len(data) // 3])
+    proc = subprocess.run([tool("gs"), "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage", str(broken)],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 or "rror" in proc.stdout + proc.stderr
