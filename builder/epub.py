@@ -116,7 +116,7 @@ def _lemma(exact: str, width: int = 60) -> str:
 
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "i", "b", "u", "s", "sub", "sup", "span", "a", "blockquote", "q",
-                "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
+                "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
                 "pre", "code", "hr", "dl", "dt", "dd", "abbr", "cite", "small", "figure", "figcaption"}
 
 
@@ -126,6 +126,8 @@ def sanitise(markup: str) -> str:
                       url_schemes={"http", "https", "mailto"}, link_rel=None,
                       clean_content_tags={"script", "style"})
     root = lxml_html.fragment_fromstring(clean or "<p></p>", create_parent="div")
+    for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):  # under the chapter's own <h1>
+        el.tag = f"h{min(int(el.tag[1]) + 1, 6)}"
     parts = [html.escape(root.text or "", quote=False)]
     for child in root:
         parts.append(etree.tostring(child, method="xml", encoding="unicode"))

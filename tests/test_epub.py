@@ -198,3 +198,34 @@ def test_daisy_ace_catches_missing_language_and_alt_text(default_epub, tmp_path)
 
 def re_sub_bytes(pattern: bytes, repl: bytes, data: bytes) -> bytes:
     return re.sub(pattern, repl, data)
+
+
+@pytest.fixture(scope="module")
+def mixed_epub(tmp_path_factory):
+    """A corpus with Markdown and HTML sources, Arabic, markup-like text and notes."""
+    from builder.build import build
+    from corpora import write_corpus
+    root = write_corpus(tmp_path_factory.mktemp("mixed") / "corpus")
+    return root, build(root, tmp_path_factory.mktemp("mixed-out"), ("epub",)).editions["epub"]
+
+
+def test_test_corpus_with_markdown_html_and_arabic_passes_epubcheck_and_ace(mixed_epub, tmp_path):
+    from builder import validators
+    from conftest import need
+    _, epub = mixed_epub
+    assert epubcheck_problems(epub) == []
+    assert [str(m) for m in need(validators.ace, epub, tmp_path)] == []
+
+
+def test_markdown_and_html_sources_rendered_with_text_whole_and_scripts_removed(mixed_epub):
+    _, epub = mixed_epub
+    with zipfile.ZipFile(epub) as z:
+        md = z.read("EPUB/text/mdsource.xhtml").decode()
+        html = z.read("EPUB/text/htmlsource.xhtml").decode()
+        letter = z.read("EPUB/text/letter.xhtml").decode()
+    assert "<h2>A heading</h2>" in md and "<em>text</em>" in md
+    assert "<em>em</em>" in html and "<script" not in html and "x()" not in html
+    # text that looks like markup is shown as text, never interpreted
+    assert "#set page(paper: &quot;a4&quot;)" in letter or '#set page(paper: "a4")' in letter
+    shown = verify.chapter_text(letter.encode(), "letter-text")
+    assert "I write about the   meeting" in shown and "no\u00a0break\u00a0spaces" in shown  # kept as received
