@@ -6,9 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pypandoc
-
 import measure
+import pypandoc
 import synthetic
 
 

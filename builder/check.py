@@ -26,7 +26,13 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from . import verify
-from .errors import EXIT_FAULT, EXIT_INPUT, EXIT_OK, EXIT_VALIDATOR, ValidatorUnavailable
+from .errors import (
+    EXIT_FAULT,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_VALIDATOR,
+    ValidatorUnavailable,
+)
 from .model import Archive, Provenance, Source
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import EXIT_FAULT, ArchiveError
+from .cli_run import run
 
 CORPUS = click.argument("corpus", type=click.Path(path_type=Path), default=Path("corpus"), required=False)
 
@@ -38,10 +37,11 @@ def build(corpus: Path, out: Path, fmt: str) -> None:
     Example:
       archive build corpus --out output --format all
     """
-    from .build import FORMATS, build as run_build
+    from .build import FORMATS
+    from .build import build as run_build
 
     formats = FORMATS if fmt == "all" else (fmt,)
-    result = _run(lambda: run_build(corpus, out, formats))
+    result = run(lambda: run_build(corpus, out, formats))
     for warning in result.warnings:
         click.echo(warning, err=True)
     for kind, path in result.editions.items():
@@ -50,17 +50,6 @@ def build(corpus: Path, out: Path, fmt: str) -> None:
     recorded = sum(1 for s in sources if s.provenance.received_sha256)
     click.echo(f"{len(sources)} sources; {recorded} verified against the SHA-256 recorded on receipt"
                + (f", {len(sources) - recorded} without a recorded SHA-256" if recorded < len(sources) else "") + ".")
-
-
-def _run(action):
-    """Call library code; turn its errors into a message on stderr and the documented exit code."""
-    try:
-        return action()
-    except ArchiveError as e:
-        click.echo(str(e), err=True)
-        sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(EXIT_FAULT)
 
 
 from .cli_notes import notes  # noqa: E402  (the `archive notes` group)

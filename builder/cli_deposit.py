@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_FAULT, ArchiveError
+from .cli_run import run
 
 CORPUS = click.argument("corpus", type=click.Path(path_type=Path), default=Path("corpus"), required=False)
 
@@ -30,7 +30,7 @@ def deposit(corpus: Path, out: Path) -> None:
     """
     from .deposit import deposit as run_deposit
 
-    result = _run(lambda: run_deposit(corpus, out))
+    result = run(lambda: run_deposit(corpus, out))
     for warning in result.warnings:
         click.echo(warning, err=True)
     click.echo(f"editions: {'reused (inputs unchanged)' if result.reused else 'built'}: "
@@ -57,16 +57,8 @@ def check(paths: tuple[Path, ...], corpus_dir: Path | None, as_json: bool) -> No
     """
     from .check import check as run_check
 
-    report = _run(lambda: run_check(list(paths), corpus_dir))
+    report = run(lambda: run_check(list(paths), corpus_dir))
     click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if as_json else report.text())
     sys.exit(report.exit_code)
 
 
-def _run(action):
-    try:
-        return action()
-    except ArchiveError as e:
-        click.echo(str(e), err=True)
-        sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(EXIT_FAULT)

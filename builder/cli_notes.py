@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_FAULT, EXIT_OK, ArchiveError
+from .cli_run import run
+from .errors import EXIT_FAULT, EXIT_OK
 
 CORPUS = click.argument("corpus", type=click.Path(path_type=Path), default=Path("corpus"), required=False)
 
@@ -46,7 +47,7 @@ def import_(file: Path, corpus: Path, source_id: str | None) -> None:
     """
     from . import notes_io
 
-    report = _run(lambda: notes_io.import_file(corpus, file, source_id))
+    report = run(lambda: notes_io.import_file(corpus, file, source_id))
     for p in report.placed:
         where = "the whole source" if p.start is None else f"{p.start}-{p.end}"
         click.echo(f"{p.action:9} {p.annotation} -> {p.source}/{p.note} ({p.kind}, {where})")
@@ -82,25 +83,19 @@ def export(corpus: Path, output: Path | None) -> None:
       archive notes export corpus -o notes.jsonld
       archive notes export corpus -o - | jq '.total'
     """
-    from . import corpus as corpus_mod, notes_io
+    from . import corpus as corpus_mod
+    from . import notes_io
     from .output import atomic_path
 
-    text, count = _run(lambda: notes_io.export(corpus))
+    text, count = run(lambda: notes_io.export(corpus))
     if str(output) == "-":
         click.echo(text, nl=False)
         return
     if output is None:
-        slug = _run(lambda: corpus_mod.load(corpus)).slug
+        slug = run(lambda: corpus_mod.load(corpus)).slug
         output = Path("output") / f"{slug}-notes.jsonld"
     with atomic_path(output) as tmp:
         tmp.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output} ({count} notes)", err=True)
 
 
-def _run(action):
-    """Call library code; turn its errors into a message on stderr and the documented exit code."""
-    try:
-        return action()
-    except ArchiveError as e:
-        click.echo(str(e), err=True)
-        sys.exit(e.exit_code)

@@ -17,8 +17,18 @@ from pathlib import Path
 
 from . import tomlfile
 from .errors import CorpusError, Problem
-from .model import (NOTE_KINDS, SOURCE_SUFFIXES, Archive, Editor, Note, Person, Provenance,
-                    Selector, Source, SourceDate)
+from .model import (
+    NOTE_KINDS,
+    SOURCE_SUFFIXES,
+    Archive,
+    Editor,
+    Note,
+    Person,
+    Provenance,
+    Selector,
+    Source,
+    SourceDate,
+)
 
 ID_FORM = re.compile(r"[a-z][a-z0-9-]*\Z")
 SLUG_FORM = re.compile(r"[a-z0-9][a-z0-9-]*\Z")

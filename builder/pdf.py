@@ -266,7 +266,9 @@ BLOCK_TAGS = {"p": "p", "h1": "h", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "
 
 def html_tree(markup: str) -> list:
     """An HTML source as the same tree: its text kept whole, its active content left out."""
-    from .epub import sanitise  # the EPUB's sanitiser: the two editions show the same text
+    from .epub import (
+        sanitise,  # the EPUB's sanitiser: the two editions show the same text
+    )
 
     root = lxml_html.fragment_fromstring(sanitise(markup) or "<p></p>", create_parent="div")
     return _html_children(root)

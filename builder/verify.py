@@ -7,7 +7,6 @@ writers, so that a writer's mistake cannot hide from it.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass

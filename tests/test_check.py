@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CORPUS, REPO
 
 from builder.check import check
 from builder.cli import main
-from conftest import CORPUS, REPO
 
 
 def rewrite_zip(src: Path, dest: Path, change) -> Path:

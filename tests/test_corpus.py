@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, REPO, SEEDS
 
 from builder.corpus import load
 from builder.errors import CorpusError
-from conftest import CORPUS, REPO, SEEDS
 
 
 def test_sources_match_their_recorded_sha256():

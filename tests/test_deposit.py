@@ -15,6 +15,7 @@ from pathlib import Path
 import bagit
 import pytest
 from click.testing import CliRunner
+from conftest import CORPUS, REPO
 from lxml import etree
 
 from builder import deposit as deposit_mod
@@ -22,7 +23,6 @@ from builder.build import FORMATS
 from builder.cli import main
 from builder.corpus import load
 from builder.metadata import DC_NS, METS_NS, OAI_DC_NS, PREMIS_NS
-from conftest import CORPUS, REPO
 
 SCHEMAS = REPO / "templates" / "deposit" / "schemas"
 NS = {"m": METS_NS, "p": PREMIS_NS, "x": "http://www.w3.org/1999/xlink", "dc": DC_NS}

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, epubcheck_problems
 from lxml import etree
 
 from builder import verify
 from builder.corpus import load
-from conftest import CORPUS, epubcheck_problems
 
 OPF = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 
@@ -177,14 +176,16 @@ def test_colophon_lists_every_checksum(default_epub):
 
 
 def test_default_archive_passes_daisy_ace(default_epub, tmp_path):
-    from builder import validators
     from conftest import need
+
+    from builder import validators
     assert [str(m) for m in need(validators.ace, default_epub, tmp_path)] == []
 
 
 def test_daisy_ace_catches_missing_language_and_alt_text(default_epub, tmp_path):
-    from builder import validators
     from conftest import need
+
+    from builder import validators
 
     def harm(name: str, data: bytes) -> bytes:
         if name.endswith("cover.xhtml"):
@@ -203,15 +204,17 @@ def re_sub_bytes(pattern: bytes, repl: bytes, data: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def mixed_epub(tmp_path_factory):
     """A corpus with Markdown and HTML sources, Arabic, markup-like text and notes."""
-    from builder.build import build
     from corpora import write_corpus
+
+    from builder.build import build
     root = write_corpus(tmp_path_factory.mktemp("mixed") / "corpus")
     return root, build(root, tmp_path_factory.mktemp("mixed-out"), ("epub",)).editions["epub"]
 
 
 def test_test_corpus_with_markdown_html_and_arabic_passes_epubcheck_and_ace(mixed_epub, tmp_path):
-    from builder import validators
     from conftest import need
+
+    from builder import validators
     _, epub = mixed_epub
     assert epubcheck_problems(epub) == []
     assert [str(m) for m in need(validators.ace, epub, tmp_path)] == []

@@ -10,11 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import epubcheck_problems
 from lxml import etree
 
 from builder.build import build
 from builder.errors import CorpusError
-from conftest import epubcheck_problems
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 NS = {"h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}

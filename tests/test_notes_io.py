@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CORPUS, REPO
 
 from builder import anchor, corpus, notes_io
 from builder.cli import main
 from builder.errors import UsageError
-from conftest import CORPUS, REPO
 
 EXAMPLE = REPO.parent / "shared" / "examples" / "hypothesis-api.json"
 JLM = "jlm-duty-of-care-report"

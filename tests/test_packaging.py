@@ -9,9 +9,9 @@ import zipfile
 
 import click
 import pytest
+from conftest import REPO
 
 from builder.cli import main
-from conftest import REPO
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,12 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import need
+from corpora import ARABIC, LETTER, PLAIN, write_corpus  # noqa: E402,F401
 
 from builder import anchor, corpus, pdf, validators, verify_pdf
 from builder.build import build
 from builder.errors import ValidatorUnavailable
-
-from conftest import CORPUS, need
-
-from corpora import ARABIC, LETTER, PLAIN, write_corpus  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
