@@ -1,6 +1,7 @@
 """Benchmark the PDF edition against plain WeasyPrint on the same text. Not a test.
 
-    /tmp/probe-venv/bin/python bench/bench_pdf.py --sizes 100 1000
+    ./run bench                      # EPUB and PDF, 100 and 1,000 sources
+    .venv/bin/python bench/bench_pdf.py --sizes 100 1000
 
 Generates N synthetic plain-text sources of about 700 words (seeded, deterministic) into a
 temporary corpus, then, each in its own subprocess (so that peak memory is its own):
@@ -19,17 +20,14 @@ import html
 import json
 import os
 import platform
-import random
 import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
-WORDS = ("the of and to in a that is was for on with as by at from party member letter report meeting "
-         "council statement training committee labour movement complaint process evidence decision "
-         "chair secretary branch national executive rights members public record archive source "
-         "editor received document inquiry response question conference leadership policy").split()
+sys.path.insert(0, str(Path(__file__).parent))
+import synthetic  # noqa: E402
 
 OURS = textwrap.dedent("""
     import json, resource, sys, time
@@ -64,35 +62,16 @@ CSS = ("@page { size: A5; margin: 21mm 22mm 25mm 17mm; @bottom-center { content:
        "section { break-before: page; } p { margin: 0 0 0.6em 0; }")
 
 
-def paragraphs(rng: random.Random, words: int) -> list[str]:
-    out, left = [], words
-    while left > 0:
-        n = min(left, rng.randint(60, 140))
-        text = " ".join(rng.choice(WORDS) for _ in range(n))
-        out.append(text[0].upper() + text[1:] + ".")
-        left -= n
-    return out
-
-
-def make_corpus(root: Path, n: int, words: int, seed: int) -> Path:
-    rng = random.Random(seed)
-    src = root / "sources"
-    src.mkdir(parents=True)
-    ids = [f"s{i:05d}" for i in range(1, n + 1)]
-    (root / "archive.toml").write_text(
-        'title = "Benchmark Archive"\nidentifier = "urn:uuid:00000000-0000-4000-8000-000000000000"\n'
-        'language = "en-GB"\ndate = 2024-01-01\npublisher = "Bench"\nrights = "CC0"\n'
-        'description = "Synthetic sources."\n[[editors]]\nname = "Bench Editor"\n', encoding="utf-8")
-    (root / "introduction.md").write_text("## Benchmark\n\nSynthetic text.\n", encoding="utf-8")
+def weasy_html(corpus: Path, dest: Path) -> Path:
+    """The same sources as one HTML file: a section per source, paragraphs as <p>."""
     sections = []
-    for sid in ids:
-        paras = paragraphs(rng, words)
-        (src / f"{sid}.txt").write_text("\n\n".join(paras) + "\n", encoding="utf-8")
-        sections.append(f"<section><h1>{sid}</h1>" + "".join(f"<p>{html.escape(p)}</p>" for p in paras) + "</section>")
-    (root.parent / "weasy.html").write_text(
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bench</title><style>{CSS}</style>'
-        f'</head><body>{"".join(sections)}</body></html>', encoding="utf-8")
-    return root
+    for path in sorted((corpus / "sources").glob("*.txt")):
+        paras = path.read_text(encoding="utf-8").split("\n\n")
+        sections.append(f"<section><h1>{path.stem}</h1>"
+                        + "".join(f"<p>{html.escape(p.strip())}</p>" for p in paras) + "</section>")
+    dest.write_text(f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bench</title>'
+                    f'<style>{CSS}</style></head><body>{"".join(sections)}</body></html>', encoding="utf-8")
+    return dest
 
 
 def run(script: str, *args: str) -> dict:
@@ -103,18 +82,20 @@ def run(script: str, *args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main(sizes: list[int] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
-    ap.add_argument("--words", type=int, default=700)
     ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args()
+    args = ap.parse_args([] if sizes is not None else None)
+    sizes = sizes or args.sizes
+    args.words = 700
     rows = []
-    for n in args.sizes:
+    for n in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
-            root = make_corpus(Path(tmp) / "corpus", n, args.words, args.seed)
+            root = synthetic.make(Path(tmp) / "corpus", n, args.seed)
+            page = weasy_html(root, Path(tmp) / "weasy.html")
             ours = run(OURS, str(root), str(Path(tmp) / "out"))
-            weasy = run(WEASY, str(Path(tmp) / "weasy.html"), tmp)
+            weasy = run(WEASY, str(page), tmp)
         row = {"sources": n, "ours": ours, "weasy": weasy,
                "ours_pps": ours["pages"] / ours["seconds"], "weasy_pps": weasy["pages"] / weasy["seconds"]}
         row["ratio"] = row["ours_pps"] / row["weasy_pps"]

@@ -173,9 +173,40 @@ def write_payload(data: Path, archive: Archive, anchors: dict, editions: dict[st
     put("metadata/dc.xml", metadata.dublin_core(archive, mimes), "metadata")
     for name in sorted(reports):
         put(f"reports/{name}", _json(reports[name]), "report")
+    put("README.txt", readme(archive, files).encode("utf-8"), "metadata", "text/plain")
     agents, all_events = provenance_events(archive, editions, reports, events)
     put("metadata/mets.xml", metadata.mets(archive, files, all_events, agents, mimes), "metadata")
     return files
+
+
+USES = {"edition": "an edition", "source": "a source, byte for byte as received", "notes": "the editorial notes",
+        "metadata": "metadata", "report": "a validation report"}
+ABOUT = {"notes/annotations.jsonld": "the editorial notes, as W3C Web Annotation JSON-LD",
+         "metadata/citations.json": "a citation of every source, as CSL-JSON",
+         "metadata/dc.xml": "the archive described in Dublin Core"}
+
+
+def readme(archive: Archive, files: list[PayloadFile]) -> str:
+    """A plain-text guide to the bag for a person: what each file is and where it came from."""
+    from .describe import authors, date_line, title
+    lines = [archive.full_title, "=" * len(archive.full_title), "",
+             f"Identifier: {archive.identifier}", f"Published by {archive.publisher}, edition of "
+             f"{archive.date.date().isoformat()}.", "", archive.description, "",
+             "This folder is the payload of a BagIt bag (RFC 8493). The manifests one level up give the",
+             "SHA-256 and SHA-512 of every file; metadata/mets.xml describes every file in METS, with",
+             "PREMIS fixity, formats and events (received, built, validated).", "", "Files", "-----"]
+    by_name = {f"sources/{s.file_name}": s for s in archive.sources}
+    for f in files:
+        about = ABOUT.get(f.path, USES.get(f.use, f.use))
+        lines.append(f"{f.path}  ({f.mime}, {f.size:,} bytes): {about}")
+        source = by_name.get(f.path)
+        if source:
+            p = source.provenance
+            lines += [f"    {title(p)}; {p.kind or 'kind not recorded'}; {date_line(p)}; author: {authors(p)}",
+                      f"    received as {p.received_file_name or source.file_name}; SHA-256 {source.sha256}"]
+    lines += ["metadata/mets.xml: this bag's structure and provenance, in METS with PREMIS", "",
+              "Rights", "------", archive.rights, ""]
+    return "\n".join(lines)
 
 
 def provenance_events(archive: Archive, editions: dict[str, Path], reports: dict[str, dict],

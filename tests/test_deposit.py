@@ -75,6 +75,16 @@ def test_payload_holds_editions_originals_notes_metadata_reports(default_deposit
                                                              "fidelity-epub.json"}
 
 
+def test_readme_tells_a_person_what_each_file_is(default_deposit):
+    data = default_deposit.bag / "data"
+    readme = (data / "README.txt").read_text(encoding="utf-8")
+    archive = load(CORPUS)
+    for path in sorted(p for p in data.rglob("*") if p.is_file() and p.name != "README.txt"):
+        assert path.relative_to(data).as_posix() in readme, path
+    for s in archive.sources:
+        assert s.provenance.received_file_name in readme and s.sha256 in readme
+
+
 def test_reports_have_no_volatile_fields(default_deposit):
     reports = default_deposit.bag / "data" / "reports"
     epubcheck = json.loads((reports / "epubcheck.json").read_text())
