@@ -57,8 +57,18 @@ def load(root: Path) -> Archive:
     introduction = _read_introduction(root / "introduction.md", problems)
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
     if problems or archive is None:
-        raise CorpusError(problems)
+        raise CorpusError(problems + _unplaced_notes(sources))
     return archive
+
+
+def _unplaced_notes(sources: dict[str, Source]) -> list[Problem]:
+    """On the error path only: notes that cannot be placed, so one run reports every problem."""
+    from .anchor import anchor_source
+    found: list[Problem] = []
+    for source in sources.values():
+        if source.notes and source.format == "txt":
+            found += anchor_source(source, source.read_text())[1]
+    return found
 
 
 def slugify(text: str) -> str:
@@ -96,6 +106,7 @@ def _archive(root: Path, doc: tomlfile.Doc, sources: dict[str, Source], introduc
             continue
         editors.append(Editor(e["name"], str(e.get("role", "editor"))))
     pdf = doc.get(d, "pdf", dict, default={})
+    doc.unknown(pdf, {"page_size"}, where="pdf.")
     page_size = doc.get(pdf, "page_size", default="a5", where="pdf.")
     if page_size not in PAGE_SIZES:
         doc.problem("C114", f"page_size '{page_size}' is not one of {', '.join(PAGE_SIZES)}",

@@ -53,7 +53,7 @@ def run_cli(*args, cwd=None, env=None):
 
 
 def break_corpus(corpus: Path) -> None:
-    """Four different faults in four different files."""
+    """Five different faults in five different files."""
     toml = corpus / "archive.toml"
     toml.write_text(toml.read_text().replace('"butler-berger-report",', '"butler-berger-report", "no-such-source",'))
     (corpus / "sources" / "ealing-southall-clp-letter.toml").write_text(
@@ -62,6 +62,8 @@ def break_corpus(corpus: Path) -> None:
     letter.write_bytes(letter.read_bytes().replace(b"Dear", b"Deer", 1))
     statement = corpus / "sources" / "joint-statement-jlm-training.txt"
     statement.write_bytes(statement.read_bytes() + b"\n\xff\xfe latin-1 bytes")
+    notes = corpus / "sources" / "jlm-duty-of-care-report.notes.toml"
+    notes.write_text(notes.read_text().replace('exact = "closeicon', 'exact = "close icon', 1))
 
 
 def test_every_problem_reported_in_one_run_and_output_untouched(corpus_copy, tmp_path):
@@ -77,7 +79,8 @@ def test_every_problem_reported_in_one_run_and_output_untouched(corpus_copy, tmp
     assert "ealing-southall-clp-letter.toml:" in err and "malformed TOML" in err
     assert "butler-letter-to-jlm.txt" in err and "has changed since it was received" in err
     assert "joint-statement-jlm-training.txt" in err and "not valid UTF-8" in err
-    assert err.count("fix:") >= 4
+    assert "jlm-duty-of-care-report.notes.toml" in err and "cannot be anchored" in err and "closeicon" in err
+    assert err.count("fix:") >= 5
     assert sorted((p.name, p.read_bytes()) for p in out.iterdir()) == before
 
 
