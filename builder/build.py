@@ -2,16 +2,22 @@
 
 Nothing reaches the output folder until every edition is written and verified: editions
 are made in a staging folder beside it and moved in at the end.
+
+With both formats the PDF is rendered first and read back (builder.verify_pdf.read_back: its
+verification and its pagination in one reading); the EPUB is then written with the PDF's page
+map (builder.pagemap), so that page numbers match between the editions (docs/pages.md).
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from . import anchor, corpus, epub, verify
+from . import anchor, corpus, epub, pagemap, verify
 from .model import Archive
 
 FORMATS = ("epub", "pdf")
@@ -27,22 +33,35 @@ class Built:
 def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Built:
     archive = corpus.load(Path(corpus_dir))  # load and validate: every problem, or nothing
     archive, anchors = anchor.anchor(archive)  # every note placed, or nothing
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    try:
-        editions = {}
+    with staging(Path(out)) as folder:
+        editions, pages, pdf_findings = {}, None, None
+        if "pdf" in formats:  # first, so that the EPUB can follow its pages
+            editions["pdf"], pdf_findings, pages = paginated_pdf(archive, anchors, folder, "epub" in formats)
         if "epub" in formats:
-            editions["epub"] = epub.write(archive, anchors, staging / f"{archive.slug}.epub")
-        if "pdf" in formats:
-            from . import pdf  # Typst is loaded only when a PDF is asked for
-            editions["pdf"] = pdf.write(archive, anchors, staging / f"{archive.slug}.pdf")
-        verify.editions(archive, editions)  # read back what was written: raises DamageFound
-        final = {}
-        for kind, path in editions.items():
-            target = out / path.name
-            path.replace(target)
-            final[kind] = target
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            editions["epub"] = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages)
+        verify.editions(archive, editions, pdf_findings)  # read back what was written: DamageFound
+        final = {kind: path.replace(Path(out) / path.name) for kind, path in editions.items()}
     return Built(archive, final, archive.warnings)
+
+
+def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool):
+    """Render the PDF and read it back once: its findings, and its page map (if wanted and sound)."""
+    from . import pdf, verify_pdf  # Typst is loaded only when a PDF is asked for
+
+    path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf")
+    back = verify_pdf.read_back(path, archive)
+    pages = None
+    if paginate and not back.findings:
+        pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts)
+    return path, back.findings, pages
+
+
+@contextmanager
+def staging(out: Path) -> Iterator[Path]:
+    """A folder inside out for editions in the making; gone afterwards, whatever happens."""
+    out.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

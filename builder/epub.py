@@ -21,16 +21,48 @@ from . import __version__, describe, layout, notes_io, templating
 from .anchor import Anchored
 from .model import Archive, Source
 from .output import atomic_path
+from .pagemap import Page, PageMap
 
 CSS_FILES = ("edition.css",)
 NOTES_FILE = "EPUB/notes/annotations.jsonld"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 
-def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> Path:
+class Markers:
+    """The page-break markers of a PageMap, written where the documents ask for them; what was
+    written, in order, becomes the page-list. No PageMap (an EPUB built without its PDF): none."""
+
+    def __init__(self, pages: PageMap | None):
+        self.pages = pages
+        self.written: list[tuple[Page, str]] = []  # (page, href)
+        self.file = ""
+
+    def block(self, block_id: str) -> Markup:
+        if self.pages is None:
+            return Markup("")
+        return Markup("".join(self.span(p) for p in self.pages.at_block(block_id)))
+
+    def in_text(self, source_id: str) -> dict[int, list[Page]]:
+        return self.pages.in_text(source_id) if self.pages is not None else {}
+
+    def span(self, page: Page) -> str:
+        self.written.append((page, f"{self.file}#{page.id}"))
+        label = html.escape(page.label)
+        return (f'<span epub:type="pagebreak" role="doc-pagebreak" id="{page.id}" '
+                f'aria-label="{label}"/>')
+
+    def page_list(self) -> list[dict]:
+        return [{"label": p.label, "href": href} for p, href in sorted(self.written, key=lambda w: w[0].index)]
+
+
+def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
+          pages: PageMap | None = None) -> Path:
+    """Write the EPUB edition; with pages (the PDF edition's PageMap), page-break markers, a
+    page-list and pageBreakSource naming the PDF edition (docs/pages.md)."""
     env = templating.environment(archive.templates_dir)
     ctx = describe.archive_context(archive, __version__)
     ids = {s.id for s in archive.sources}
+    marks = Markers(pages)
     stamp = archive.date.timetuple()[:6]
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as z:
         def put(name: str, data: str | bytes, compress: bool = True) -> None:
@@ -40,8 +72,9 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> P
             info.create_system = 3
             z.writestr(info, data.encode("utf-8") if isinstance(data, str) else data, compresslevel=9)
 
-        def render(template: str, **extra) -> str:
-            return env.get_template(template).render(archive=ctx, **extra)
+        def render(template: str, file: str | None = None, **extra) -> str:
+            marks.file = file or template.split("/")[-1]  # where its markers are: href from EPUB/text/
+            return env.get_template(template).render(archive=ctx, pb=marks.block, **extra)
 
         put("mimetype", "application/epub+zip", compress=False)
         put("META-INF/container.xml", render("epub/container.xml"))
@@ -50,49 +83,87 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> P
         put("EPUB/images/cover.svg", render("epub/cover.svg"))
         put("EPUB/text/cover.xhtml", render("epub/cover.xhtml"))
         put("EPUB/text/titlepage.xhtml", render("epub/titlepage.xhtml"))
+        # the nav document (the contents, page iii) comes before the introduction in the spine:
+        # its marker is written first, so that the page-list is in order; nav.xhtml itself is
+        # rendered last, once every marker is known
+        marks.file = "../nav.xhtml"
+        contents_marker = marks.block("contents")
+        marks.file = "introduction.xhtml"
+        intro = "".join(str(marks.block(f"introduction/b{k}")) + block for k, block in
+                        enumerate(markdown_blocks(archive.introduction)))
         put("EPUB/text/introduction.xhtml",
-            render("epub/introduction.xhtml", body=Markup(templating.link_sources(
-                templating.markdown(archive.introduction), ids, "{id}.xhtml"))))
+            render("epub/introduction.xhtml", body=Markup(templating.link_sources(intro, ids, "{id}.xhtml"))))
         for source, sctx in zip(archive.sources, ctx["sources"]):
             notes = anchors.get(source.id, [])
+            marks.file = f"{source.id}.xhtml"
+            text = Markup(source_xhtml(source, notes, marks))
             put(f"EPUB/text/{source.id}.xhtml",
-                render("epub/source.xhtml", source=sctx, text=Markup(source_xhtml(source, notes)),
+                render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
                        notes=[note_context(source.id, a, ids) for a in notes]))
-            put(f"EPUB/text/{source.id}-provenance.xhtml", render("epub/provenance.xhtml", source=sctx))
+            put(f"EPUB/text/{source.id}-provenance.xhtml", render("epub/provenance.xhtml", f"{source.id}-provenance.xhtml",
+                                                                    source=sctx))
             put(f"EPUB/originals/{source.file_name}", source.read_bytes())
-        put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml"))
+        put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml", page_list=pages is not None))
         # the notes as W3C Web Annotation JSON-LD, so that an EPUB alone can be checked for lost notes
         put(NOTES_FILE, notes_io.serialise(notes_io.collection_of(archive, anchors)))
-        put("EPUB/nav.xhtml", render("epub/nav.xhtml"))
-        put("EPUB/toc.ncx", render("epub/toc.ncx"))
-        put("EPUB/package.opf", render("epub/package.opf"))
+        page_list = marks.page_list()
+        for entry in page_list:  # hrefs relative to the nav document and the NCX (both in EPUB/)
+            entry["href"] = entry["href"][3:] if entry["href"].startswith("../") else "text/" + entry["href"]
+        paged = {"page_list": page_list, "page_source": pages.source if pages and page_list else "",
+                 "max_page": _max_page(page_list)}
+        put("EPUB/nav.xhtml", render("epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged))
+        put("EPUB/toc.ncx", render("epub/toc.ncx", **paged))
+        put("EPUB/package.opf", render("epub/package.opf", **paged))
     return path
 
 
-def source_xhtml(source: Source, notes: list[Anchored]) -> str:
-    """The source reproduced in full, as XHTML: every character kept, notes marked in place."""
+def markdown_blocks(text: str) -> list[str]:
+    """templating.markdown(text) cut before each top-level block (their concatenation is the same
+    XHTML): block k is the one the PDF's Markdown tree marks "<...>/b<k>" (builder/pdf.py)."""
+    md = templating._markdown()
+    env: dict = {}
+    tokens = md.parse(text, env)
+    cuts = [k for k, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0] + [len(tokens)]
+    return [md.renderer.render(tokens[a:b], md.options, env) for a, b in zip(cuts, cuts[1:])]
+
+
+def _max_page(page_list: list[dict]) -> int:
+    """dtb:maxPageNumber: the largest arabic page number (0 if none)."""
+    return max((int(p["label"]) for p in page_list if p["label"].isdigit()), default=0)
+
+
+def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = None) -> str:
+    """The source reproduced in full, as XHTML: every character kept, notes marked in place,
+    and the PDF edition's page breaks marked where they fall (exactly, in plain text)."""
+    marks = marks or Markers(None)
     if source.format == "txt":
-        return plain_text_xhtml(source.id, layout.paragraphs(source.read_text(), notes))
+        breaks = marks.in_text(source.id)
+        return str(marks.block(f"{source.id}/text")) + plain_text_xhtml(
+            source.id, layout.paragraphs(source.read_text(), notes, breaks), marks, breaks)
     text = source.read_text()
+    markers = lambda k: marks.block(f"{source.id}/b{k}")  # noqa: E731
     if source.format == "md":
-        return sanitise(templating.markdown(text))
-    return sanitise(text)
+        return sanitise(templating.markdown(text), markers)
+    return sanitise(text, markers)
 
 
-def plain_text_xhtml(sid: str, paragraphs: list[layout.Paragraph]) -> str:
+def plain_text_xhtml(sid: str, paragraphs: list[layout.Paragraph], marks: Markers | None = None,
+                     breaks: dict | None = None) -> str:
     out = []
     for p in paragraphs:
         lines = []
         for line in p:
             parts = []
             for seg in line:
+                before = "".join(marks.span(page) for b in seg.breaks for page in breaks.get(b, ())) \
+                    if seg.breaks and marks is not None and breaks else ""
                 text = html.escape(seg.text, quote=False)
                 if seg.marks:
                     notes = " ".join(f"{sid}-note-{n}" for n in seg.marks)
                     # aria-details takes one id (EPUBCheck RSC-005): the first note; data-notes lists all
                     text = (f'<span class="passage" aria-details="{sid}-note-{seg.marks[0]}" '
                             f'data-notes="{notes}">{text}</span>')
-                parts.append(text + "".join(noteref(sid, n) for n in seg.refs))
+                parts.append(before + text + "".join(noteref(sid, n) for n in seg.refs))
             lines.append("".join(parts))
         out.append("<p>" + "<br/>".join(lines) + "</p>")
     return "\n".join(out)
@@ -120,8 +191,9 @@ ALLOWED_TAGS = {"p", "br", "em", "strong", "i", "b", "u", "s", "sub", "sup", "sp
                 "pre", "code", "hr", "dl", "dt", "dd", "abbr", "cite", "small", "figure", "figcaption"}
 
 
-def sanitise(markup: str) -> str:
-    """HTML or Markdown output as well-formed XHTML: text content kept whole, active content removed."""
+def sanitise(markup: str, markers=None) -> str:
+    """HTML or Markdown output as well-formed XHTML: text content kept whole, active content removed.
+    markers(k), if given, is written before top-level element k (page-break markers)."""
     clean = nh3.clean(markup, tags=ALLOWED_TAGS, attributes={"a": {"href"}, "*": {"lang"}},
                       url_schemes={"http", "https", "mailto"}, link_rel=None,
                       clean_content_tags={"script", "style"})
@@ -129,6 +201,8 @@ def sanitise(markup: str) -> str:
     for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):  # under the chapter's own <h1>
         el.tag = f"h{min(int(el.tag[1]) + 1, 6)}"
     parts = [html.escape(root.text or "", quote=False)]
-    for child in root:
+    for k, child in enumerate(root):
+        if markers is not None:
+            parts.append(str(markers(k)))
         parts.append(etree.tostring(child, method="xml", encoding="unicode"))
     return "".join(parts)

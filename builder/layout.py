@@ -4,7 +4,8 @@ The one rule for plain text, shared by both editions: a blank line starts a para
 single newline is a line break; every other character stays as it is. Segments are cut
 at every note boundary, so overlapping and nested notes need no nesting in the output:
 each segment lists the notes whose passage it belongs to, and the notes whose marker
-follows it.
+follows it. Segments are also cut at page breaks (offsets where a page of the PDF edition
+begins, builder/pagemap.py), so that the EPUB can mark them between two characters.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Segment:
     marks: tuple[int, ...] = ()  # numbers of the notes whose passage this is
     refs: tuple[int, ...] = ()  # numbers of the notes whose marker follows this segment
     starts: tuple[int, ...] = ()  # numbers of the notes whose passage begins here
+    breaks: tuple[int, ...] = ()  # offsets of the page breaks just before this segment
 
 
 Line = tuple[Segment, ...]
@@ -43,12 +45,13 @@ def is_blank(text: str) -> bool:
     return not text.strip(" \t")
 
 
-def paragraphs(text: str, anchors: list[Anchored] = ()) -> list[Paragraph]:
+def paragraphs(text: str, anchors: list[Anchored] = (), breaks=()) -> list[Paragraph]:
     spans = [(s, e) for s, e in lines_of(text)]
     placed = [a for a in anchors if not a.whole]
     shown = [(s, e) for s, e in spans if not is_blank(text[s:e])]
     ref_at = {a.number: _ref_position(shown, a) for a in placed}
     begin_at = {a.number: _begin_position(shown, a) for a in placed}
+    cut_at = _break_positions(shown, breaks)
     result: list[Paragraph] = []
     current: list[Line] = []
     for start, end in spans:
@@ -57,7 +60,7 @@ def paragraphs(text: str, anchors: list[Anchored] = ()) -> list[Paragraph]:
                 result.append(tuple(current))
                 current = []
             continue
-        current.append(_segments(text, start, end, placed, ref_at, begin_at))
+        current.append(_segments(text, start, end, placed, ref_at, begin_at, cut_at))
     if current:
         result.append(tuple(current))
     return result
@@ -80,20 +83,34 @@ def _begin_position(shown: list[tuple[int, int]], a: Anchored) -> int:
     return _ref_position(shown, a)
 
 
+def _break_positions(shown: list[tuple[int, int]], breaks) -> dict[int, list[int]]:
+    """Where each page break is cut: its offset if a shown character is there, else the start
+    of the next shown line (the end of the last one if none follows). {cut: [offsets]}."""
+    out: dict[int, list[int]] = {}
+    for b in sorted(breaks):
+        at = next((max(b, s) for s, e in shown if e > b), shown[-1][1] if shown else 0)
+        out.setdefault(at, []).append(b)
+    return out
+
+
 def _segments(text: str, start: int, end: int, placed: list[Anchored], ref_at: dict[int, int],
-              begin_at: dict[int, int]) -> Line:
+              begin_at: dict[int, int], cut_at: dict[int, list[int]] | None = None) -> Line:
+    cut_at = cut_at or {}
     cuts = {start, end}
     for a in placed:
         for p in (a.start, a.end, ref_at[a.number], begin_at[a.number]):
             if start < p < end:
                 cuts.add(p)
+    cuts.update(p for p in cut_at if start < p < end)
     points = sorted(cuts)
     segments = []
     for s, e in zip(points, points[1:]):
         marks = tuple(a.number for a in placed if a.start < e and a.end > s)
         refs = tuple(a.number for a in placed if ref_at[a.number] == e)
         starts = tuple(a.number for a in placed if begin_at[a.number] == s)
-        segments.append(Segment(text[s:e], marks, refs, starts))
+        segments.append(Segment(text[s:e], marks, refs, starts, tuple(cut_at.get(s, ()))))
+    if end in cut_at:  # a break after the last shown character (only at the text's end)
+        segments.append(Segment("", breaks=tuple(cut_at[end])))
     return tuple(segments)
 
 

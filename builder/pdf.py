@@ -35,6 +35,12 @@ MAIN = "edition.typ"
 
 def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> Path:
     """Write the PDF edition of archive to path (whole or not at all)."""
+    return render(archive, anchors, path)[0]
+
+
+def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> tuple[Path, list[tuple]]:
+    """Write the PDF edition, and read back where its blocks landed: [(block id, page (1-based),
+    opens the page)] in document order, from the template's page-map markers (builder/pagemap.py)."""
     import typst  # loaded only when a PDF is asked for
 
     ids = {s.id for s in archive.sources}
@@ -50,13 +56,27 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> P
         _put_json(folder / "archive.json", archive_data(archive))
         with atomic_path(path) as out:
             try:
-                typst.compile(str(folder / MAIN), output=str(out), format="pdf", root=str(folder),
-                              font_paths=[str(fonts_dir(archive))], ignore_system_fonts=True,
-                              pdf_standards=PDF_STANDARDS, timestamp=archive.timestamp)
+                # one compiler for both calls: the query reuses the compilation's memoised layout
+                compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
+                                          font_paths=[str(fonts_dir(archive))], ignore_system_fonts=True)
+                compiler.compile(output=str(out), format="pdf", pdf_standards=PDF_STANDARDS,
+                                 timestamp=archive.timestamp)
+                blocks = _blocks_placed(compiler)
             except typst.TypstError as e:  # a fault of the template or a font: not the user's input
                 hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
                 raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
-    return path
+    return path, blocks
+
+
+def _blocks_placed(compiler) -> list[tuple]:
+    """The template's `<pb-pages>` metadata; [] when a corpus's own template has none."""
+    import typst
+
+    try:
+        found = json.loads(compiler.query("<pb-pages>", field="value", one=True))
+    except typst.TypstError:
+        return []
+    return [(str(i), int(p), bool(top)) for i, p, top in found]
 
 
 def stage_templates(archive: Archive, folder: Path) -> None:
@@ -104,7 +124,8 @@ def archive_data(archive: Archive) -> dict:
         "editor_roles": [[e.name, e.role] for e in archive.editors],
         "date": [d.year, d.month, d.day, d.hour, d.minute, d.second],
         "page_size": archive.page_size,
-        "introduction": markdown_tree(archive.introduction, {s.id for s in archive.sources}),
+        "introduction": markdown_tree(archive.introduction, {s.id for s in archive.sources},
+                                      marks="introduction"),
         "sources": [{"id": s.id, "title": describe.title(s.provenance), "file": s.file_name,
                      "sha256": s.sha256} for s in archive.sources],
     }
@@ -124,9 +145,9 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
         data["paragraphs"] = [[[_segment(s) for s in line] for line in p]
                               for p in layout.paragraphs(source.read_text(), notes)]
     elif source.format == "md":
-        data["tree"] = markdown_tree(source.read_text(), set(), shift=1)
+        data["tree"] = markdown_tree(source.read_text(), set(), shift=1, marks=source.id)
     else:
-        data["tree"] = headings(html_tree(source.read_text()), shift=1)
+        data["tree"] = headings(html_tree(source.read_text(), marks=source.id), shift=1)
     return data
 
 
@@ -153,10 +174,17 @@ def _clip(s: str, width: int) -> str:
 # ---------------------------------------------------------------- Markdown and HTML as a JSON tree
 # Nodes: a string is text; otherwise {"t": kind, "c": [children], ...}. The template walks it.
 
-def markdown_tree(text: str, ids: set[str], shift: int = 0) -> list:
-    """Markdown as a tree; heading levels shifted by shift and made consecutive (PDF/UA asks it)."""
+def markdown_tree(text: str, ids: set[str], shift: int = 0, marks: str | None = None) -> list:
+    """Markdown as a tree; heading levels shifted by shift and made consecutive (PDF/UA asks it).
+    With marks, top-level block k carries the page-map id "<marks>/b<k>" (as in the EPUB)."""
     root = SyntaxTreeNode(templating._markdown().parse(text))
-    return headings(_blocks(root.children, ids), shift)
+    blocks: list = []
+    for k, node in enumerate(root.children):
+        out = _blocks([node], ids)
+        if marks is not None and out and isinstance(out[0], dict):
+            out[0] = {**out[0], "pb": f"{marks}/b{k}"}
+        blocks += out
+    return headings(blocks, shift)
 
 
 def headings(tree: list, shift: int | None, above: int = 1) -> list:
@@ -264,19 +292,20 @@ BLOCK_TAGS = {"p": "p", "h1": "h", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "
               "blockquote": "quote", "li": "li", "ul": "ul", "ol": "ol", "pre": "pre", "tr": "p"}
 
 
-def html_tree(markup: str) -> list:
+def html_tree(markup: str, marks: str | None = None) -> list:
     """An HTML source as the same tree: its text kept whole, its active content left out."""
     from .epub import (
         sanitise,  # the EPUB's sanitiser: the two editions show the same text
     )
 
     root = lxml_html.fragment_fromstring(sanitise(markup) or "<p></p>", create_parent="div")
-    return _html_children(root)
+    return _html_children(root, marks)
 
 
-def _html_children(el) -> list:
+def _html_children(el, marks: str | None = None) -> list:
+    """With marks, the node of top-level element k carries the page-map id "<marks>/b<k>"."""
     out: list = [el.text] if el.text else []
-    for child in el:
+    for k, child in enumerate(el):
         tag = child.tag.split("}")[-1] if isinstance(child.tag, str) else ""
         kids = _html_children(child)
         if tag == "br":
@@ -297,6 +326,8 @@ def _html_children(el) -> list:
             out.append({"t": "hr"})
         else:
             out.append({"t": "span", "c": kids})
+        if marks is not None:
+            out[-1] = {**out[-1], "pb": f"{marks}/b{k}"}
         if child.tail:
             out.append(child.tail)
     return out

@@ -33,7 +33,21 @@ INVISIBLE = re.compile("[\\s\u00ad\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\u
 HYPHENS = "-\u2010\u2011"
 
 
+@dataclass(frozen=True)
+class ReadBack:
+    """What one reading of the PDF found: the findings, the text of every page (pdftotext -raw),
+    and, for each plain-text source, where its text crosses onto a new page: [(page (0-based),
+    offset in the decoded source text of the first source character found on that page)]."""
+    findings: list[Finding]
+    pages: list[str]
+    page_starts: dict[str, list[tuple[int, int]]]
+
+
 def findings(path: Path, archive: Archive) -> list[Finding]:
+    return read_back(path, archive).findings
+
+
+def read_back(path: Path, archive: Archive) -> ReadBack:
     import pikepdf
 
     where = path.name
@@ -46,16 +60,22 @@ def findings(path: Path, archive: Archive) -> list[Finding]:
     pages = extract_pages(path, npages)
     if len(pages) < npages:
         found.append(Finding(where, f"pdftotext gave {len(pages)} pages of {npages}"))
+    page_starts: dict[str, list[tuple[int, int]]] = {}
     for source, span in zip(archive.sources, starts):
         if source.format != "txt" or span is None:
             continue
         first, last = span
         lines = [(page, line) for page in range(first, min(last, len(pages)))
                  for line in pages[page].splitlines()]
-        problem = match(source.read_text(), lines)
+        text = source.read_text()
+        problem, crossings = match_pages(text, lines)
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
-    return found
+        else:
+            where_in = squeezed_offsets(text)
+            if len(where_in) == len(squeeze(text)):  # else: no exact page starts for this source
+                page_starts[source.id] = [(page, where_in[i]) for page, i in crossings]
+    return ReadBack(found, pages, page_starts)
 
 
 # ---------------------------------------------------------------- claims and attachments
@@ -203,25 +223,51 @@ def _consume(line: str, expected: str, i: int) -> int | None:
 
 def match(text: str, lines: list[tuple[int, str]]) -> str | None:
     """None if the source text runs whole and in order through lines; else what is missing, where."""
+    return match_pages(text, lines)[0]
+
+
+def squeezed_offsets(text: str) -> list[int]:
+    """For each character of squeeze(text), its offset in text. Runs of white space never
+    compose under NFC, so each run of other characters is normalised on its own; within a
+    run that NFC changes in length, every character maps to the run's start."""
+    offsets: list[int] = []
+    for m in re.finditer(r"\S+", text):
+        word = m.group(0)
+        kept = [k for k, ch in enumerate(word) if not INVISIBLE.match(ch)]
+        nfc = squeeze(word)
+        if len(nfc) == len(kept) and nfc == "".join(word[k] for k in kept):
+            offsets += [m.start() + k for k in kept]
+        else:
+            offsets += [m.start() + (kept[0] if kept else 0)] * len(nfc)
+    return offsets
+
+
+def match_pages(text: str, lines: list[tuple[int, str]]) -> tuple[str | None, list[tuple[int, int]]]:
+    """match(), and where the text crosses onto a new page: [(page, index in squeeze(text) of
+    the first source character found on that page)], for every page after the text's first."""
     expected = squeeze(text)
     i, page = 0, None
+    crossings: list[tuple[int, int]] = []
     recent: list[int] = []  # where the last accepted lines began: a heading may match too early
     for p, raw in lines:
         line = squeeze(logical(raw))
         if not line or i >= len(expected):
             continue
+        begun = i
         j = _consume(line, expected, i)
         if j is None:
             for start in reversed(recent[-3:]):
                 again = _consume(line, expected, start)
                 if again is not None and again > i:
-                    j = again
+                    j, begun = again, start
                     break
         if j is not None:
+            if page is not None and p != page:
+                crossings.append((p, begun))
             recent.append(i)
             i, page = j, p
     if i >= len(expected):
-        return None
+        return None, crossings
     at = f"after page {page + 1}" if page is not None else "from its first page"
     return (f"the text is not whole: {len(expected) - i} of {len(expected)} characters not found {at}; "
-            f"missing from «{expected[max(0, i - 20):i]}|{expected[i:i + 40]}»")
+            f"missing from «{expected[max(0, i - 20):i]}|{expected[i:i + 40]}»"), crossings

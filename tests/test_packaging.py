@@ -30,6 +30,8 @@ def test_wheel_carries_templates_and_entry_point(wheel):
     for template in ("package.opf", "nav.xhtml", "toc.ncx", "source.xhtml", "edition.css"):
         assert f"builder/templates/epub/{template}" in names, template
     assert any(n.startswith("builder/templates/pdf/") for n in names)
+    local = {p.relative_to(REPO).as_posix() for p in (REPO / "builder").rglob("*.py")}
+    assert local <= names, f"modules missing from the wheel: {sorted(local - names)}"
     assert "archive = builder.cli:main" in entry_points
 
 

@@ -1,0 +1,138 @@
+"""Where each page of the PDF edition begins, in the EPUB edition's terms (docs/pages.md).
+
+`compute()` takes what the PDF's read-back found (builder.verify_pdf.read_back: the text of
+every page and, for each plain-text source, the offset of the first source character on each
+page it crosses onto) and where Typst placed the template's block markers (builder.pdf.render),
+and gives a PageMap: for every PDF page, in order, its printed label (the PDF's /PageLabels) and
+where it begins:
+
+- ("text", source id, offset): inside a plain-text source, before the character at that offset
+  of the decoded source text -- exact, to the character;
+- ("block", block id, None): before a block of the editorial matter (title page, contents,
+  introduction, headnote, provenance, colophon) or of a .md/.html source. A page whose first
+  line opens a block begins before that block; a page that begins inside a block (the rest of
+  a paragraph) gets its marker before the block in which it begins; a page with no text (a
+  blank verso) shares the next page's place, before it.
+
+The map is a pure function of the PDF, which is itself reproducible: the EPUB stays
+byte-identical from build to build.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Archive
+
+
+@dataclass(frozen=True)
+class Page:
+    index: int  # 0-based, in the PDF
+    label: str  # as printed (the PDF's page label)
+    id: str  # the EPUB marker's id: "page-<label>"
+    kind: str  # "text" | "block"
+    where: str  # source id (text) or block id (block)
+    offset: int | None = None  # text: offset in the decoded source text
+
+
+@dataclass(frozen=True)
+class PageMap:
+    pages: tuple[Page, ...]
+    source: str  # pageBreakSource: what the EPUB names as the source of its pagination
+
+    def at_block(self, block_id: str) -> list[Page]:
+        return [p for p in self.pages if p.kind == "block" and p.where == block_id]
+
+    def in_text(self, source_id: str) -> dict[int, list[Page]]:
+        out: dict[int, list[Page]] = {}
+        for p in self.pages:
+            if p.kind == "text" and p.where == source_id:
+                out.setdefault(p.offset, []).append(p)
+        return out
+
+    @property
+    def exact(self) -> int:
+        return sum(1 for p in self.pages if p.kind == "text")
+
+
+def page_source(archive: Archive) -> str:
+    """The pageBreakSource value: the archive's identifier, naming its PDF edition."""
+    return f"{archive.identifier} (PDF edition, {archive.slug}.pdf)"
+
+
+def labels(path: Path) -> list[str]:
+    """Every page's printed label, from the PDF's /PageLabels (pikepdf); the page number (index
+    + 1) when the PDF has none; "p<index + 1>" for a page the labels leave without one."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        if "/PageLabels" not in pdf.Root:
+            return [str(i + 1) for i in range(len(pdf.pages))]
+        return [str(page.label or "") or f"p{i + 1}" for i, page in enumerate(pdf.pages)]
+
+
+def marker_ids(names: list[str]) -> list[str]:
+    """"page-<label>" as a valid, unique XML id."""
+    out, seen = [], set()
+    for name in names:
+        base = "page-" + re.sub(r"[^A-Za-z0-9._-]", "_", name)
+        mid, n = base, 1
+        while mid in seen:
+            n += 1
+            mid = f"{base}-{n}"
+        seen.add(mid)
+        out.append(mid)
+    return out
+
+
+def is_blank(text: str, label: str) -> bool:
+    """A page with no text but, at most, its own page number (a blank verso)."""
+    return all(line.strip().lower() in ("", label.lower()) for line in text.splitlines())
+
+
+@dataclass(frozen=True)
+class _Start:
+    page: int  # 1-based
+    opens: bool  # nothing of the page comes before it
+    kind: str
+    where: str
+    offset: int | None = None
+
+
+def compute(path: Path, archive: Archive, placed: list[tuple], pages_text: list[str],
+            page_starts: dict[str, list[tuple[int, int]]]) -> PageMap:
+    names = labels(path)
+    ids = marker_ids(names)
+    txt = {s.id for s in archive.sources if s.format == "txt"}
+    starts: list[_Start] = []
+    for block_id, page, opens in placed:
+        starts.append(_Start(page, opens, "block", block_id))
+        sid = block_id[: -len("/text")] if block_id.endswith("/text") else None
+        if sid in txt:  # the source's text follows its "/text" block: its exact page starts
+            starts += [_Start(p + 1, True, "text", sid, offset) for p, offset in page_starts.get(sid, [])]
+    chosen: list[int | None] = []
+    last = 0
+    for k in range(1, len(names) + 1):
+        on = [n for n, s in enumerate(starts) if s.page == k]
+        if on:
+            at = on[0] if starts[on[0]].opens or on[0] == 0 else on[0] - 1
+        elif k - 1 < len(pages_text) and is_blank(pages_text[k - 1], names[k - 1]):
+            chosen.append(None)  # a blank page: the next page's place
+            continue
+        else:  # a page that only continues a block
+            before = [n for n, s in enumerate(starts) if s.page < k]
+            at = before[-1] if before else 0
+        last = max(last, at)
+        chosen.append(last)
+    for k in range(len(chosen) - 1, -1, -1):  # blank pages take the next page's place
+        if chosen[k] is None:
+            chosen[k] = chosen[k + 1] if k + 1 < len(chosen) else last
+    pages = []
+    for k, at in enumerate(chosen):
+        if not starts:
+            break
+        s = starts[at]
+        pages.append(Page(k, names[k], ids[k], s.kind, s.where, s.offset))
+    return PageMap(tuple(pages), page_source(archive))
