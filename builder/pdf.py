@@ -15,6 +15,7 @@ machine makes the same PDF.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import tempfile
@@ -25,7 +26,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from . import __version__, describe, layout, templating
 from .anchor import Anchored
-from .errors import ArchiveError
+from .errors import ArchiveError, UsageError
 from .model import Archive, Source
 from .output import atomic_path
 
@@ -58,11 +59,14 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
             try:
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
-                                          font_paths=[str(fonts_dir(archive))], ignore_system_fonts=True)
+                                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True)
                 compiler.compile(output=str(out), format="pdf", pdf_standards=PDF_STANDARDS,
                                  timestamp=archive.timestamp)
                 blocks = _blocks_placed(compiler)
-            except typst.TypstError as e:  # a fault of the template or a font: not the user's input
+            except typst.TypstError as e:
+                missing = re.search(r'the text `"(.+?)"` could not be displayed', e.message or "")
+                if missing:  # the corpus needs a font the edition does not ship: the user can fix it
+                    raise UsageError(_no_font(archive, missing.group(1))) from e
                 hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
                 raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
     return path, blocks
@@ -87,9 +91,20 @@ def stage_templates(archive: Archive, folder: Path) -> None:
                 shutil.copyfile(typ, folder / typ.name)
 
 
-def fonts_dir(archive: Archive) -> Path:
+def fonts_dirs(archive: Archive) -> list[Path]:
+    """The corpus's own fonts (templates/pdf/fonts/) first, then the shipped ones."""
     own = archive.templates_dir / "pdf" / "fonts"
-    return own if own.is_dir() else templating.packaged_templates() / "pdf" / "fonts"
+    return [d for d in (own, templating.packaged_templates() / "pdf" / "fonts") if d.is_dir()]
+
+
+def _no_font(archive: Archive, text: str) -> str:
+    """Which source holds characters no font of the edition can show, and how to fix it."""
+    where = next((s.path for s in archive.sources if text in s.read_text()), archive.root / "introduction.md")
+    names = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(text))
+    return (f"{where}: error P301: no font of the PDF edition can show «{text}» ({names}); "
+            "PDF/A forbids a missing glyph.\n    fix: put an OFL font that covers this script "
+            f"(e.g. from Debian's fonts-noto-cjk) in {archive.templates_dir / 'pdf' / 'fonts'}/ "
+            "and build again, or build with --format epub")
 
 
 def _put_json(path: Path, data: dict) -> None:

@@ -228,3 +228,14 @@ def test_ghostscript_catches_a_broken_pdf(default_pdf, tmp_path):
     proc = subprocess.run([tool("gs"), "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage", str(broken)],
                           capture_output=True, text=True)
     assert proc.returncode != 0 or "rror" in proc.stdout + proc.stderr
+
+
+def test_a_script_without_a_font_is_a_clear_error_naming_the_source(tmp_path):
+    root = write_corpus(tmp_path / "corpus")
+    (root / "sources" / "long.txt").write_text(PLAIN + "\n中文文本\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "builder.cli", "build", str(root), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert "long.txt" in proc.stderr and "P301" in proc.stderr and "U+4E2D" in proc.stderr
+    assert "templates/pdf/fonts" in proc.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
