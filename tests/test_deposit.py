@@ -135,6 +135,10 @@ def test_mets_validates_against_mets_xsd_offline(default_deposit, monkeypatch):
     for obj in tree.getroot().iter(f"{{{PREMIS_NS}}}object"):
         del obj.attrib["{http://www.w3.org/2001/XMLSchema-instance}type"]
     schema.validate(tree)
+    # and the schema has teeth: an element METS does not define is refused
+    root = tree.getroot()
+    root.insert(0, etree.Element(f"{{{root.nsmap['mets']}}}notAMetsSection"))
+    assert not schema.is_valid(tree)
 
 
 def test_mets_and_premis_record_fixity_formats_events_agents(default_deposit):

@@ -84,13 +84,36 @@ def test_qpdf_check_is_clean(test_pdf):
     assert need(validators.qpdf_check, test_pdf) == []
 
 
+def test_qpdf_check_catches_a_damaged_pdf(test_pdf, tmp_path):
+    data = bytearray(test_pdf.read_bytes())
+    xref = data.rindex(b"startxref")
+    data[xref + 10:xref + 14] = b"9999"  # the cross-reference table now points nowhere
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(bytes(data))
+    assert need(validators.qpdf_check, damaged)
+
+
+def fonts_not_embedded(path: Path) -> list[str]:
+    rows = need(run, "pdffonts", str(path)).splitlines()[2:]
+    assert rows, "pdffonts listed no font"
+    return [row for row in rows if row.split()[-5] != "yes"]
+
+
 def test_every_font_is_embedded(test_pdf):
-    rows = need(run, "pdffonts", str(test_pdf)).splitlines()[2:]
-    assert rows
-    for row in rows:
-        emb = row.split()[-5]
-        assert emb == "yes", row
-    assert any("NotoNaskhArabic" in r for r in rows) and any("LibertinusSerif" in r for r in rows)
+    assert fonts_not_embedded(test_pdf) == []
+    rows = need(run, "pdffonts", str(test_pdf))
+    assert "NotoNaskhArabic" in rows and "LibertinusSerif" in rows
+
+
+def test_font_check_catches_a_font_that_is_not_embedded(tmp_path):
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    page = pdf.add_blank_page()
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 720 Td (not embedded) Tj ET")
+    pdf.save(tmp_path / "helvetica.pdf")
+    assert any("Helvetica" in row for row in fonts_not_embedded(tmp_path / "helvetica.pdf"))
 
 
 def test_structure_tree_has_headings_and_notes(test_pdf):
