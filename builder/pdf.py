@@ -44,6 +44,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
     opens the page)] in document order, from the template's page-map markers (builder/pagemap.py)."""
     import typst  # loaded only when a PDF is asked for
 
+    refuse_if_too_large(archive)
     ids = {s.id for s in archive.sources}
     with tempfile.TemporaryDirectory(prefix="archive-pdf-") as tmp:
         folder = Path(tmp)
@@ -81,6 +82,43 @@ def _blocks_placed(compiler) -> list[tuple]:
     except typst.TypstError:
         return []
     return [(str(i), int(p), bool(top)) for i, p, top in found]
+
+
+# Typst lays out the whole document in one compile and holds it: measured here (docs/performance.md)
+# about 0.65 MiB a page, and about 1,800 characters of text to an A5 page, plus a page or so of
+# provenance for each source (1,000 sources of 700 words: 4,077 pages, 2,712 MiB at the peak).
+MIB_PER_PAGE = 0.65
+CHARS_PER_PAGE = {"a5": 1800, "us-trade": 2300, "a4": 4000}
+BASE_MIB = 300
+
+
+def memory_needed(archive: Archive) -> int:
+    """An estimate (MiB) of the memory Typst needs for this archive's PDF."""
+    text = sum(s.characters + sum(len(n.body) for n in s.notes) for s in archive.sources) + len(archive.introduction)
+    pages = text / CHARS_PER_PAGE.get(archive.page_size, 1800) + len(archive.sources) + 10
+    return int(BASE_MIB + MIB_PER_PAGE * pages)
+
+
+def available_memory() -> int | None:
+    """MiB this machine can give now (Linux's MemAvailable), or None where it cannot tell."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def refuse_if_too_large(archive: Archive) -> None:
+    """Stop before a compile that would run the machine out of memory, and say what to do."""
+    need, have = memory_needed(archive), available_memory()
+    if have is not None and need > have:
+        raise UsageError(
+            f"{archive.root}: error P302: the PDF of {len(archive.sources):,} sources needs about "
+            f"{need / 1024:.1f} GiB in one Typst compile, and this machine has {have / 1024:.1f} GiB available."
+            "\n    fix: build the EPUB alone (--format epub: it has no such limit), or split the corpus "
+            "into volumes, or build on a machine with more memory")
 
 
 def stage_templates(archive: Archive, folder: Path) -> None:

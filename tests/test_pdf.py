@@ -262,3 +262,19 @@ def test_a_script_without_a_font_is_a_clear_error_naming_the_source(tmp_path):
     assert "long.txt" in proc.stderr and "P301" in proc.stderr and "U+4E2D" in proc.stderr
     assert "templates/pdf/fonts" in proc.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_memory_estimate_follows_the_size_of_the_archive(test_archive):
+    small = pdf.memory_needed(test_archive)
+    assert pdf.BASE_MIB < small < 1024
+    bigger = test_archive.__class__(**{**test_archive.__dict__, "sources": test_archive.sources * 100})
+    assert pdf.memory_needed(bigger) > small + 50
+
+
+def test_an_archive_too_large_for_the_machine_is_refused_before_typst_runs(test_corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(pdf, "available_memory", lambda: 100)  # MiB: less than any PDF needs
+    from builder.errors import UsageError
+    with pytest.raises(UsageError) as e:
+        build(test_corpus, tmp_path / "out", ("pdf",))
+    assert "P302" in str(e.value) and "--format epub" in str(e.value)
+    assert not any((tmp_path / "out").iterdir())
