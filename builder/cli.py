@@ -61,5 +61,9 @@ from .cli_deposit import check, deposit  # noqa: E402  (`archive deposit`, `arch
 main.add_command(deposit)
 main.add_command(check)
 
+from .cli_sources import add  # noqa: E402  (`archive add`)
+
+main.add_command(add)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

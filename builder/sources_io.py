@@ -1,0 +1,378 @@
+"""Add sources to a corpus, exactly as received: the library behind `archive add`.
+
+`add(corpus, files, ...)`: check every file (format, UTF-8, id, duplicates) and report every
+problem at once, writing nothing -> copy each source byte for byte (read-only) and verify the
+copy -> write its provenance skeleton (sources/<id>.toml) -> append the new ids to the
+`sources` order in archive.toml. Every write is atomic and archive.toml comes last; if any
+write fails, what was added is removed, so the corpus is as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import textwrap
+from dataclasses import dataclass, replace
+from html.parser import HTMLParser
+from pathlib import Path
+
+import tomlkit
+import tomlkit.exceptions
+import tomlkit.items
+
+from . import corpus
+from .errors import ArchiveError, CorpusError, Problem
+from .model import MEDIA_TYPES, SOURCE_SUFFIXES
+from .output import atomic_path
+
+TITLE_WIDTH = 80
+DEFAULT_KIND = "document"
+DEFAULT_HOW = "Added with `archive add`; how it was received is not recorded."
+PLACEHOLDERS = {"summary": "Not yet written.", "rights": "Unknown.", "origin": "Unknown.",
+                "condition": "Not yet examined."}
+ID_FILES = (*SOURCE_SUFFIXES, ".toml", ".notes.toml")  # any of these means the id is taken
+
+
+@dataclass(frozen=True)
+class Added:
+    """One source added: where it went, its SHA-256, and what its provenance still lacks."""
+
+    id: str
+    path: Path
+    sidecar: Path
+    sha256: str
+    received_name: str
+    to_complete: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AddReport:
+    added: tuple[Added, ...]
+    archive_toml: Path
+    has_order: bool  # False: archive.toml has no `sources` list; the order is by id
+    appended: tuple[str, ...]  # ids appended to the order (an id already listed keeps its place)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A file that passed every check, and what will be written for it."""
+
+    file: Path
+    id: str
+    suffix: str
+    data: bytes
+    sha256: str
+    title: str
+    title_supplied: bool
+    kind: str
+    how: str
+
+
+# -- ids and titles ---------------------------------------------------------------------------
+
+def derive_id(file_name: str) -> str:
+    """The id a file gets from its name: lower-case, other characters to '-', starting with a letter."""
+    return id_from(Path(file_name).stem)
+
+
+def id_from(text: str) -> str:
+    s = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+    return s if s[:1].isalpha() else ("source-" + s).rstrip("-")
+
+
+class _TextOfHtml(HTMLParser):
+    """The text of an HTML document, one line per block, without scripts and styles."""
+
+    BLOCKS = frozenset({"title", "h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "br", "li", "tr", "td", "th",
+                        "blockquote", "pre", "section", "article", "header", "footer", "address", "dt", "dd"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def first_line_title(text: str, suffix: str) -> str:
+    """The first non-blank line of the document's text, clipped; "" when there is none."""
+    if suffix == ".html":
+        parser = _TextOfHtml()
+        parser.feed(text)
+        parser.close()
+        text = "".join(parser.parts)
+    for line in text.splitlines():
+        line = " ".join(line.replace("\ufeff", "").split())  # every Unicode space, NBSP included
+        if suffix == ".md":
+            line = line.lstrip("#").strip()
+        if line:
+            return line if len(line) <= TITLE_WIDTH else line[: TITLE_WIDTH - 1].rstrip() + "…"
+    return ""
+
+
+# -- checking: every problem, before anything is written ------------------------------------
+
+def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, title: str | None = None,
+         kind: str | None = None, how: str | None = None) -> list[_Plan]:
+    """Check every file against the corpus and each other; raise CorpusError listing every problem."""
+    root = Path(corpus_dir)
+    sources = root / "sources"
+    problems: list[Problem] = []
+    _check_archive_toml(root, problems)
+    names = ", ".join(str(f) for f in files)
+    if source_id is not None and len(files) > 1:
+        problems.append(Problem("A318", None, f"--id names one source, but {len(files)} files were given ({names})",
+                                "add the files one at a time with --id, or leave out --id to derive each id "
+                                "from its file name"))
+        source_id = None
+    if title is not None and len(files) > 1:
+        problems.append(Problem("A318", None, f"--title names one source, but {len(files)} files were given "
+                                f"({names})", "add the files one at a time with --title, or leave it out"))
+        title = None
+    for option, value in (("--id", source_id), ("--title", title), ("--kind", kind), ("--how", how)):
+        if value is not None and not value.strip():
+            problems.append(Problem("A319", None, f"{option} is blank", f"give {option} a value, or leave it out"))
+    existing = _existing_digests(sources) if sources.is_dir() else {}
+    plans: list[_Plan] = []
+    ids: dict[str, Path] = {}
+    digests: dict[str, Path] = {}
+    for file in files:
+        p = _check_file(Path(file), sources, source_id, existing, ids, digests, problems)
+        if p is not None:
+            if title is not None:
+                p = replace(p, title=title.strip(), title_supplied=False)
+            plans.append(replace(p, kind=(kind or "").strip() or DEFAULT_KIND, how=(how or "").strip() or DEFAULT_HOW))
+    if problems:
+        raise CorpusError(problems)
+    return plans
+
+
+def _check_archive_toml(root: Path, problems: list[Problem]) -> None:
+    path = root / "archive.toml"
+    if not path.is_file():
+        problems.append(Problem("A300", path, "the corpus has no archive.toml",
+                                "give --corpus the corpus folder (the one holding archive.toml and sources/)"))
+        return
+    try:
+        doc = tomlkit.parse(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as e:
+        problems.append(Problem("A301", path, f"not valid UTF-8 (byte {e.start})", "save archive.toml as UTF-8"))
+        return
+    except tomlkit.exceptions.ParseError as e:
+        problems.append(Problem("A301", path, f"malformed TOML: {e}", "correct archive.toml first",
+                                line=getattr(e, "line", None)))
+        return
+    if "sources" in doc and not isinstance(doc["sources"], list):
+        problems.append(Problem("A302", path, "`sources` is not a list of ids",
+                                "write the order as `sources = [\"first-id\", \"second-id\"]`, or remove it"))
+
+
+def _existing_digests(sources: Path) -> dict[str, Path]:
+    """SHA-256 of every source already in the corpus, read in blocks."""
+    found: dict[str, Path] = {}
+    for path in sorted(sources.iterdir()):
+        if path.suffix in SOURCE_SUFFIXES and path.is_file() and not path.name.startswith("."):
+            sha = hashlib.sha256()
+            with path.open("rb") as f:
+                while block := f.read(1 << 20):
+                    sha.update(block)
+            found.setdefault(sha.hexdigest(), path)
+    return found
+
+
+def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict[str, Path],
+                ids: dict[str, Path], digests: dict[str, Path], problems: list[Problem]) -> _Plan | None:
+    """One file's problems (appended to problems); its plan when it has none."""
+    before = len(problems)
+    suffix = file.suffix.lower()
+    if suffix not in SOURCE_SUFFIXES:
+        problems.append(Problem(
+            "A311", file, f"'{file.suffix or '(no extension)'}' is not a source format: sources are .txt, .md or .html",
+            "convert it to plain text, Markdown or HTML, add the converted copy, say how it was converted with "
+            "--how, and keep the original beside the corpus"))
+    try:
+        data = file.read_bytes()
+    except OSError as e:
+        problems.append(Problem("A310", file, f"cannot read the file: {e.strerror or e}",
+                                "check the path (a file, not a folder) and that it can be read"))
+        return None
+    text = None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        problems.append(Problem(
+            "A312", file, f"not valid UTF-8: byte {e.start} (0x{data[e.start]:02x}) on line {line}",
+            "convert it to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8, naming its real encoding), add the "
+            "converted copy with --how saying from which encoding (it is recorded as received.how), and keep "
+            "the original beside the corpus", line=line))
+    sid = source_id if source_id is not None else derive_id(file.name)
+    if not corpus.ID_FORM.match(sid):
+        problems.append(Problem("A313", file, f"id '{sid}' is not of the form [a-z][a-z0-9-]*",
+                                f"use lower-case letters, digits and hyphens, starting with a letter, "
+                                f"e.g. --id {id_from(sid) if sid.strip() else derive_id(file.name)}"))
+    else:
+        taken = [p.name for p in (sources / f"{sid}{s}" for s in ID_FILES) if p.exists()]
+        if taken:
+            problems.append(Problem("A314", file, f"id '{sid}' is already in the corpus ({', '.join(taken)})",
+                                    "if this is a different source, add it on its own with --id ANOTHER-ID "
+                                    "(the name it was received under is recorded anyway)"))
+        elif sid in ids:
+            problems.append(Problem("A315", file, f"id '{sid}' is also the id of {ids[sid]} in this command",
+                                    "add one of them on its own with --id ANOTHER-ID"))
+        ids.setdefault(sid, file)
+    sha = hashlib.sha256(data).hexdigest()
+    if sha in existing:
+        other = existing[sha]
+        problems.append(Problem(
+            "A316", file, f"the same bytes (SHA-256 {sha}) are already in the corpus as '{other.stem}' "
+            f"({other})", "duplicates are almost always mistakes: check that it was not added before; "
+            "a second receipt of the same file belongs in the existing source's provenance"))
+    elif sha in digests:
+        problems.append(Problem("A317", file, f"the same bytes (SHA-256 {sha}) as {digests[sha]} in this command",
+                                "duplicates are almost always mistakes: add the file once"))
+    digests.setdefault(sha, file)
+    if len(problems) > before or text is None:
+        return None
+    title = first_line_title(text, suffix)
+    return _Plan(file, sid, suffix, data, sha, title or file.name, True, "", "")
+
+
+# -- writing: sources and sidecars first, archive.toml last; undone on failure -----------------
+
+def add(corpus_dir: Path, files: list[Path], source_id: str | None = None, title: str | None = None,
+        kind: str | None = None, how: str | None = None) -> AddReport:
+    """Add each file to the corpus as a new source. Raises CorpusError (nothing written) for bad input."""
+    root = Path(corpus_dir)
+    plans = plan(root, [Path(f) for f in files], source_id, title, kind, how)
+    sources = root / "sources"
+    made_folder = not sources.is_dir()
+    written: list[Path] = []
+    try:
+        sources.mkdir(exist_ok=True)
+        added = []
+        for p in plans:
+            path = _write_source(sources, p, written)
+            sidecar = _write_sidecar(sources, p, written)
+            added.append(Added(p.id, path, sidecar, p.sha256, p.file.name, _to_complete(p)))
+        has_order, appended = _write_order(root / "archive.toml", [p.id for p in plans])
+    except BaseException as e:
+        for path in reversed(written):
+            path.unlink(missing_ok=True)
+        if made_folder:
+            try:
+                sources.rmdir()
+            except OSError:
+                pass
+        if isinstance(e, OSError):
+            raise ArchiveError(f"{e.filename or root}: could not write: {e.strerror or e}; nothing was added, "
+                               "the corpus is as it was") from e
+        raise
+    return AddReport(tuple(added), root / "archive.toml", has_order, tuple(appended))
+
+
+def _write_source(sources: Path, p: _Plan, written: list[Path]) -> Path:
+    """Copy the bytes as received, verify the copy, and make it read-only."""
+    path = sources / f"{p.id}{p.suffix}"
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(p.data)
+        copied = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        if copied != p.sha256:
+            raise ArchiveError(f"{path}: the copy's SHA-256 is {copied}, not {p.sha256} as read; nothing was added")
+        if path.exists():  # created since the check: never replace a source
+            raise CorpusError([Problem("A314", p.file, f"{path.name} appeared in the corpus while adding",
+                                       "run the command again")])
+    written.append(path)
+    os.chmod(path, 0o444)
+    return path
+
+
+def _write_sidecar(sources: Path, p: _Plan, written: list[Path]) -> Path:
+    """Write the provenance skeleton, after reading it back as the build will."""
+    path = sources / f"{p.id}.toml"
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(tomlkit.dumps(sidecar(p)).encode("utf-8"))
+        problems: list[Problem] = []
+        provenance = corpus._provenance(tmp, problems)
+        if problems or provenance is None or provenance.received_sha256 != p.sha256:
+            raise ArchiveError(f"{path}: the provenance written does not load ({'; '.join(map(str, problems))}); "
+                               "nothing was added")  # a fault of this module, not of the input
+        if path.exists():
+            raise CorpusError([Problem("A314", p.file, f"{path.name} appeared in the corpus while adding",
+                                       "run the command again")])
+    written.append(path)
+    return path
+
+
+def _to_complete(p: _Plan) -> tuple[str, ...]:
+    """The fields of the skeleton that still say nothing, or only what the tool could guess."""
+    fields = ["title"] if p.title_supplied else []
+    fields += ["kind"] if p.kind == DEFAULT_KIND else []
+    fields += ["summary", "rights", "authors", "date", "origin.description"]
+    fields += ["received.how"] if p.how == DEFAULT_HOW else []
+    return (*fields, "condition.summary")
+
+
+def sidecar(p: _Plan) -> tomlkit.TOMLDocument:
+    """The provenance skeleton: everything known on receipt; placeholders the loader accepts."""
+    doc = tomlkit.document()
+    header = (f"Provenance of the source `{p.id}` (see docs/corpus-format.md). Written by `archive add`: "
+              "a skeleton. The editor must complete: " + ", ".join(_to_complete(p)) + ".")
+    if p.title_supplied:
+        header += (" The title is the file's first line: give the document's own title (and title_supplied = "
+                   "false), or a better one of yours.")
+    header += (" Say \"unknown\" rather than guess; mark an inference as one and give the evidence."
+               " [received] records the receipt: leave it as it is.")
+    for line in textwrap.wrap(header, 96):
+        doc.add(tomlkit.comment(line))
+    doc.add(tomlkit.nl())
+    doc["title"] = p.title
+    doc["title_supplied"] = p.title_supplied
+    doc["kind"] = p.kind
+    doc["summary"] = PLACEHOLDERS["summary"]
+    doc["rights"] = PLACEHOLDERS["rights"]
+    doc["date"] = _table(certainty="unknown")
+    doc["origin"] = _table(description=PLACEHOLDERS["origin"])
+    doc["received"] = _table(file_name=p.file.name, format=MEDIA_TYPES[p.suffix], sha256=p.sha256, how=p.how)
+    doc["condition"] = _table(summary=PLACEHOLDERS["condition"])
+    return doc
+
+
+def _table(**fields: str) -> tomlkit.items.Table:
+    table = tomlkit.table()
+    for key, value in fields.items():
+        table[key] = value
+    return table
+
+
+def _write_order(path: Path, ids: list[str]) -> tuple[bool, list[str]]:
+    """Append the ids to archive.toml's `sources` list, keeping every other byte; no list, no change."""
+    raw = path.read_bytes()
+    doc = tomlkit.parse(raw.decode("utf-8"))  # bytes, not text mode: keep CRLF line ends as they are
+    if "sources" not in doc:
+        return False, []
+    order = doc["sources"]
+    appended = [sid for sid in ids if sid not in order]
+    if not appended:
+        return True, []
+    for sid in appended:
+        order.append(sid)
+    text = tomlkit.dumps(doc)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(text.encode("utf-8"))
+    return True, appended
