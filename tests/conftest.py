@@ -21,6 +21,10 @@ SEEDS = REPO.parent / "shared" / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# The editions' date is archive.toml's unless SOURCE_DATE_EPOCH is set: a machine that sets it
+# must not change what the tests expect. Tests that want it set it themselves (monkeypatch).
+os.environ.pop("SOURCE_DATE_EPOCH", None)
+
 
 def need(action, *args):
     """Run a validator; it must run in CI, and may skip elsewhere."""
@@ -30,6 +34,28 @@ def need(action, *args):
         if IN_CI:
             pytest.fail(f"validator could not run in CI: {e}")
         pytest.skip(str(e))
+
+
+def unavailable(reason: str) -> None:
+    """A validator that is not there: a failure in CI, a skip elsewhere."""
+    def missing():
+        raise ValidatorUnavailable(reason)
+    need(missing)
+
+
+def tool(name: str) -> str:
+    """The path of a command-line validator (pdftotext, gs, ...); it must be installed in CI."""
+    path = shutil.which(name)
+    if not path:
+        unavailable(f"{name} is not installed: apt-get install poppler-utils qpdf ghostscript")
+    return path
+
+
+def all_ran(report):
+    """A builder.check Report, once every validator it needed has run (in CI, or the test fails)."""
+    if report.unavailable:
+        unavailable("; ".join(report.unavailable))
+    return report
 
 
 def epubcheck_problems(path: Path) -> list[str]:

@@ -152,7 +152,8 @@ def test_problems_name_the_note_and_the_nearest_passages(tmp_path):
     assert [a.note.id for a in placed] == ["ok"]
     assert [(p.code, p.line) for p in problems] == [("N201", 7), ("N201", 12)]
     assert "note 'typo'" in problems[0].message and "not in the source" in problems[0].message
-    assert "Nearest passages: «A second paragrap» (at 90)" in problems[0].message
+    at = TEXT.index("A second paragraph")  # the window as long as the quote, where it starts in the text
+    assert f"Nearest passages: «{TEXT[at:at + len('A second paragraf')]}» (at {at})" in problems[0].message
     assert "note 'twice'" in problems[1].message and "occurs 3 times" in problems[1].message
     assert "prefix" in problems[1].fix
 

@@ -58,6 +58,81 @@ def test_mimetype_first_and_stored(default_epub, tmp_path):
     assert any("compressed" in str(f) for f in verify.container_findings(compressed))
 
 
+def _repacked(default_epub: Path, dest: Path, first: zipfile.ZipInfo, data: bytes) -> Path:
+    """The EPUB with its first entry replaced by (first, data)."""
+    with zipfile.ZipFile(default_epub) as src, zipfile.ZipFile(dest, "w") as out:
+        out.writestr(first, data)
+        for info in src.infolist()[1:]:
+            out.writestr(info, src.read(info))
+    return dest
+
+
+def test_container_check_catches_each_mimetype_fault(default_epub, tmp_path):
+    def stored(name: str = "mimetype") -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED
+        return info
+
+    extra = stored()
+    extra.extra = b"\xca\xfe\x00\x00"  # the extra field a JAR writer adds
+    cases = {
+        "the first zip entry is not `mimetype`": _repacked(default_epub, tmp_path / "first.epub",
+                                                          stored("README"), b"application/epub+zip"),
+        "`mimetype` has an extra field": _repacked(default_epub, tmp_path / "extra.epub", extra,
+                                                   b"application/epub+zip"),
+        "`mimetype` is not exactly application/epub+zip": _repacked(default_epub, tmp_path / "text.epub", stored(),
+                                                                    b"application/epub+zip\n"),
+    }
+    for message, epub in cases.items():
+        assert [f.message for f in verify.container_findings(epub)] == [message], epub.name
+
+
+def test_fidelity_check_catches_a_missing_chapter_or_text_block(default_epub, tmp_path):
+    archive = load(CORPUS)
+    gone, blank = archive.sources[0].id, archive.sources[1].id
+    missing = rewrite(default_epub, tmp_path / "missing.epub",
+                      lambda n, d: None if n == f"EPUB/text/{gone}.xhtml" else d)
+    assert any(f"{gone}.xhtml" in f.where and "the chapter is missing" in f.message
+               for f in verify.epub_findings(missing, archive))
+    old = f'id="{blank}-text"'.encode()
+
+    def unblock(n: str, d: bytes) -> bytes:
+        if n != f"EPUB/text/{blank}.xhtml":
+            return d
+        assert old in d
+        return d.replace(old, b'id="renamed"')
+
+    unblocked = rewrite(default_epub, tmp_path / "unblocked.epub", unblock)
+    assert any(f"{blank}.xhtml" in f.where and f.message == "no source text block"
+               for f in verify.epub_findings(unblocked, archive))
+
+
+def test_a_build_whose_epub_drops_a_word_fails_and_writes_nothing(tmp_path, monkeypatch):
+    """The build's own read-back (verify.editions) stops a writer that loses text."""
+    from builder import epub as epub_mod
+    from builder.build import build
+    from builder.errors import DamageFound
+
+    archive = load(CORPUS)
+    victim = archive.sources[0]
+    word = next(w for w in victim.read_text().split() if w.isalpha() and len(w) > 6)
+    original = epub_mod.source_xhtml
+
+    def drop_a_word(source, notes, marks=None):
+        xhtml = original(source, notes, marks)
+        if source.id == victim.id:
+            assert word in xhtml
+            xhtml = xhtml.replace(word, "", 1)
+        return xhtml
+
+    monkeypatch.setattr(epub_mod, "source_xhtml", drop_a_word)
+    out = tmp_path / "out"
+    with pytest.raises(DamageFound) as e:
+        build(CORPUS, out, ("epub",))
+    assert victim.id in str(e.value) and "differs from the source" in str(e.value)
+    assert not any(out.iterdir()), list(out.iterdir())
+
+
 def test_every_source_text_is_reproduced_whole(default_epub):
     archive = load(CORPUS)
     with zipfile.ZipFile(default_epub) as z:

@@ -74,8 +74,7 @@ def jlm_corpus(request, tmp_path) -> Path:
     """The Hypothesis example's source in a small corpus, and in a copy of the default corpus."""
     if request.param == "small":
         return make_corpus(tmp_path / "small")
-    if not default_corpus_ready():
-        pytest.skip("the default corpus is not complete yet (no corpus/archive.toml)")
+    assert default_corpus_ready(), "the default corpus is incomplete"
     return request.getfixturevalue("corpus_copy")
 
 
@@ -111,8 +110,20 @@ def test_import_hypothesis_example(jlm_corpus):
     assert {k: n["kind"] for k, n in new.items()} == {
         "h-ex4mpleann0001": "condition", "h-ex4mpleann0002": "gloss", "h-ex4mpleann0003": "gloss",
         "h-ex4mpleann0004": "sic", "h-ex4mpleann0005": "gloss"}  # no tag: gloss
-    assert [(n.get("start"), n.get("end")) for n in new.values()] == [
-        (0, 9), (339, 348), (1244, 1264), (2012, 2030), (None, None)]
+    # each quote lands where it is in the source (each occurs once there), as code points
+    text = (jlm_corpus / "sources" / f"{JLM}.txt").read_text(encoding="utf-8")
+    quotes = {f"h-{r['id'].lower()}": [s["exact"] for t in r["target"] for s in t.get("selector", [])
+                                       if s["type"] == "TextQuoteSelector"] for r in hypothesis_rows()}
+    spans = [(n.get("start"), n.get("end")) for n in new.values()]
+    expected = []
+    for nid in new:
+        if quotes[nid]:
+            (exact,) = quotes[nid]
+            assert text.count(exact) == 1, exact
+            expected.append((text.index(exact), text.index(exact) + len(exact)))
+        else:
+            expected.append((None, None))
+    assert spans == expected and expected.count((None, None)) == 1
     assert "exact" not in new["h-ex4mpleann0005"]  # a page note: a note on the whole source
     assert new["h-ex4mpleann0004"]["exact"] == "This weeks' events"
     written = path.read_text(encoding="utf-8")
@@ -204,8 +215,11 @@ def test_w3c_single_annotation(tmp_path):
     assert result.exit_code == 0, result.output
     note = notes_of(root)[-1]
     assert note["id"].startswith("w-1-") and note["kind"] == "condition"
+    text = (root / "sources" / f"{JLM}.txt").read_text(encoding="utf-8")
+    at = text.index("incompetent business")
+    assert text.count("incompetent business") == 1
     assert (note["exact"], note["start"], note["end"], note["body"]) == (
-        "incompetent business", 1244, 1264, "On *incompetent business*.")
+        "incompetent business", at, at + 20, "On *incompetent business*.")
 
 
 @pytest.mark.parametrize("shape", ["collection-first", "collection-items", "page"])
@@ -307,6 +321,8 @@ def test_export_is_w3c_and_deterministic(tmp_path):
     items = data["first"]["items"]
     assert data["total"] == len(items) == 6
     text = (root / "sources" / f"{JLM}.txt").read_text(encoding="utf-8")
+    # the note on the whole source has no selector; the five on passages have both
+    assert sum("selector" in item["target"] for item in items) == 5
     for item in items:
         assert item["type"] == "Annotation" and item["motivation"] == "commenting"
         assert item["id"].startswith("urn:uuid:5d0f3c1e-2b7a-4c8e-9f1d-3a6b8c0e2f41#jlm-duty-of-care-report/")
@@ -354,8 +370,7 @@ def test_export_then_import_gives_the_same_notes_back(tmp_path):
 
 
 def test_default_corpus_round_trip(tmp_path, corpus_copy):
-    if not default_corpus_ready():
-        pytest.skip("the default corpus is not complete yet (no corpus/archive.toml or introduction.md)")
+    assert default_corpus_ready(), "the default corpus is incomplete"
     out = tmp_path / "notes.jsonld"
     assert run("export", corpus_copy, "-o", out).exit_code == 0
     archive = corpus.load(corpus_copy)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import zipfile
+from pathlib import Path
 
 import click
 import pytest
-from conftest import REPO
+from conftest import REPO, epubcheck_problems
 
 from builder.cli import main
 
@@ -38,16 +40,26 @@ def test_wheel_carries_templates_and_entry_point(wheel):
 def test_installed_wheel_builds_outside_the_repository(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", str(wheel)],
-                         capture_output=True, text=True)
+    # the wheel alone, offline; its dependencies are the test environment's, seen through a .pth
+    # (a path line, whose own .pth files, such as the editable install of this repository, do not run)
+    pip = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                          str(wheel)], capture_output=True, text=True)
     assert pip.returncode == 0, pip.stderr[-2000:]
+    site = subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     work = tmp_path / "elsewhere"
     work.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    where = subprocess.run([venv / "bin" / "python", "-c", "import builder; print(builder.__file__)"],
+                           cwd=work, capture_output=True, text=True, env=env, check=True).stdout.strip()
+    assert where.startswith(site) and not where.startswith(str(REPO)), where  # the wheel's, not the checkout's
     proc = subprocess.run([venv / "bin" / "archive", "build", str(REPO / "corpus"), "--out", "out",
-                           "--format", "epub"], cwd=work, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+                           "--format", "epub"], cwd=work, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
-    assert (work / "out" / "labour-antisemitism-dispute-2019-2021.epub").is_file()
+    epub = work / "out" / "labour-antisemitism-dispute-2019-2021.epub"
+    assert epub.is_file()
+    assert epubcheck_problems(epub) == []
 
 
 def commands(group: click.Group, prefix=()):

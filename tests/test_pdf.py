@@ -127,7 +127,8 @@ def test_outline_has_introduction_every_source_and_its_provenance(test_pdf, test
     with pikepdf.open(test_pdf) as p, p.open_outline() as o:
         titles = [str(i.title) for i in o.root]
         children = {str(i.title): [str(c.title) for c in i.children] for i in o.root}
-    expected = ["Introduction", "Letter to the Editor", "arabic", "long", "mdsource", "htmlsource", "Colophon"]
+    expected = ["Introduction", *(s.provenance.title for s in test_archive.sources), "Colophon"]
+    assert expected[1] == "Letter to the Editor" and expected[2] == "arabic"  # recorded title; id when none is
     assert titles == expected
     for title in expected[1:-1]:
         assert "Provenance and condition" in children[title]
@@ -194,6 +195,43 @@ def test_a_pdf_missing_a_word_fails_verification(test_archive, tmp_path, monkeyp
     assert len(found) == 1 and "long" in found[0].where and "word3x17" in found[0].message
 
 
+def test_missing_claims_language_and_structure_fail_verification(test_pdf, test_archive, tmp_path):
+    with pikepdf.open(test_pdf) as p:
+        with p.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta[verify_pdf.PDFAID + "part"] = "2"
+            del meta[verify_pdf.PDFUAID + "part"]
+        del p.Root.Lang
+        del p.Root.StructTreeRoot
+        p.save(tmp_path / "unclaimed.pdf")
+    found = [f.message for f in verify_pdf.findings(tmp_path / "unclaimed.pdf", test_archive)]
+    for words in ("PDF/A-3a", "PDF/UA-1", "no /Lang", "no structure tree"):
+        assert any(words in f for f in found), (words, found)
+
+
+def test_an_attachment_changed_or_not_a_source_fails_verification(test_pdf, test_archive, tmp_path):
+    with pikepdf.open(test_pdf) as p:
+        letter = p.attachments["letter.txt"]
+        stream = letter.obj.EF.F
+        data = stream.read_bytes()
+        stream.write(data[:3] + bytes([data[3] ^ 1]) + data[4:])
+        p.attachments["arabic.txt"].obj.AFRelationship = pikepdf.Name.Data
+        p.Root.AF = pikepdf.Array([spec for spec in p.Root.AF if str(spec.get("/UF")) != "long.txt"])
+        p.save(tmp_path / "changed.pdf")
+    found = [str(f) for f in verify_pdf.findings(tmp_path / "changed.pdf", test_archive)]
+    assert any("attached letter.txt: SHA-256 does not match" in f for f in found), found
+    assert any("attached arabic.txt: AFRelationship is not /Source" in f for f in found), found
+    assert any("attached long.txt is not an associated file (/AF)" in f for f in found), found
+
+
+def test_a_pdf_without_its_outline_fails_verification(test_pdf, test_archive, tmp_path):
+    with pikepdf.open(test_pdf) as p:
+        del p.Root.Outlines
+        p.save(tmp_path / "no-outline.pdf")
+    found = [str(f) for f in verify_pdf.findings(tmp_path / "no-outline.pdf", test_archive)]
+    for s in test_archive.sources:
+        assert any(f"no outline entry leads to source '{s.id}'" in f for f in found), (s.id, found)
+
+
 def test_a_missing_attachment_fails_verification(test_pdf, test_archive, tmp_path):
     with pikepdf.open(test_pdf) as p:
         del p.attachments["arabic.txt"]
@@ -233,13 +271,13 @@ def test_default_archive_pdf(default_pdf, default_build):
     with pikepdf.open(default_pdf) as p:
         assert p.open_metadata().pdfa_status == "3A"
         assert len(p.attachments) == len(archive.sources)
-        if any(s.notes for s in archive.sources):
-            assert structure_kinds(p) & {"/Note", "/FENote"}
+        assert any(s.notes for s in archive.sources), "the default corpus has notes"
+        assert structure_kinds(p) & {"/Note", "/FENote"}
 
 
 def test_default_archive_pdf_renders_in_ghostscript(default_pdf):
     """A second, independent PDF reader renders every page without an error."""
-    proc = subprocess.run([tool("gs"), "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage", str(default_pdf)],
+    proc = subprocess.run([need(tool, "gs"), "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage", str(default_pdf)],
                           capture_output=True, text=True)
     assert proc.returncode == 0 and "Error" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
@@ -248,7 +286,7 @@ def test_ghostscript_catches_a_broken_pdf(default_pdf, tmp_path):
     broken = tmp_path / "broken.pdf"
     data = default_pdf.read_bytes()
     broken.write_bytes(data[: len(data) // 3])
-    proc = subprocess.run([tool("gs"), "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage", str(broken)],
+    proc = subprocess.run([need(tool, "gs"), "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage", str(broken)],
                           capture_output=True, text=True)
     assert proc.returncode != 0 or "rror" in proc.stdout + proc.stderr
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from conftest import CORPUS, REPO
+from conftest import CORPUS, REPO, epubcheck_problems
 
 
 def build_elsewhere(tmp_path, name, tz, lang, seed, mtime):
@@ -34,6 +34,7 @@ def test_two_builds_are_byte_identical(tmp_path):
     assert any(n.endswith(".epub") for n in names) and any(n.endswith(".pdf") for n in names)
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert epubcheck_problems(next(a.glob("*.epub"))) == []  # the same bytes in b
 
 
 def test_source_date_epoch_sets_the_date(tmp_path, monkeypatch):
