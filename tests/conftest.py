@@ -91,3 +91,15 @@ def default_deposit(tmp_path_factory):
     """The default archive's deposit (bag, zip, editions), made once per test run."""
     from builder.deposit import deposit
     return need(deposit, CORPUS, tmp_path_factory.mktemp("deposit"))
+
+
+def rewrite_zip(src: Path, dest: Path, change) -> Path:
+    """Copy a zip (an EPUB, a bag), passing each member through change(name, data) -> bytes | None
+    (None drops it): how the tests damage an edition."""
+    import zipfile
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for info in zin.infolist():
+            data = change(info.filename, zin.read(info))
+            if data is not None:
+                zout.writestr(info, data)
+    return dest

@@ -17,21 +17,11 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, IN_CI, REPO, all_ran
+from conftest import CORPUS, IN_CI, REPO, all_ran, rewrite_zip
 
 from builder.check import check
 from builder.cli import main
 from builder.corpus import load
-
-
-def rewrite_zip(src: Path, dest: Path, change) -> Path:
-    """Copy a zip, passing each member through change(name, data) -> bytes | None (None: drop it)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
-        for info in zin.infolist():
-            data = change(info.filename, zin.read(info))
-            if data is not None:
-                zout.writestr(info, data)
-    return dest
 
 
 def damaged(report, *words) -> list[str]:

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, epubcheck_problems
+from conftest import CORPUS, epubcheck_problems, rewrite_zip
 from lxml import etree
 
 from builder import verify
@@ -21,25 +21,15 @@ def test_default_archive_passes_epubcheck_without_a_message(default_epub):
     assert epubcheck_problems(default_epub) == []
 
 
-def rewrite(epub: Path, dest: Path, change) -> Path:
-    """Copy an EPUB, passing each entry through change(name, data) -> data (None drops it)."""
-    with zipfile.ZipFile(epub) as src, zipfile.ZipFile(dest, "w") as out:
-        for info in src.infolist():
-            data = change(info.filename, src.read(info))
-            if data is not None:
-                out.writestr(info, data)
-    return dest
-
-
 def test_epubcheck_catches_a_broken_epub(default_epub, tmp_path):
     """Proof that the validator really runs: a chapter with an unclosed element must fail."""
-    broken = rewrite(default_epub, tmp_path / "broken.epub",
+    broken = rewrite_zip(default_epub, tmp_path / "broken.epub",
                      lambda n, d: d.replace(b"</h1>", b"", 1) if n.endswith("introduction.xhtml") else d)
     assert any("RSC-005" in p or "FATAL" in p or "ERROR" in p for p in epubcheck_problems(broken))
 
 
 def test_epubcheck_catches_a_missing_manifest_file(default_epub, tmp_path):
-    broken = rewrite(default_epub, tmp_path / "missing.epub",
+    broken = rewrite_zip(default_epub, tmp_path / "missing.epub",
                      lambda n, d: None if n.endswith("colophon.xhtml") else d)
     assert epubcheck_problems(broken)
 
@@ -90,7 +80,7 @@ def test_container_check_catches_each_mimetype_fault(default_epub, tmp_path):
 def test_fidelity_check_catches_a_missing_chapter_or_text_block(default_epub, tmp_path):
     archive = load(CORPUS)
     gone, blank = archive.sources[0].id, archive.sources[1].id
-    missing = rewrite(default_epub, tmp_path / "missing.epub",
+    missing = rewrite_zip(default_epub, tmp_path / "missing.epub",
                       lambda n, d: None if n == f"EPUB/text/{gone}.xhtml" else d)
     assert any(f"{gone}.xhtml" in f.where and "the chapter is missing" in f.message
                for f in verify.epub_findings(missing, archive))
@@ -102,7 +92,7 @@ def test_fidelity_check_catches_a_missing_chapter_or_text_block(default_epub, tm
         assert old in d
         return d.replace(old, b'id="renamed"')
 
-    unblocked = rewrite(default_epub, tmp_path / "unblocked.epub", unblock)
+    unblocked = rewrite_zip(default_epub, tmp_path / "unblocked.epub", unblock)
     assert any(f"{blank}.xhtml" in f.where and f.message == "no source text block"
                for f in verify.epub_findings(unblocked, archive))
 
@@ -184,7 +174,7 @@ def test_fidelity_check_catches_one_word(default_epub, tmp_path, damage):
             p.text = _first_word_swap(p.text)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
-    damaged = rewrite(default_epub, tmp_path / "damaged.epub", harm)
+    damaged = rewrite_zip(default_epub, tmp_path / "damaged.epub", harm)
     findings = verify.epub_findings(damaged, archive)
     assert findings and source.id in str(findings[0]) and "differs" in str(findings[0])
 
@@ -267,7 +257,7 @@ def test_daisy_ace_catches_missing_language_and_alt_text(default_epub, tmp_path)
             return re_sub_bytes(rb' alt="[^"]*"', b"", re_sub_bytes(rb' (xml:)?lang="[^"]*"', b"", data))
         return data
 
-    broken = rewrite(default_epub, tmp_path / "inaccessible.epub", harm)
+    broken = rewrite_zip(default_epub, tmp_path / "inaccessible.epub", harm)
     found = {m.id for m in need(validators.ace, broken, tmp_path)}
     assert found & {"image-alt", "html-has-lang", "epub-lang"}, found
 
