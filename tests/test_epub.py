@@ -297,3 +297,16 @@ def test_markdown_and_html_sources_rendered_with_text_whole_and_scripts_removed(
     assert "#set page(paper: &quot;a4&quot;)" in letter or '#set page(paper: "a4")' in letter
     shown = verify.chapter_text(letter.encode(), "letter-text")
     assert "I write about the   meeting" in shown and "no\u00a0break\u00a0spaces" in shown  # kept as received
+
+
+@pytest.mark.parametrize("sid", ["mdsource", "htmlsource"])
+def test_markdown_and_html_text_is_checked_whole(mixed_epub, tmp_path, sid):
+    root, epub = mixed_epub
+    archive = load(root)
+    assert verify.epub_findings(epub, archive) == []
+    chapter = f"EPUB/text/{sid}.xhtml"
+    word = {"mdsource": b"text", "htmlsource": b"em"}[sid]
+    damaged = rewrite_zip(epub, tmp_path / "damaged.epub",
+                          lambda n, d: d.replace(b">" + word + b"<", b"><", 1) if n == chapter else d)
+    findings = [str(f) for f in verify.epub_findings(damaged, archive)]
+    assert any(chapter in f and "differs" in f for f in findings), findings
