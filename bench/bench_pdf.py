@@ -7,7 +7,7 @@ Generates N synthetic plain-text sources of about 700 words (seeded, determinist
 temporary corpus, then, each in its own subprocess (so that peak memory is its own):
 - ours: `build(corpus, out, ("pdf",))`: load, hash, anchor, write the data, Typst compile
   (PDF/A-3a + PDF/UA-1, tagged, attachments), and read back and verify;
-- weasyprint: the same text as one HTML file (one section per source, lines as <br>, A5
+- weasyprint: the same text as one HTML file (one section per source, paragraphs as <p>, A5
   pages, a page break per source), `HTML(string=...).write_pdf()` untagged, no attachments.
 Prints pages per second for each, the ratio, and peak memory (ru_maxrss), and a Markdown
 table for docs/performance.md.

@@ -127,12 +127,8 @@ def anchor(archive: Archive) -> tuple[Archive, dict[str, list[Anchored]]]:
     return archive, anchors
 
 
-def nearest(text: str, quote: str, n: int = 3) -> list[str]:
-    """The passages of text most like quote, for an error message."""
-    return [c for c, _ in _nearest(text, quote, n)]
-
-
 def _nearest(text: str, quote: str, n: int = 3) -> list[tuple[str, int]]:
+    """The passages of text most like quote, with where each starts, for an error message."""
     if not text:
         return []
     width = max(len(quote), 1)

@@ -183,7 +183,7 @@ def _load_sources(folder: Path, problems: list[Problem], warnings: list[str]) ->
     for sid, path in texts.items():
         if not ID_FORM.match(sid):
             problems.append(Problem("C123", path, f"id '{sid}' is not of the form [a-z][a-z0-9-]*",
-                                    f"rename it, e.g. to '{_suggest_id(sid)}{path.suffix}' (and its sidecar); "
+                                    f"rename it, e.g. to '{id_from(sid)}{path.suffix}' (and its sidecar); "
                                     "record the received name as received.file_name"))
     for kind, files in (("provenance sidecar", sidecars), ("notes file", notes)):
         for sid, path in files.items():
@@ -198,9 +198,10 @@ def _load_sources(folder: Path, problems: list[Problem], warnings: list[str]) ->
     return sources
 
 
-def _suggest_id(stem: str) -> str:
-    s = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")
-    return s if s[:1].isalpha() else "source-" + s
+def id_from(text: str) -> str:
+    """An id made from a file name's stem: lower-case, other characters to '-', starting with a letter."""
+    s = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+    return s if s[:1].isalpha() else ("source-" + s).rstrip("-")
 
 
 def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | None,

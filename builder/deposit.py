@@ -21,15 +21,14 @@ from pathlib import Path
 
 from . import __version__, anchor, check, corpus, metadata, notes_io
 from .build import FORMATS, build
-from .errors import DamageFound
+from .errors import DamageFound, ValidatorUnavailable
 from .metadata import Agent, Event, PayloadFile
-from .model import Archive
-from .output import atomic_dir, atomic_path
+from .model import MEDIA_TYPES, Archive
+from .output import atomic_dir, atomic_path, zip_entry
 
 TOOL = "annotated-archive"
-MIME = {".epub": "application/epub+zip", ".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown",
-        ".html": "text/html", ".json": "application/json", ".jsonld": "application/ld+json",
-        ".xml": "application/xml"}
+MIME = {".epub": "application/epub+zip", ".pdf": "application/pdf", **MEDIA_TYPES, ".json": "application/json",
+        ".jsonld": "application/ld+json", ".xml": "application/xml"}
 CSL_MIME = "application/vnd.citationstyles.csl+json"
 
 
@@ -131,7 +130,6 @@ def validate(archive: Archive, anchors: dict, editions: dict[str, Path]) -> tupl
                             f"claims {details.get('claims', {})}", ("agent-tool",),
                             (f"editions/{editions['pdf'].name}",)))
     if report.unavailable:
-        from .errors import ValidatorUnavailable
         raise ValidatorUnavailable("a validator could not run, so the deposit is not made:\n  "
                                    + "\n  ".join(report.unavailable))
     if report.findings or report.unreadable:
@@ -167,12 +165,12 @@ def write_payload(data: Path, archive: Archive, anchors: dict, editions: dict[st
     for s in archive.sources:
         put(f"sources/{s.file_name}", s.read_bytes(), "source", s.provenance.received_format or s.media_type,
             source_id=s.id, original_name=s.provenance.received_file_name)
-    put("notes/annotations.jsonld", _json(notes_io.collection_of(archive, anchors)), "notes")
+    put("notes/annotations.jsonld", metadata.json_bytes(notes_io.collection_of(archive, anchors)), "notes")
     put("metadata/citations.json", metadata.citations(archive), "metadata", CSL_MIME)
     mimes = [MIME[editions[k].suffix] for k in sorted(editions)]
     put("metadata/dc.xml", metadata.dublin_core(archive, mimes), "metadata")
     for name in sorted(reports):
-        put(f"reports/{name}", _json(reports[name]), "report")
+        put(f"reports/{name}", metadata.json_bytes(reports[name]), "report")
     put("README.txt", readme(archive, files).encode("utf-8"), "metadata", "text/plain")
     agents, all_events = provenance_events(archive, editions, reports, events)
     put("metadata/mets.xml", metadata.mets(archive, files, all_events, agents, mimes), "metadata")
@@ -242,8 +240,10 @@ def write_tags(bag: Path, archive: Archive, files: list[PayloadFile]) -> None:
     """bagit.txt (1.0), payload manifests (SHA-256, SHA-512), bag-info, tag manifests."""
     rels = sorted(f.path for f in files)
     (bag / "bagit.txt").write_bytes(b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    known = {f.path: f.sha256 for f in files}  # hashed as the payload was written
     for alg in ("sha256", "sha512"):
-        lines = [f"{_digest(bag / 'data' / rel, alg)}  data/{_escape(rel)}\n" for rel in rels]
+        lines = [f"{known[rel] if alg == 'sha256' else _digest(bag / 'data' / rel, alg)}  data/{_escape(rel)}\n"
+                 for rel in rels]
         (bag / f"manifest-{alg}.txt").write_text("".join(lines), encoding="utf-8", newline="\n")
     info = [("Source-Organization", archive.publisher),
             ("External-Identifier", archive.identifier),
@@ -262,21 +262,17 @@ def write_tags(bag: Path, archive: Archive, files: list[PayloadFile]) -> None:
 
 def write_zip(bag: Path, path: Path, top: str, archive: Archive) -> None:
     """The bag as a zip with one top folder: sorted entries, the edition's date, fixed permissions."""
-    stamp = max(archive.date.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
     entries = sorted(p for p in bag.rglob("*"))
     with zipfile.ZipFile(path, "w") as z:
         for p in [bag, *entries]:
             rel = p.relative_to(bag).as_posix()
             name = f"{top}/{rel}/" if p.is_dir() and rel != "." else (f"{top}/" if p == bag else f"{top}/{rel}")
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.create_system = 3
             if p.is_dir():
-                info.external_attr = (0o40755 << 16) | 0x10
+                info = zip_entry(name, archive.date, 0o40755, compress=False)
+                info.external_attr |= 0x10  # MS-DOS directory flag
                 z.writestr(info, b"")
             else:
-                info.external_attr = 0o100644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(info, p.read_bytes(), compresslevel=9)
+                z.writestr(zip_entry(name, archive.date, 0o100644), p.read_bytes(), compresslevel=9)
 
 
 def _escape(rel: str) -> str:
@@ -299,6 +295,3 @@ def _sha256(path: Path) -> str:
 def _date(archive: Archive) -> str:
     return archive.date.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-
-def _json(data) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")

@@ -1,4 +1,4 @@
-"""How the edition words provenance: shared by both editions so they say the same thing."""
+"""How the edition words provenance (and a note's lemma): shared by both editions so they say the same thing."""
 
 from __future__ import annotations
 
@@ -30,6 +30,12 @@ def date_line(p: Provenance) -> str:
 
 def title(p: Provenance) -> str:
     return f"[{p.title}]" if p.title_supplied else p.title
+
+
+def lemma(exact: str, width: int = 60) -> str:
+    """A note's passage as its lemma: on one line, its middle elided when it is long."""
+    s = " ".join(exact.split())
+    return s if len(s) <= width else s[: width // 2 - 1] + " … " + s[-(width // 2 - 2):]
 
 
 def authors(p: Provenance) -> str:

@@ -20,12 +20,11 @@ from markupsafe import Markup
 from . import __version__, describe, layout, notes_io, templating
 from .anchor import Anchored
 from .model import Archive, Source
-from .output import atomic_path
+from .output import atomic_path, zip_entry
 from .pagemap import Page, PageMap
 
 CSS_FILES = ("edition.css",)
 NOTES_FILE = "EPUB/notes/annotations.jsonld"
-XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 
 class Markers:
@@ -63,13 +62,9 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
     ctx = describe.archive_context(archive, __version__)
     ids = {s.id for s in archive.sources}
     marks = Markers(pages)
-    stamp = archive.date.timetuple()[:6]
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as z:
         def put(name: str, data: str | bytes, compress: bool = True) -> None:
-            info = zipfile.ZipInfo(name, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
-            info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
+            info = zip_entry(name, archive.date, 0o644, compress)
             z.writestr(info, data.encode("utf-8") if isinstance(data, str) else data, compresslevel=9)
 
         def render(template: str, file: str | None = None, **extra) -> str:
@@ -177,13 +172,8 @@ def noteref(sid: str, n: int) -> str:
 def note_context(sid: str, a: Anchored, ids: set[str]) -> dict:
     body = templating.link_sources(templating.markdown(a.note.body), ids, "{id}.xhtml")
     return {"number": a.number, "id": f"{sid}-note-{a.number}", "ref": f"{sid}-ref-{a.number}",
-            "kind": a.note.kind, "whole": a.whole, "quote": _lemma(a.note.selector.exact),
+            "kind": a.note.kind, "whole": a.whole, "quote": describe.lemma(a.note.selector.exact),
             "body": Markup(body), "note_id": a.note.id}
-
-
-def _lemma(exact: str, width: int = 60) -> str:
-    s = " ".join(exact.split())
-    return s if len(s) <= width else s[: width // 2 - 1] + " … " + s[-(width // 2 - 2):]
 
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "i", "b", "u", "s", "sub", "sup", "span", "a", "blockquote", "q",

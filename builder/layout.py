@@ -46,7 +46,7 @@ def is_blank(text: str) -> bool:
 
 
 def paragraphs(text: str, anchors: list[Anchored] = (), breaks=()) -> list[Paragraph]:
-    spans = [(s, e) for s, e in lines_of(text)]
+    spans = lines_of(text)
     placed = [a for a in anchors if not a.whole]
     shown = [(s, e) for s, e in spans if not is_blank(text[s:e])]
     ref_at = {a.number: _ref_position(shown, a) for a in placed}

@@ -13,6 +13,7 @@ from typing import Iterable
 
 from lxml import etree
 
+from . import describe
 from .model import Archive, Source
 
 METS_NS = "http://www.loc.gov/METS/"
@@ -71,7 +72,7 @@ def csl_item(source: Source) -> dict:
     """One source as a CSL-JSON item: dates only as precise as known, no invented URL."""
     p = source.provenance
     item: dict = {"id": source.id, "type": CSL_TYPES.get(p.kind, "document"),
-                  "title": f"[{p.title}]" if p.title_supplied else p.title}
+                  "title": describe.title(p)}
     if p.authors:
         item["author"] = [{"literal": a.name} for a in p.authors]
     if p.date.value and p.date.certainty != "unknown":
@@ -111,7 +112,7 @@ def certainty_note(source: Source) -> str:
 
 
 def citations(archive: Archive) -> bytes:
-    return _json([csl_item(s) for s in archive.sources])
+    return json_bytes([csl_item(s) for s in archive.sources])
 
 
 # -- Dublin Core ------------------------------------------------------------------------------
@@ -299,5 +300,6 @@ def _xml(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _json(data) -> bytes:
+def json_bytes(data) -> bytes:
+    """JSON as the deposit writes it: UTF-8, indented, keys sorted, the same bytes every time."""
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")

@@ -1,11 +1,14 @@
-"""Write outputs whole or not at all: to a temporary file beside the target, then rename."""
+"""Write outputs whole or not at all: to a temporary file beside the target, then rename.
+Also the zip entry every zip of the build is written with, the same in every build."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
@@ -46,3 +49,12 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def zip_entry(name: str, date: dt.datetime, mode: int, compress: bool = True) -> zipfile.ZipInfo:
+    """A zip entry dated date (not before 1980, zip's epoch), with Unix permissions mode."""
+    info = zipfile.ZipInfo(name, date_time=max(date.timetuple()[:6], (1980, 1, 1, 0, 0, 0)))
+    info.create_system = 3
+    info.external_attr = mode << 16
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    return info

@@ -52,10 +52,6 @@ class PageMap:
                 out.setdefault(p.offset, []).append(p)
         return out
 
-    @property
-    def exact(self) -> int:
-        return sum(1 for p in self.pages if p.kind == "text")
-
 
 def page_source(archive: Archive) -> str:
     """The pageBreakSource value: the archive's identifier, naming its PDF edition."""

@@ -174,7 +174,6 @@ def archive_data(archive: Archive) -> dict:
                                "description", "subjects", "date_text", "year", "version")},
         **language(archive.language),
         "editors": [e.name for e in archive.editors],
-        "editor_roles": [[e.name, e.role] for e in archive.editors],
         "date": [d.year, d.month, d.day, d.hour, d.minute, d.second],
         "page_size": archive.page_size,
         "introduction": markdown_tree(archive.introduction, {s.id for s in archive.sources},
@@ -212,12 +211,7 @@ def _segment(seg: layout.Segment) -> str | dict:
 
 def note_data(a: Anchored, ids: set[str]) -> dict:
     return {"number": a.number, "kind": a.note.kind, "whole": a.whole, "id": a.note.id,
-            "lemma": _lemma(a.note.selector.exact), "body": markdown_tree(a.note.body, ids, shift=None)}
-
-
-def _lemma(exact: str, width: int = 60) -> str:
-    s = " ".join(exact.split())
-    return s if len(s) <= width else s[: width // 2 - 1] + " … " + s[-(width // 2 - 2):]
+            "lemma": describe.lemma(a.note.selector.exact), "body": markdown_tree(a.note.body, ids, shift=None)}
 
 
 def _clip(s: str, width: int) -> str:

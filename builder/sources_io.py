@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import textwrap
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
@@ -73,12 +72,7 @@ class _Plan:
 
 def derive_id(file_name: str) -> str:
     """The id a file gets from its name: lower-case, other characters to '-', starting with a letter."""
-    return id_from(Path(file_name).stem)
-
-
-def id_from(text: str) -> str:
-    s = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
-    return s if s[:1].isalpha() else ("source-" + s).rstrip("-")
+    return corpus.id_from(Path(file_name).stem)
 
 
 class _TextOfHtml(HTMLParser):
@@ -225,7 +219,7 @@ def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict
     if not corpus.ID_FORM.match(sid):
         problems.append(Problem("A313", file, f"id '{sid}' is not of the form [a-z][a-z0-9-]*",
                                 f"use lower-case letters, digits and hyphens, starting with a letter, "
-                                f"e.g. --id {id_from(sid) if sid.strip() else derive_id(file.name)}"))
+                                f"e.g. --id {corpus.id_from(sid) if sid.strip() else derive_id(file.name)}"))
     else:
         taken = [p.name for p in (sources / f"{sid}{s}" for s in ID_FILES) if p.exists()]
         if taken:

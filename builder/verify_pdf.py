@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .errors import ValidatorUnavailable
 from .model import Archive
-from .verify import Finding
+from .verify import Finding, normalise
 
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
 PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}"
@@ -43,11 +43,12 @@ class ReadBack:
     page_starts: dict[str, list[tuple[int, int]]]
 
 
-def findings(path: Path, archive: Archive) -> list[Finding]:
-    return read_back(path, archive).findings
+def findings(path: Path, archive: Archive, pages: list[str] | None = None) -> list[Finding]:
+    return read_back(path, archive, pages).findings
 
 
-def read_back(path: Path, archive: Archive) -> ReadBack:
+def read_back(path: Path, archive: Archive, pages: list[str] | None = None) -> ReadBack:
+    """Read the PDF once; pages: its text, when the caller has already extracted it (extract_pages)."""
     import pikepdf
 
     where = path.name
@@ -57,7 +58,8 @@ def read_back(path: Path, archive: Archive) -> ReadBack:
         found += attachments(pdf, archive, where)
         starts = source_pages(pdf, archive, where, found)
         npages = len(pdf.pages)
-    pages = extract_pages(path, npages)
+    if pages is None:
+        pages = extract_pages(path, npages)
     if len(pages) < npages:
         found.append(Finding(where, f"pdftotext gave {len(pages)} pages of {npages}"))
     page_starts: dict[str, list[tuple[int, int]]] = {}
@@ -146,18 +148,14 @@ def outline(pdf) -> list[Entry]:
         return [Entry(str(item.title), page_of(item)) for item in o.root]
 
 
-def _plain(s: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", s).split())
-
-
 def source_pages(pdf, archive: Archive, where: str, found: list[Finding]) -> list[tuple[int, int] | None]:
     """For each source in order: (first page, end page) from its outline entry to the next."""
     entries = outline(pdf)
     spans: list[tuple[int, int] | None] = []
     at = 0
     for source in archive.sources:
-        title = _plain(source.provenance.title)
-        k = next((k for k in range(at, len(entries)) if title in _plain(entries[k].title)), None)
+        title = normalise(source.provenance.title)
+        k = next((k for k in range(at, len(entries)) if title in normalise(entries[k].title)), None)
         if k is None or entries[k].page is None:
             found.append(Finding(where, f"no outline entry leads to source '{source.id}' ({title})"))
             spans.append(None)

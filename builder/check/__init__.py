@@ -19,14 +19,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from .bag import check_bag, check_bag_zip
-from .epub import check_epub, run_epubcheck
+from .epub import check_epub
 from .pdf import check_pdf, pdf_pages_text
 from .pdf_text import pdf_text_findings, recorded_hashes
 from .report import Expected, Finding, Report
 
 __all__ = ["Expected", "Finding", "Report", "check", "check_bag", "check_bag_zip", "check_epub",
            "check_output_folder", "check_path", "check_pdf", "pdf_pages_text", "pdf_text_findings",
-           "recorded_hashes", "run_epubcheck"]
+           "recorded_hashes"]
 
 
 def check(paths: list[Path], corpus_dir: Path | None = None, epubcheck: bool = True) -> Report:

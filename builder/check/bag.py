@@ -83,8 +83,10 @@ def _bag_expected(data: Path, report: Report, label: str) -> Expected | None:
     files = {p.name: p for p in sorted(folder.iterdir()) if p.is_file()}
     order = _mets_source_order(data / "metadata" / "mets.xml")
     names = [n for n in order if n in files] + [n for n in files if n not in order]
-    sources = [rebuilt_source(Path(n).stem, files[n], hashlib.sha256(files[n].read_bytes()).hexdigest())
-               for n in names]
+    sources = []
+    for n in names:
+        content = files[n].read_bytes()
+        sources.append(rebuilt_source(Path(n).stem, files[n], hashlib.sha256(content).hexdigest(), content))
     anno = data / "notes" / "annotations.jsonld"
     raw = anno.read_bytes() if anno.is_file() else None
     notes = note_counts(raw, sources, report, label, "data/notes/annotations.jsonld")

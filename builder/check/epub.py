@@ -6,17 +6,13 @@ the EPUB (or the corpus, or the bag) records. Parsed afresh with zipfile and lxm
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from .. import verify
+from .. import validators, verify
 from ..errors import ValidatorUnavailable
 from ..model import Archive
 from .records import HEX64, PARSER, note_counts, rebuilt_archive, rebuilt_source
@@ -28,7 +24,7 @@ OPF_NS = "http://www.idpf.org/2007/opf"
 
 
 def check_epub(path: Path, report: Report, expected: Expected | None, epubcheck: bool = True,
-               label: str | None = None, epubcheck_report: dict | None = None) -> dict:
+               label: str | None = None) -> dict:
     """EPUBCheck, the container, fixity of the originals, every text whole and in order, the notes."""
     label = label or str(path)
     details: dict = {"file": path.name}
@@ -37,7 +33,7 @@ def check_epub(path: Path, report: Report, expected: Expected | None, epubcheck:
         return details
     if epubcheck:
         try:
-            raw = epubcheck_report if epubcheck_report is not None else run_epubcheck(path)
+            raw = validators.epubcheck_report(path)
             details["epubcheck"] = raw
             bad = [m for m in raw.get("messages", []) if m.get("severity") in ("FATAL", "ERROR", "WARNING")]
             for m in bad:
@@ -67,21 +63,6 @@ def check_epub(path: Path, report: Report, expected: Expected | None, epubcheck:
         report.passed.append(f"{label}: {len(target.archive.sources)} sources whole and in order, originals "
                              f"match {target.against}, {sum(notes.values())} notes each with its marker")
     return details
-
-
-def run_epubcheck(path: Path) -> dict:
-    """EPUBCheck's full JSON report (validators.epubcheck gives only the messages)."""
-    from ..validators import epubcheck_jar
-    java = shutil.which("java")
-    if not java:
-        raise ValidatorUnavailable("EPUBCheck needs Java 11 or later: apt-get install default-jre-headless")
-    proc = subprocess.run([java, "-jar", str(epubcheck_jar()), str(path), "--json", "-", "-q"],
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "LC_ALL": "C.UTF-8"})
-    try:
-        return json.loads(proc.stdout[proc.stdout.index("{"):])
-    except ValueError as e:
-        raise ValidatorUnavailable(f"EPUBCheck gave no report (exit {proc.returncode}): "
-                                   f"{(proc.stderr or proc.stdout)[-500:]}") from e
 
 
 def _own_records(path: Path, tmp: Path, report: Report, label: str) -> Expected:
