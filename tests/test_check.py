@@ -95,17 +95,22 @@ def test_epub_noteref_deleted(default_epub, tmp_path):
     damaged(check([bad], epubcheck=False), chapter, "has no note marker")
 
 
-def test_epub_note_and_marker_deleted_caught_against_the_corpus(default_epub, tmp_path):
-    sid = first_source(default_epub).rsplit(".", 1)[0]
+def without_last_note(epub: Path, dest: Path) -> tuple[Path, str]:
+    """A copy of epub whose first source has lost its last note and that note's marker."""
+    sid = first_source(epub).rsplit(".", 1)[0]
     chapter = f"EPUB/text/{sid}.xhtml"
-    with zipfile.ZipFile(default_epub) as z:
+    with zipfile.ZipFile(epub) as z:
         last = max(int(n) for n in re.findall(r'-note-(\d+)"', z.read(chapter).decode()))
 
     def both(n, d):
         d = drop(rf'<aside [^>]*id="[^"]*-note-{last}".*?</aside>', chapter)(n, d)
         return drop(rf'<a class="noteref"[^>]*-ref-{last}"[^>]*>{last}</a>', chapter)(n, d)
 
-    bad = rewrite_zip(default_epub, tmp_path / "x.epub", both)
+    return rewrite_zip(epub, dest, both), chapter
+
+
+def test_epub_note_and_marker_deleted_caught_against_the_corpus(default_epub, tmp_path):
+    bad, chapter = without_last_note(default_epub, tmp_path / "x.epub")
     damaged(check([bad], corpus_dir=CORPUS, epubcheck=False), chapter, "notes, but the corpus")
     # standalone, the notes the EPUB carries as W3C Web Annotations say one is missing
     damaged(check([bad], epubcheck=False), chapter, "notes, but the records the EPUB carries")
@@ -293,16 +298,7 @@ def test_bag_epub_with_a_word_cut(bag_copy, tmp_path):
 
 def test_bag_epub_with_a_note_deleted(bag_copy, tmp_path):
     epub = next((bag_copy / "data" / "editions").glob("*.epub"))
-    sid = first_source(epub).rsplit(".", 1)[0]
-    chapter = f"EPUB/text/{sid}.xhtml"
-    with zipfile.ZipFile(epub) as z:
-        last = max(int(n) for n in re.findall(r'-note-(\d+)"', z.read(chapter).decode()))
-
-    def both(n, d):
-        d = drop(rf'<aside [^>]*id="[^"]*-note-{last}".*?</aside>', chapter)(n, d)
-        return drop(rf'<a class="noteref"[^>]*-ref-{last}"[^>]*>{last}</a>', chapter)(n, d)
-
-    rewrite_zip(epub, tmp_path / "x.epub", both)
+    _, chapter = without_last_note(epub, tmp_path / "x.epub")
     shutil.copyfile(tmp_path / "x.epub", epub)
     damaged(check([bag_copy], epubcheck=False), chapter, "notes, but the bag's sources and notes")
 
