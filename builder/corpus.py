@@ -14,8 +14,9 @@ import os
 import re
 import unicodedata
 from pathlib import Path
+from typing import Sequence
 
-from . import tomlfile
+from . import files, tomlfile
 from .errors import CorpusError, Problem
 from .model import (
     NOTE_KINDS,
@@ -32,29 +33,37 @@ from .model import (
 
 ID_FORM = re.compile(r"[a-z][a-z0-9-]*\Z")
 SLUG_FORM = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+SLUG_MAX = 64  # the slug names the edition files: well within every file system's limit
+EPOCH_MAX = 253402300799  # SOURCE_DATE_EPOCH of 9999-12-31T23:59:59Z
 ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
 PAGE_SIZES = ("a5", "a4", "us-trade")
 CERTAINTIES = ("stated", "inferred", "unknown")
 
 ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
-                "description", "subjects", "sources", "editors", "pdf"}
+                "description", "subjects", "sources", "editors", "pdf", "limits"}
 PROVENANCE_KEYS = {"title", "title_supplied", "kind", "language", "summary", "rights", "authors",
                    "date", "origin", "received", "condition"}
 NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body"}
 
 
-def load(root: Path) -> Archive:
-    """Read and check the whole corpus; raise CorpusError listing every problem."""
+def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
+    """Read and check the whole corpus; raise CorpusError listing every problem (and those in also,
+    found before: with --out, say). Every file is read through builder.files (docs/security.md)."""
     root = Path(root)
-    problems: list[Problem] = []
+    problems: list[Problem] = [*also, *_epoch_problems()]
     warnings: list[str] = []
-    if not (root / "archive.toml").is_file():
-        raise CorpusError([Problem("C100", root / "archive.toml", "the corpus has no archive.toml",
-                                   "point `archive build` at a corpus folder, or create archive.toml "
-                                   "(see docs/corpus-format.md)")])
-    doc = tomlfile.read(root / "archive.toml", problems, "C101")
-    sources = _load_sources(root / "sources", problems, warnings)
-    introduction = _read_introduction(root / "introduction.md", problems)
+    if not os.path.lexists(root / "archive.toml"):
+        raise CorpusError(problems + [Problem(
+            "C100", root / "archive.toml", "the corpus has no archive.toml",
+            "point `archive build` at a corpus folder, or create archive.toml (see docs/corpus-format.md)")])
+    read = files.Reader(root, problems)
+    raw = read.metadata(root / "archive.toml")
+    doc = tomlfile.parse(root / "archive.toml", raw, problems, "C101") if raw is not None else None
+    if doc:
+        read.limits = files.limits(doc.data.get("limits"), lambda code, msg, fix, key:
+                                   doc.problem(code, msg, fix, key=key))
+    sources = _load_sources(root / "sources", read, warnings)
+    introduction = _read_introduction(root / "introduction.md", read)
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
     if problems or archive is None:
         raise CorpusError(problems + _unplaced_notes(sources))
@@ -72,14 +81,29 @@ def _unplaced_notes(sources: dict[str, Source]) -> list[Problem]:
 
 
 def slugify(text: str) -> str:
+    """A slug from a title: ASCII letters and digits joined by hyphens, at most SLUG_MAX long."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "archive"
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        slug = slug[: SLUG_MAX + 1].rsplit("-", 1)[0] if "-" in slug[:SLUG_MAX + 1] else slug[:SLUG_MAX]
+    return slug.strip("-") or "archive"
+
+
+def _epoch_problems() -> list[Problem]:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch or (re.fullmatch(r"[0-9]+", epoch) and int(epoch) <= EPOCH_MAX):
+        return []
+    shown = epoch if len(epoch) <= 40 else epoch[:40] + "…"
+    return [Problem("V601", None, f"'{shown}' is not a date the editions can carry: it should be a whole "
+                    "number of seconds since 1970-01-01 UTC, up to the end of the year 9999",
+                    "set it to e.g. $(date +%s) or $(git log -1 --format=%ct), or unset it to use "
+                    "archive.toml's date", where="SOURCE_DATE_EPOCH")]
 
 
 def edition_date(value: dt.date | dt.datetime | None) -> dt.datetime:
     """The date a build stamps wherever it needs one: SOURCE_DATE_EPOCH, else archive.toml's."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if re.fullmatch(r"[0-9]+", epoch) and int(epoch) <= EPOCH_MAX:
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
@@ -97,7 +121,17 @@ def _archive(root: Path, doc: tomlfile.Doc, sources: dict[str, Source], introduc
     if not SLUG_FORM.match(slug):
         doc.problem("C113", f"slug '{slug}' is not of the form [a-z0-9][a-z0-9-]*",
                     "use lower-case letters, digits and hyphens", key="slug")
+    elif len(slug) > SLUG_MAX:
+        doc.problem("C113", f"slug is {len(slug)} characters long, more than {SLUG_MAX}",
+                    f"shorten it to {SLUG_MAX} characters or fewer (it names the edition files)", key="slug")
     date = doc.get(d, "date", (dt.date, dt.datetime), required=True)
+    if isinstance(date, (dt.date, dt.datetime)) and date.year < 1970:
+        doc.problem("C115", f"date {date.isoformat()} is before 1970, earlier than an edition can be dated",
+                    "give the date of this edition (not of the sources)", key="date")
+    language = doc.get(d, "language", required=True, default="en")
+    if language and not _language_tag(language):
+        doc.problem("C167", f"language '{language}' is not a well-formed BCP 47 language tag",
+                    "write a tag such as 'en', 'en-GB', 'ar' or 'zh-Hant' (RFC 5646)", key="language")
     editors = []
     for i, e in enumerate(doc.get(d, "editors", list, required=True, default=[])):
         if not isinstance(e, dict) or not isinstance(e.get("name"), str):
@@ -115,11 +149,11 @@ def _archive(root: Path, doc: tomlfile.Doc, sources: dict[str, Source], introduc
     archive = Archive(
         root=root, title=title, subtitle=doc.get(d, "subtitle", default=""), slug=slug,
         identifier=doc.get(d, "identifier", required=True, default=""),
-        language=doc.get(d, "language", required=True, default="en"),
+        language=language,
         date=edition_date(date), publisher=doc.get(d, "publisher", required=True, default=""),
         rights=doc.get(d, "rights", required=True, default=""),
         description=doc.get(d, "description", required=True, default=""),
-        subjects=tuple(doc.get(d, "subjects", list, default=[])), editors=tuple(editors),
+        subjects=_strings(doc, d, "subjects"), editors=tuple(editors),
         sources=tuple(sources[i] for i in order if i in sources), introduction=introduction,
         page_size=page_size, warnings=tuple(warnings))
     return archive
@@ -143,22 +177,29 @@ def _order(doc: tomlfile.Doc, d: dict, sources: dict[str, Source]) -> list[str]:
     return [s for s in dict.fromkeys(order) if isinstance(s, str)]
 
 
-def _read_introduction(path: Path, problems: list[Problem]) -> str:
-    if not path.is_file():
-        problems.append(Problem("C102", path, "the corpus has no introduction.md",
-                                "write the editorial introduction in introduction.md (Markdown)"))
+def _read_introduction(path: Path, read: files.Reader) -> str:
+    if not os.path.lexists(path):
+        read.problems.append(Problem("C102", path, "the corpus has no introduction.md",
+                                     "write the editorial introduction in introduction.md (Markdown)"))
         return ""
+    raw = read.metadata(path)
     try:
-        return path.read_bytes().decode("utf-8")
+        return raw.decode("utf-8") if raw is not None else ""
     except UnicodeDecodeError as e:
-        problems.append(Problem("C131", path, f"not valid UTF-8 (byte {e.start})", "save it as UTF-8"))
+        read.problems.append(Problem("C131", path, f"not valid UTF-8 (byte {e.start})", "save it as UTF-8",
+                                     line=raw[: e.start].count(b"\n") + 1))
         return ""
 
 
-def _load_sources(folder: Path, problems: list[Problem], warnings: list[str]) -> dict[str, Source]:
-    if not folder.is_dir():
+def _load_sources(folder: Path, read: files.Reader, warnings: list[str]) -> dict[str, Source]:
+    problems = read.problems
+    if not os.path.lexists(folder):
         problems.append(Problem("C103", folder, "the corpus has no sources/ folder",
                                 "put each source in sources/<id>.txt|.md|.html"))
+        return {}
+    refused = files.folder(folder, read.root)
+    if refused:
+        problems.append(refused)
         return {}
     texts: dict[str, Path] = {}
     sidecars: dict[str, Path] = {}
@@ -185,14 +226,14 @@ def _load_sources(folder: Path, problems: list[Problem], warnings: list[str]) ->
             problems.append(Problem("C123", path, f"id '{sid}' is not of the form [a-z][a-z0-9-]*",
                                     f"rename it, e.g. to '{id_from(sid)}{path.suffix}' (and its sidecar); "
                                     "record the received name as received.file_name"))
-    for kind, files in (("provenance sidecar", sidecars), ("notes file", notes)):
-        for sid, path in files.items():
+    for kind, named in (("provenance sidecar", sidecars), ("notes file", notes)):
+        for sid, path in named.items():
             if sid not in texts:
                 problems.append(Problem("C126", path, f"{kind} for '{sid}', but there is no sources/{sid}.txt, "
                                         ".md or .html", "rename it to match its source, or add the source"))
     sources = {}
     for sid, path in texts.items():
-        source = _load_source(sid, path, sidecars.get(sid), notes.get(sid), problems, warnings)
+        source = _load_source(sid, path, sidecars.get(sid), notes.get(sid), read, warnings)
         if source:
             sources[sid] = source
     return sources
@@ -205,14 +246,15 @@ def id_from(text: str) -> str:
 
 
 def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | None,
-                 problems: list[Problem], warnings: list[str]) -> Source | None:
-    digest, size, characters = _fingerprint(path, problems)
+                 read: files.Reader, warnings: list[str]) -> Source | None:
+    problems = read.problems
+    digest, size, characters = _fingerprint(path, read)
     if sidecar is None:
         warnings.append(f"{path}: warning W201: no provenance (sources/{sid}.toml); it builds, "
                         "marked 'provenance not recorded'")
         provenance = Provenance(title=sid, recorded=False, received_file_name=path.name)
     else:
-        provenance = _provenance(sidecar, problems)
+        provenance = _provenance(sidecar, read)
     if provenance and provenance.recorded and digest and provenance.received_sha256 \
             and provenance.received_sha256.lower() != digest:
         problems.append(Problem(
@@ -220,28 +262,33 @@ def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | 
             f"but {sidecar.name if sidecar else 'its sidecar'} records {provenance.received_sha256}",
             "restore the file exactly as received (sources are never edited); if a new copy was "
             "received, record it as a new receipt with its own SHA-256"))
-    notes = _notes(notes_path, problems) if notes_path else ()
+    notes = _notes(notes_path, read) if notes_path else ()
     if digest is None or provenance is None:
         return None
     return Source(sid, path, digest, size, characters, provenance, notes, notes_path)
 
 
-def _fingerprint(path: Path, problems: list[Problem]) -> tuple[str | None, int, int]:
+def _fingerprint(path: Path, read: files.Reader) -> tuple[str | None, int, int]:
     """SHA-256, size and character count, reading in blocks; reports text that is not UTF-8."""
+    problems = read.problems
     sha, decoder = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")()
     size = characters = lines = 0
-    with path.open("rb") as f:
+    try:
+        opened = read.open_source(path)
+    except files.Refused as e:
+        problems.append(e.problem)
+        return None, 0, 0
+    with opened as f:
         while block := f.read(1 << 20):
             try:
                 characters += len(decoder.decode(block))
             except UnicodeDecodeError as e:
                 bad = size + e.start
-                head = path.read_bytes()[:bad]
                 problems.append(Problem(
                     "C141", path, f"not valid UTF-8: byte {bad} (0x{block[e.start]:02x})",
                     "convert the received file to UTF-8 and record the conversion in its provenance "
                     "(received.how), keeping the original beside the corpus",
-                    line=head.count(b"\n") + 1))
+                    line=lines + block[: e.start].count(b"\n") + 1))
                 return None, 0, 0
             sha.update(block)
             size += len(block)
@@ -255,8 +302,9 @@ def _fingerprint(path: Path, problems: list[Problem]) -> tuple[str | None, int, 
     return sha.hexdigest(), size, characters
 
 
-def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
-    doc = tomlfile.read(path, problems, "C101")
+def _provenance(path: Path, read: files.Reader) -> Provenance | None:
+    raw = read.metadata(path)
+    doc = tomlfile.parse(path, raw, read.problems, "C101") if raw is not None else None
     if doc is None:
         return None
     d = doc.data
@@ -274,9 +322,14 @@ def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
     date = doc.get(d, "date", dict, required=True, default={})
     source_date = SourceDate(str(date.get("value", "")), str(date.get("certainty", "unknown")),
                              str(date.get("evidence", "")))
-    if source_date.value and not ISO_DATE.match(source_date.value):
-        doc.problem("C115", f"date.value '{source_date.value}' is not YYYY, YYYY-MM or YYYY-MM-DD",
-                    "write the date in ISO 8601, or leave it out when unknown", key="value")
+    if source_date.value and not _calendar_date(source_date.value):
+        doc.problem("C115", f"date.value '{source_date.value}' is not a date of the calendar as YYYY, "
+                    "YYYY-MM or YYYY-MM-DD", "write the date in ISO 8601 (month 01-12, a day the month "
+                    "has), or leave it out when unknown", key="value")
+    language = doc.get(d, "language", default="")
+    if language and not _language_tag(language):
+        doc.problem("C167", f"language '{language}' is not a well-formed BCP 47 language tag",
+                    "write a tag such as 'en', 'en-GB', 'ar' or 'zh-Hant' (RFC 5646)", key="language")
     _certainty(doc, source_date.certainty, source_date.evidence, "date", CERTAINTIES)
     if source_date.certainty == "unknown" and source_date.value:
         doc.problem("C116", "date.certainty is 'unknown' but date.value is given",
@@ -292,27 +345,76 @@ def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
         doc.problem("C117", "received.sha256 is not 64 hexadecimal digits",
                     "record the SHA-256 of the file as received (sha256sum FILE)", key="sha256")
     received_date = received.get("date", "")
+    if isinstance(received_date, dt.datetime | dt.date):
+        received_date = received_date.isoformat()
+    elif received_date and not (isinstance(received_date, str) and _calendar_date(received_date)):
+        doc.problem("C115", f"received.date {received_date!r} is not a date of the calendar as YYYY, YYYY-MM "
+                    "or YYYY-MM-DD", "write when the file was received in ISO 8601, or leave it out when "
+                    "unknown", line=doc.line_of("date", doc.line_of("received") or 0))
+        received_date = ""
+    file_name = doc.get(received, "file_name", required=bool(received), default="", where="received.")
+    if file_name and (file_name in (".", "..") or any(c in file_name for c in "/\\\0")):
+        doc.problem("C168", f"received.file_name {file_name!r} is not a file name: it has a path in it",
+                    "record the file's name alone, as received (no folders)", key="file_name")
     return Provenance(
         title=doc.get(d, "title", required=True, default=path.stem),
         title_supplied=doc.get(d, "title_supplied", bool, default=False),
         kind=doc.get(d, "kind", required=True, default=""),
-        language=doc.get(d, "language", default=""),
+        language=language,
         summary=doc.get(d, "summary", required=True, default=""),
         rights=doc.get(d, "rights", required=True, default=""),
         authors=tuple(authors), date=source_date,
         origin_description=doc.get(origin, "description", required=bool(origin), default="", where="origin."),
         publication=doc.get(origin, "publication", default="", where="origin."),
         url=doc.get(origin, "url", default="", where="origin."),
-        identifiers=tuple(doc.get(origin, "identifiers", list, default=[], where="origin.")),
-        received_file_name=doc.get(received, "file_name", required=bool(received), default="", where="received."),
+        identifiers=_strings(doc, origin, "identifiers", "origin."),
+        received_file_name=file_name,
         received_format=doc.get(received, "format", default="", where="received."),
         received_sha256=sha.lower(),
         received_how=doc.get(received, "how", required=bool(received), default="", where="received."),
         received_date=str(received_date),
         condition_summary=doc.get(condition, "summary", required=bool(condition), default="",
                                   where="condition."),
-        flaws=tuple(doc.get(condition, "flaws", list, default=[], where="condition.")),
+        flaws=_strings(doc, condition, "flaws", "condition."),
     )
+
+
+def _strings(doc: tomlfile.Doc, table: dict, key: str, where: str = "") -> tuple[str, ...]:
+    """A list of strings (subjects, identifiers, flaws): C111 for anything else in it."""
+    values = doc.get(table, key, list, default=[], where=where)
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            doc.problem("C111", f"{where}{key}[{i}] should be a string, not {type(v).__name__}",
+                        f"write each entry of '{where}{key}' in quotes", key=key)
+    return tuple(v for v in values if isinstance(v, str))
+
+
+def _calendar_date(value: str) -> bool:
+    """YYYY, YYYY-MM or YYYY-MM-DD, naming a month and day the calendar has."""
+    if not ISO_DATE.match(value):
+        return False
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    try:
+        dt.date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return False
+    return parts[0] > 0
+
+
+# RFC 5646 section 2.1, well-formedness (not validity: the registry is not consulted).
+_LANGTAG = re.compile(
+    r"(?:(?P<lang>[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})"
+    r"(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"
+    r"(?:-[0-9a-wy-z](?:-[a-z0-9]{2,8})+)*"
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?"
+    r"|x(?:-[a-z0-9]{1,8})+"
+    r"|en-gb-oed|i-[a-z]{3,8}|sgn-[a-z]{2}-[a-z]{2})\Z")  # the irregular grandfathered tags, loosely
+
+
+def _language_tag(tag: str) -> bool:
+    """Whether tag is a well-formed BCP 47 language tag ('en', 'en-GB', 'zh-Hant-TW', 'x-private')."""
+    return tag.isascii() and bool(_LANGTAG.match(tag.lower()))
 
 
 def _certainty(doc: tomlfile.Doc, certainty: str, evidence: str, where: str, allowed: tuple) -> None:
@@ -325,8 +427,9 @@ def _certainty(doc: tomlfile.Doc, certainty: str, evidence: str, where: str, all
                     key="certainty")
 
 
-def _notes(path: Path, problems: list[Problem]) -> tuple[Note, ...]:
-    doc = tomlfile.read(path, problems, "C101")
+def _notes(path: Path, read: files.Reader) -> tuple[Note, ...]:
+    raw = read.metadata(path)
+    doc = tomlfile.parse(path, raw, read.problems, "C101") if raw is not None else None
     if doc is None:
         return ()
     doc.unknown(doc.data, {"notes"})

@@ -102,10 +102,12 @@ class Source:
 
     def read_text(self) -> str:
         """The decoded text, exactly as received (no newline translation)."""
-        return self.path.read_bytes().decode("utf-8")
+        return self.read_bytes().decode("utf-8")
 
     def read_bytes(self) -> bytes:
-        return self.path.read_bytes()
+        """The bytes as received: a regular file, never a pipe or device (builder.files)."""
+        from .files import read_bytes
+        return read_bytes(self.path)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,26 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .errors import Problem
 
 
+MAX_DEPTH = 32  # tables and arrays nested deeper than this are refused (C165)
+
+
 def read(path: Path, problems: list[Problem], code: str) -> "Doc | None":
+    """Read and parse a TOML file (regular file, within the metadata size limit)."""
     try:
-        raw = path.read_bytes()
+        raw = files.read_bytes(path, limit=files.METADATA_BYTES, limit_key="metadata_bytes")
+    except files.Refused as e:
+        problems.append(e.problem)
+        return None
+    return parse(path, raw, problems, code)
+
+
+def parse(path: Path, raw: bytes, problems: list[Problem], code: str) -> "Doc | None":
+    """Parse TOML already read from path; every fault is a Problem with its line."""
+    try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         problems.append(Problem(code, path, f"not valid UTF-8 (byte {e.start})",
@@ -27,7 +41,25 @@ def read(path: Path, problems: list[Problem], code: str) -> "Doc | None":
                                 "correct the TOML syntax at that line (https://toml.io)",
                                 line=int(m.group(1)) if m else None))
         return None
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        problems.append(Problem("C165", path, f"tables or arrays are nested more than {MAX_DEPTH} deep",
+                                "the corpus format needs at most three levels: flatten the structure"))
+        return None
     return Doc(path, text, data, problems)
+
+
+def _depth(value: object) -> int:
+    """How deeply tables and arrays nest in value (without recursion)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class Doc:
