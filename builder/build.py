@@ -19,6 +19,7 @@ from typing import Iterator
 
 from . import anchor, corpus, epub, pagemap, verify
 from .model import Archive
+from .output import out_problems
 
 FORMATS = ("epub", "pdf")
 
@@ -31,7 +32,7 @@ class Built:
 
 
 def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Built:
-    archive = corpus.load(Path(corpus_dir))  # load and validate: every problem, or nothing
+    archive = corpus.load(Path(corpus_dir), also=out_problems(corpus_dir, out))  # every problem, or nothing
     archive, anchors = anchor.anchor(archive)  # every note placed, or nothing
     with staging(Path(out)) as folder:
         editions, pages, pdf_findings = {}, None, None
@@ -58,10 +59,17 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool)
 
 @contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """A folder inside out for editions in the making; gone afterwards, whatever happens."""
+    """A folder inside out for editions in the making; gone afterwards, whatever happens
+    (and out too, if the build made it and failed)."""
+    made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        if made and not any(out.iterdir()):
+            out.rmdir()
+        raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)

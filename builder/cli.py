@@ -7,20 +7,22 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_run import run
+from .cli_run import Group, run
 
 CORPUS = click.argument("corpus", type=click.Path(path_type=Path), default=Path("corpus"), required=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="On a fault of the tool, show the Python traceback.")
+def main(debug: bool) -> None:
     """Build and check annotated archives: EPUB 3 and PDF/A editions of a corpus of sources.
 
     \b
     Example:
       archive build                 # builds ./corpus into ./output
       archive build my-corpus --out dist --format epub
+      archive --debug build         # a fault of the tool shows its traceback
     """
 
 

@@ -24,7 +24,8 @@ from .build import FORMATS, build
 from .errors import DamageFound, ValidatorUnavailable
 from .metadata import Agent, Event, PayloadFile
 from .model import MEDIA_TYPES, Archive
-from .output import atomic_dir, atomic_path, zip_entry
+from .files import Refused, open_file
+from .output import atomic_dir, atomic_path, out_problems, zip_entry
 
 TOOL = "annotated-archive"
 MIME = {".epub": "application/epub+zip", ".pdf": "application/pdf", **MEDIA_TYPES, ".json": "application/json",
@@ -45,7 +46,7 @@ class Deposited:
 
 def deposit(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Deposited:
     corpus_dir, out = Path(corpus_dir), Path(out)
-    archive = corpus.load(corpus_dir)  # every problem, or nothing
+    archive = corpus.load(corpus_dir, also=out_problems(corpus_dir, out))  # every problem, or nothing
     archive, anchors = anchor.anchor(archive)
     editions, reused = editions_for(corpus_dir, out, archive, formats)
     reports, events = validate(archive, anchors, editions)
@@ -68,10 +69,19 @@ def inputs_record(corpus_dir: Path, formats: tuple[str, ...]) -> dict:
     files = {}
     for p in sorted(corpus_dir.rglob("*")):
         rel = p.relative_to(corpus_dir)
-        if p.is_file() and not any(part.startswith(".") for part in rel.parts):
-            files[rel.as_posix()] = _sha256(p)
+        if not p.is_dir() and not any(part.startswith(".") for part in rel.parts):
+            files[rel.as_posix()] = _corpus_sha256(p, corpus_dir)
     return {"tool": TOOL, "version": __version__, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH"),
             "formats": sorted(formats), "corpus": files}
+
+
+def _corpus_sha256(path: Path, corpus_dir: Path) -> str:
+    """A corpus file's SHA-256, read as builder.files allows (never outside the corpus, never a pipe)."""
+    try:
+        with open_file(path, corpus_dir) as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except Refused as e:
+        return f"not read: {e.problem.code}"
 
 
 def editions_for(corpus_dir: Path, out: Path, archive: Archive, formats: tuple[str, ...]) -> tuple[dict, bool]:
