@@ -254,7 +254,7 @@ def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | 
                         "marked 'provenance not recorded'")
         provenance = Provenance(title=sid, recorded=False, received_file_name=path.name)
     else:
-        provenance = _provenance(sidecar, read)
+        provenance = _provenance(sidecar, problems, read)
     if provenance and provenance.recorded and digest and provenance.received_sha256 \
             and provenance.received_sha256.lower() != digest:
         problems.append(Problem(
@@ -262,7 +262,7 @@ def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | 
             f"but {sidecar.name if sidecar else 'its sidecar'} records {provenance.received_sha256}",
             "restore the file exactly as received (sources are never edited); if a new copy was "
             "received, record it as a new receipt with its own SHA-256"))
-    notes = _notes(notes_path, read) if notes_path else ()
+    notes = _notes(notes_path, problems, read) if notes_path else ()
     if digest is None or provenance is None:
         return None
     return Source(sid, path, digest, size, characters, provenance, notes, notes_path)
@@ -302,9 +302,9 @@ def _fingerprint(path: Path, read: files.Reader) -> tuple[str | None, int, int]:
     return sha.hexdigest(), size, characters
 
 
-def _provenance(path: Path, read: files.Reader) -> Provenance | None:
-    raw = read.metadata(path)
-    doc = tomlfile.parse(path, raw, read.problems, "C101") if raw is not None else None
+def _provenance(path: Path, problems: list[Problem], read: files.Reader | None = None) -> Provenance | None:
+    raw = (read or files.Reader(None, problems)).metadata(path)
+    doc = tomlfile.parse(path, raw, problems, "C101") if raw is not None else None
     if doc is None:
         return None
     d = doc.data
@@ -427,9 +427,9 @@ def _certainty(doc: tomlfile.Doc, certainty: str, evidence: str, where: str, all
                     key="certainty")
 
 
-def _notes(path: Path, read: files.Reader) -> tuple[Note, ...]:
-    raw = read.metadata(path)
-    doc = tomlfile.parse(path, raw, read.problems, "C101") if raw is not None else None
+def _notes(path: Path, problems: list[Problem], read: files.Reader | None = None) -> tuple[Note, ...]:
+    raw = (read or files.Reader(None, problems)).metadata(path)
+    doc = tomlfile.parse(path, raw, problems, "C101") if raw is not None else None
     if doc is None:
         return ()
     doc.unknown(doc.data, {"notes"})

@@ -131,8 +131,9 @@ def folder(path: Path, root: Path) -> Problem | None:
 class Reader:
     """The corpus's reads during a load: each refusal becomes a Problem in problems."""
 
-    def __init__(self, root: Path, problems: list[Problem], limits: Limits = Limits()):
-        self.root, self.problems, self.limits = Path(root), problems, limits
+    def __init__(self, root: Path | None, problems: list[Problem], limits: Limits = Limits()):
+        """root None: a file an editing command has just written itself (not checked for containment)."""
+        self.root, self.problems, self.limits = root and Path(root), problems, limits
 
     def metadata(self, path: Path) -> bytes | None:
         """A metadata file (archive.toml, a sidecar, a notes file, introduction.md), or None."""

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, REPO
+from conftest import CORPUS, DATA, REPO
 
 from builder import anchor, corpus, notes_io
 from builder.cli import main
 from builder.errors import UsageError
 
-EXAMPLE = REPO.parent / "shared" / "examples" / "hypothesis-api.json"
+EXAMPLE = DATA / "hypothesis-api.json"  # copied from the shared examples: tests/data/README.md
 JLM = "jlm-duty-of-care-report"
 URL = "https://example.org/news/jlm-alarm"
 
