@@ -323,9 +323,9 @@ def _provenance(path: Path, problems: list[Problem], read: files.Reader | None =
     source_date = SourceDate(str(date.get("value", "")), str(date.get("certainty", "unknown")),
                              str(date.get("evidence", "")))
     if source_date.value and not _calendar_date(source_date.value):
-        doc.problem("C115", f"date.value '{source_date.value}' is not a date of the calendar as YYYY, "
-                    "YYYY-MM or YYYY-MM-DD", "write the date in ISO 8601 (month 01-12, a day the month "
-                    "has), or leave it out when unknown", key="value")
+        doc.problem("C115", f"date.value '{source_date.value}' is not YYYY, YYYY-MM or YYYY-MM-DD naming a "
+                    "day of the calendar", "write the date in ISO 8601 (month 01-12, a day the month has), "
+                    "or leave it out when unknown", key="value")
     language = doc.get(d, "language", default="")
     if language and not _language_tag(language):
         doc.problem("C167", f"language '{language}' is not a well-formed BCP 47 language tag",
@@ -348,8 +348,8 @@ def _provenance(path: Path, problems: list[Problem], read: files.Reader | None =
     if isinstance(received_date, dt.datetime | dt.date):
         received_date = received_date.isoformat()
     elif received_date and not (isinstance(received_date, str) and _calendar_date(received_date)):
-        doc.problem("C115", f"received.date {received_date!r} is not a date of the calendar as YYYY, YYYY-MM "
-                    "or YYYY-MM-DD", "write when the file was received in ISO 8601, or leave it out when "
+        doc.problem("C115", f"received.date {received_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD naming a "
+                    "day of the calendar", "write when the file was received in ISO 8601, or leave it out when "
                     "unknown", line=doc.line_of("date", doc.line_of("received") or 0))
         received_date = ""
     file_name = doc.get(received, "file_name", required=bool(received), default="", where="received.")

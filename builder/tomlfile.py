@@ -37,9 +37,12 @@ def parse(path: Path, raw: bytes, problems: list[Problem], code: str) -> "Doc | 
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        line = int(m.group(1)) if m else None
+        date = re.search(r"=\s*(\d{4}-\d{1,2}-\d{1,2}\S*)", text.splitlines()[line - 1]) if line else None
+        if date:  # tomllib reads 2020-13-45 as a syntax error: say what it is
+            msg += f": '{date.group(1)}' is not a valid date (YYYY-MM-DD, month 01-12, a day the month has)"
         problems.append(Problem(code, path, f"malformed TOML: {msg}",
-                                "correct the TOML syntax at that line (https://toml.io)",
-                                line=int(m.group(1)) if m else None))
+                                "correct the TOML syntax at that line (https://toml.io)", line=line))
         return None
     except RecursionError:
         data = None
