@@ -71,7 +71,7 @@ def _unreadable(path: Path, e: OSError) -> Problem:
     if os.path.islink(path):
         return Problem("C163", path, f"is a symbolic link to {os.readlink(path)}, which does not exist",
                        "replace the link with the file it means")
-    return Problem("C163", path, f"cannot be read: {e.strerror or e}", "check that it exists and is readable")
+    return Problem("C163", path, f"cannot read the file: {e.strerror or e}", "check that it exists and is readable")
 
 
 def open_file(path: Path, root: Path | None = None, limit: int | None = None,

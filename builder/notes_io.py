@@ -21,7 +21,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from . import anchor, corpus
+from . import anchor, corpus, files
 from .errors import CorpusError, Problem, UsageError
 from .model import NOTE_KINDS, Archive, Selector, Source
 from .output import atomic_path
@@ -103,7 +103,11 @@ def read_annotations(path: Path) -> list[Annotation]:
     """Every annotation in a Hypothesis or W3C file. Raises UsageError for a file it cannot use."""
     path = Path(path)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(files.read_bytes(path, limit=files.SOURCE_BYTES).decode("utf-8"))
+    except files.Refused as e:
+        raise UsageError(str(e.problem)) from None
+    except RecursionError:
+        raise UsageError(f"{path}: JSON nested too deeply to be annotations") from None
     except OSError as e:
         raise UsageError(f"{path}: cannot read the annotations file: {e.strerror or e}") from None
     except UnicodeDecodeError as e:

@@ -20,7 +20,7 @@ import tomlkit
 import tomlkit.exceptions
 import tomlkit.items
 
-from . import corpus
+from . import corpus, files
 from .errors import ArchiveError, CorpusError, Problem
 from .model import MEDIA_TYPES, SOURCE_SUFFIXES
 from .output import atomic_path
@@ -182,7 +182,11 @@ def _existing_digests(sources: Path) -> dict[str, Path]:
     for path in sorted(sources.iterdir()):
         if path.suffix in SOURCE_SUFFIXES and path.is_file() and not path.name.startswith("."):
             sha = hashlib.sha256()
-            with path.open("rb") as f:
+            try:
+                f = files.open_file(path, sources.parent)  # what the build would read, or nothing
+            except files.Refused:
+                continue  # the build reports it
+            with f:
                 while block := f.read(1 << 20):
                     sha.update(block)
             found.setdefault(sha.hexdigest(), path)
@@ -200,7 +204,10 @@ def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict
             "convert it to plain text, Markdown or HTML, add the converted copy, say how it was converted with "
             "--how, and keep the original beside the corpus"))
     try:
-        data = file.read_bytes()
+        data = files.read_bytes(file, limit=files.SOURCE_BYTES)  # never a pipe or device: no hang
+    except files.Refused as e:
+        problems.append(e.problem)
+        return None
     except OSError as e:
         problems.append(Problem("A310", file, f"cannot read the file: {e.strerror or e}",
                                 "check the path (a file, not a folder) and that it can be read"))

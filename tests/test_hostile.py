@@ -442,3 +442,24 @@ def test_a_long_title_without_slug_gets_a_short_slug(corpus_copy):
     edit(corpus_copy / "archive.toml", 'title = "', 'title = "' + "A very long title " * 20)
     slug = load(corpus_copy).slug
     assert 0 < len(slug) <= 64 and slug.startswith("a-very-long-title-") and not slug.endswith("-")
+
+
+def test_add_refuses_a_fifo_without_waiting(corpus_copy, tmp_path):
+    os.mkfifo(tmp_path / "received.txt")
+    before = sorted(p.name for p in (corpus_copy / "sources").iterdir())
+    result = CliRunner().invoke(main, ["add", str(tmp_path / "received.txt"), "--corpus", str(corpus_copy)])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path}/received.txt: error C162" in result.stderr and "FIFO" in result.stderr
+    assert sorted(p.name for p in (corpus_copy / "sources").iterdir()) == before
+
+
+def test_notes_import_refuses_a_fifo_without_waiting(corpus_copy, tmp_path):
+    os.mkfifo(tmp_path / "notes.json")
+    result = CliRunner().invoke(main, ["notes", "import", str(tmp_path / "notes.json"), str(corpus_copy)])
+    assert result.exit_code == 2 and "error C162" in result.stderr and "FIFO" in result.stderr
+
+
+def test_notes_import_of_deep_json_is_an_answer(corpus_copy, tmp_path):
+    (tmp_path / "deep.json").write_text("[" * 200_000 + "]" * 200_000)
+    result = CliRunner().invoke(main, ["notes", "import", str(tmp_path / "deep.json"), str(corpus_copy)])
+    assert result.exit_code == 2 and "nested too deeply" in result.stderr, result.output
