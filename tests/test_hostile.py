@@ -463,3 +463,26 @@ def test_notes_import_of_deep_json_is_an_answer(corpus_copy, tmp_path):
     (tmp_path / "deep.json").write_text("[" * 200_000 + "]" * 200_000)
     result = CliRunner().invoke(main, ["notes", "import", str(tmp_path / "deep.json"), str(corpus_copy)])
     assert result.exit_code == 2 and "nested too deeply" in result.stderr, result.output
+
+
+def test_check_refuses_a_fifo_without_waiting(tmp_path):
+    os.mkfifo(tmp_path / "book.epub")
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "book.epub")])
+    assert result.exit_code == 2 and "not a regular file" in result.output, result.output
+
+
+def test_a_failed_build_leaves_no_folder_it_made(corpus_copy, tmp_path, monkeypatch):
+    import builder.build
+    from builder.errors import DamageFound
+
+    def damaged(*args, **kwargs):
+        raise DamageFound("simulated: an edition did not read back whole")
+    monkeypatch.setattr(builder.build.verify, "editions", damaged)
+    result = build(corpus_copy, tmp_path / "new" / "output")
+    assert result.exit_code == 1 and "simulated" in result.stderr, result.output
+    assert not (tmp_path / "new" / "output").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "earlier.txt").write_text("an earlier result")
+    assert build(corpus_copy, kept).exit_code == 1
+    assert [p.name for p in kept.iterdir()] == ["earlier.txt"]

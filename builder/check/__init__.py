@@ -51,6 +51,8 @@ def check_path(path: Path, report: Report, expected: Expected | None, epubcheck:
     label = label or str(path)
     if not path.exists():
         report.unreadable.append(f"{label}: no such file or folder")
+    elif not path.is_dir() and not path.is_file():  # a FIFO or device would block or never end
+        report.unreadable.append(f"{label}: not a regular file (a pipe, socket or device): nothing to check")
     elif path.is_dir() and (path / "bagit.txt").is_file():
         check_bag(path, report, expected, epubcheck, label)
     elif path.is_dir():
