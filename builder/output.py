@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -39,6 +40,14 @@ def out_problems(corpus: Path, out: Path) -> list[Problem]:
         return [Problem("O503", out, f"'{existing}' cannot be written to (permission denied)",
                         "choose a folder you can write to, or change its permissions", where="--out")]
     return []
+
+
+def out_file_problems(corpus: Path, path: Path, option: str = "-o") -> list[Problem]:
+    """out_problems for a single file to be written (its folder), and not a folder itself (O502)."""
+    if Path(path).is_dir():
+        return [Problem("O502", path, f"'{path}' is a folder: name the file to write",
+                        f"e.g. {option} {Path(path) / 'notes.jsonld'}", where=option)]
+    return [replace(p, where=option) for p in out_problems(corpus, Path(path).parent)]
 
 
 @contextlib.contextmanager

@@ -486,3 +486,13 @@ def test_a_failed_build_leaves_no_folder_it_made(corpus_copy, tmp_path, monkeypa
     (kept / "earlier.txt").write_text("an earlier result")
     assert build(corpus_copy, kept).exit_code == 1
     assert [p.name for p in kept.iterdir()] == ["earlier.txt"]
+
+
+@pytest.mark.parametrize("where, code", [("sources/notes.jsonld", "O501"), ("notes.jsonld", "O501"),
+                                         ("..", "O502")])
+def test_notes_export_does_not_write_into_the_corpus(where, code, corpus_copy):
+    target = corpus_copy / where
+    before = sorted(p.name for p in corpus_copy.rglob("*"))
+    result = CliRunner().invoke(main, ["notes", "export", str(corpus_copy), "-o", str(target)])
+    assert result.exit_code == 2 and f"-o: error {code}" in result.stderr, result.output
+    assert sorted(p.name for p in corpus_copy.rglob("*")) == before
