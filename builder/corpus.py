@@ -64,6 +64,7 @@ def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
                                    doc.problem(code, msg, fix, key=key))
     sources = _load_sources(root / "sources", read, warnings)
     introduction = _read_introduction(root / "introduction.md", read)
+    problems += files.tree_problems(root / "templates", root, read.limits.source_bytes)  # read by name later
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
     if problems or archive is None:
         raise CorpusError(problems + _unplaced_notes(sources))
@@ -197,7 +198,7 @@ def _load_sources(folder: Path, read: files.Reader, warnings: list[str]) -> dict
         problems.append(Problem("C103", folder, "the corpus has no sources/ folder",
                                 "put each source in sources/<id>.txt|.md|.html"))
         return {}
-    refused = files.folder(folder, read.root)
+    refused = files.folder_problem(folder, read.root)
     if refused:
         problems.append(refused)
         return {}

@@ -117,7 +117,7 @@ def read_bytes(path: Path, root: Path | None = None, limit: int | None = None,
     return data
 
 
-def folder(path: Path, root: Path) -> Problem | None:
+def folder_problem(path: Path, root: Path) -> Problem | None:
     """Why the folder at path cannot be listed as part of the corpus, or None."""
     try:
         real = resolve(path, root)
@@ -126,6 +126,34 @@ def folder(path: Path, root: Path) -> Problem | None:
     if not real.is_dir():
         return Problem("C162", path, "is not a folder", "make it a folder of the corpus")
     return None
+
+
+def tree_problems(folder: Path, root: Path, limit: int = SOURCE_BYTES) -> list[Problem]:
+    """Every file under folder (a corpus's templates/, read by jinja2 and Typst by name) as the
+    rules above would read it: a link leaving the corpus, a FIFO, a file over the limit, each a
+    Problem. Nothing is opened; folders reached through links are not walked (their link is checked)."""
+    if not os.path.lexists(folder):
+        return []
+    problem = folder_problem(folder, root)
+    if problem:
+        return [problem]
+    found: list[Problem] = []
+    for top, dirs, names in os.walk(folder):  # does not follow links to folders
+        for name in sorted(dirs + names):
+            path = Path(top) / name
+            try:
+                real = resolve(path, root)
+                mode = os.stat(real).st_mode
+                if not stat.S_ISDIR(mode):
+                    _regular(path, mode)
+                    if os.stat(real).st_size > limit:
+                        raise Refused(Problem("C164", path, f"is more than the limit of {limit:,} bytes",
+                                              "make it smaller, or raise [limits] source_bytes in archive.toml"))
+            except Refused as e:
+                found.append(e.problem)
+            except OSError as e:
+                found.append(_unreadable(path, e))
+    return found
 
 
 class Reader:

@@ -271,6 +271,29 @@ def subjects_not_strings(c, o):
     return "C111", f"{c}/archive.toml:", "subjects[2] should be a string"
 
 
+def templates_link_out(c, o):
+    (c / "templates" / "epub").mkdir(parents=True)
+    link(c / "templates" / "epub" / "chapter.xhtml", o)
+    return "C160", f"{c}/templates/epub/chapter.xhtml: error C160", "outside the corpus"
+
+
+def templates_folder_link_out(c, o):
+    link(c / "templates", o.parent)
+    return "C160", f"{c}/templates: error C160", "outside the corpus"
+
+
+def templates_fifo(c, o):
+    (c / "templates" / "pdf").mkdir(parents=True)
+    os.mkfifo(c / "templates" / "pdf" / "edition.typ")
+    return "C162", f"{c}/templates/pdf/edition.typ: error C162", "FIFO"
+
+
+def templates_link_to_dev_zero(c, o):
+    (c / "templates" / "pdf" / "fonts").mkdir(parents=True)
+    link(c / "templates" / "pdf" / "fonts" / "zero.otf", "/dev/zero")
+    return "C160", f"{c}/templates/pdf/fonts/zero.otf: error C160", "/dev/zero"
+
+
 CASES = {f.__name__: f for f in (
     source_link_out, source_link_out_with_its_sha256, absolute_link_to_passwd, introduction_link_out,
     sidecar_link_out, notes_link_out, archive_toml_link_out, sources_folder_link_out, link_through_dotdot,
@@ -279,7 +302,7 @@ CASES = {f.__name__: f for f in (
     limit_not_a_number, deep_toml, toml_not_utf8, edition_date_not_a_date, month_thirteen, month_zero,
     thirtieth_of_february, received_date_not_a_date, order_names_a_path, order_names_an_absolute_path,
     received_name_with_a_path, received_name_absolute, note_id_with_a_path, slug_too_long, language_not_a_tag,
-    subjects_not_strings)}
+    subjects_not_strings, templates_link_out, templates_folder_link_out, templates_fifo, templates_link_to_dev_zero)}
 
 
 @pytest.mark.parametrize("case", CASES)
