@@ -34,6 +34,11 @@ def fault(e: Exception) -> None:
     """A fault of the tool: re-raised under --debug, else one line on stderr and exit 1."""
     if debugging():
         raise e
+    if isinstance(e, OSError) and e.strerror:  # the system refused: a full disk, a permission
+        what = f"{e.filename}: {e.strerror}" if e.filename else e.strerror
+        click.echo(f"archive: {what} (an error of the system, not of the corpus; `archive --debug …` "
+                   "shows where)", err=True)
+        sys.exit(EXIT_FAULT)
     what = " ".join(str(e).split())[:300] or "(no message)"
     click.echo(f"archive: internal error: {type(e).__name__}: {what} "
                "(a fault of the tool, not of the corpus; `archive --debug …` shows where)", err=True)

@@ -132,15 +132,16 @@ def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, titl
     if source_id is not None and len(files) > 1:
         problems.append(Problem("A318", None, f"--id names one source, but {len(files)} files were given ({names})",
                                 "add the files one at a time with --id, or leave out --id to derive each id "
-                                "from its file name"))
+                                "from its file name", where="--id"))
         source_id = None
     if title is not None and len(files) > 1:
         problems.append(Problem("A318", None, f"--title names one source, but {len(files)} files were given "
-                                f"({names})", "add the files one at a time with --title, or leave it out"))
+                                f"({names})", "add the files one at a time with --title, or leave it out", where="--title"))
         title = None
     for option, value in (("--id", source_id), ("--title", title), ("--kind", kind), ("--how", how)):
         if value is not None and not value.strip():
-            problems.append(Problem("A319", None, f"{option} is blank", f"give {option} a value, or leave it out"))
+            problems.append(Problem("A319", None, f"{option} is blank", f"give {option} a value, or leave it out",
+                                    where=option))
     existing = _existing_digests(sources) if sources.is_dir() else {}
     plans: list[_Plan] = []
     ids: dict[str, Path] = {}

@@ -519,3 +519,22 @@ def test_notes_export_does_not_write_into_the_corpus(where, code, corpus_copy):
     result = CliRunner().invoke(main, ["notes", "export", str(corpus_copy), "-o", str(target)])
     assert result.exit_code == 2 and f"-o: error {code}" in result.stderr, result.output
     assert sorted(p.name for p in corpus_copy.rglob("*")) == before
+
+
+def test_a_system_error_is_one_line_naming_the_file(corpus_copy, tmp_path, monkeypatch):
+    import errno as errnos
+
+    import builder.build
+
+    def full(*args, **kwargs):
+        raise OSError(errnos.ENOSPC, "No space left on device", str(tmp_path / "output" / "x.epub"))
+    monkeypatch.setattr(builder.build, "build", full)
+    result = build(corpus_copy, tmp_path / "output")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert f"archive: {tmp_path}/output/x.epub: No space left on device" in result.stderr
+
+
+def test_usage_problems_name_the_option(corpus_copy, tmp_path):
+    (tmp_path / "a.txt").write_text("A.\n")
+    result = CliRunner().invoke(main, ["add", str(tmp_path / "a.txt"), "--corpus", str(corpus_copy), "--kind", " "])
+    assert result.exit_code == 2 and "--kind: error A319: --kind is blank" in result.stderr, result.output
