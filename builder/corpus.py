@@ -175,7 +175,7 @@ def _order(doc: tomlfile.Doc, d: dict, sources: dict[str, Source]) -> list[str]:
     for sid in sorted(set(sources) - seen):
         doc.problem("C122", f"source '{sid}' is not in the sources list",
                     f"add \"{sid}\" to `sources` where it belongs in the order", key="sources")
-    return [s for s in dict.fromkeys(order) if isinstance(s, str)]
+    return list(dict.fromkeys(s for s in order if isinstance(s, str)))
 
 
 def _read_introduction(path: Path, read: files.Reader) -> str:
