@@ -79,7 +79,7 @@ def _unplaced_notes(sources: dict[str, Source]) -> list[Problem]:
         if source.notes:
             try:
                 text = reading_text(source)
-            except (UnicodeDecodeError, OSError, KeyError):
+            except (UnicodeDecodeError, OSError, KeyError, files.Refused):
                 continue  # the source itself is at fault: reported on its own
             found += anchor_source(source, text)[1]
     return found
