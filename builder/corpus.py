@@ -189,11 +189,17 @@ def _read_introduction(path: Path, read: files.Reader) -> str:
         return ""
     raw = read.metadata(path)
     try:
-        return raw.decode("utf-8") if raw is not None else ""
+        text = raw.decode("utf-8") if raw is not None else ""
     except UnicodeDecodeError as e:
         read.problems.append(Problem("C131", path, f"not valid UTF-8 (byte {e.start})", "save it as UTF-8",
                                      line=raw[: e.start].count(b"\n") + 1))
         return ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if tomlfile.unwritable_in(line):
+            read.problems.append(Problem(
+                "C169", path, f"holds {tomlfile.unwritable_in(line)}, which no edition can carry",
+                "remove it: write editorial text without control characters", line=number))
+    return text
 
 
 def _load_sources(folder: Path, read: files.Reader, warnings: list[str]) -> dict[str, Source]:

@@ -50,7 +50,52 @@ def parse(path: Path, raw: bytes, problems: list[Problem], code: str) -> "Doc | 
         problems.append(Problem("C165", path, f"tables or arrays are nested more than {MAX_DEPTH} deep",
                                 "the corpus format needs at most three levels: flatten the structure"))
         return None
+    bad = _unwritable(data)
+    if bad:
+        lines = [i for i, line in enumerate(text.splitlines(), 1)
+                 if ESCAPED_UNWRITABLE.search(line) and not QUOTING.match(line)] or [None]
+        for line in lines:
+            problems.append(Problem(
+                "C169", path, f"a value holds {bad}, which no edition can carry (XML and PDF text cannot)",
+                "remove it: write editorial text without control characters (a tab or a new line is fine)",
+                line=line))
+        return None
     return Doc(path, text, data, problems)
+
+
+# Characters XML 1.0 cannot carry (C0 controls but tab, LF, CR; U+FFFE, U+FFFF; lone surrogates):
+# in editorial text they are a mistake, refused (C169); in a source they are shown as markers.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+ESCAPED_UNWRITABLE = re.compile(r"(?<!\\)(?:\\\\)*\\(?:u00(?:0[0-8bcef]|1[0-9a-f])|U000000(?:0[0-8bcef]|1[0-9a-f])"
+                                r"|u[fF]{3}[eEfF]|U0000[fF]{3}[eEfF])", re.IGNORECASE)
+
+
+QUOTING_KEYS = ("exact", "prefix", "suffix")
+QUOTING = re.compile(r"\s*(?:exact|prefix|suffix)\s*=")
+
+
+def unwritable_in(text: str) -> str:
+    """'U+0000' for the first character of text no edition can carry, or ''."""
+    m = UNWRITABLE.search(text)
+    return f"U+{ord(m.group()):04X}" if m else ""
+
+
+def _unwritable(value: object) -> str:
+    """The first character no edition can carry in any key or string of value, as 'U+XXXX', or ''.
+    A note's exact, prefix and suffix quote the source, whatever it holds: they are not checked."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found = unwritable_in(item)
+            if found:
+                return found
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(v for k, v in item.items() if k not in QUOTING_KEYS)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return ""
 
 
 def _depth(value: object) -> int:

@@ -294,6 +294,22 @@ def templates_link_to_dev_zero(c, o):
     return "C160", f"{c}/templates/pdf/fonts/zero.otf: error C160", "/dev/zero"
 
 
+def nul_in_title(c, o):
+    edit(c / "archive.toml", 'title = "', 'title = "\\u0000')
+    return "C169", f"{c}/archive.toml:{line_of(c / 'archive.toml', 'title =')}: error C169", "U+0000"
+
+
+def control_in_note_body(c, o):
+    edit(c / f"{LETTER}.notes.toml", 'body = "', 'body = "\\u001b[31m')
+    return "C169", f"{c}/{LETTER}.notes.toml:{line_of(c / f'{LETTER}.notes.toml', 'u001b')}: error C169", "U+001B"
+
+
+def control_in_introduction(c, o):
+    path = c / "introduction.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA bell\x07 rings.\n", encoding="utf-8")
+    return "C169", f"{path}:{line_of(path, 'A bell')}: error C169", "U+0007"
+
+
 CASES = {f.__name__: f for f in (
     source_link_out, source_link_out_with_its_sha256, absolute_link_to_passwd, introduction_link_out,
     sidecar_link_out, notes_link_out, archive_toml_link_out, sources_folder_link_out, link_through_dotdot,
@@ -302,7 +318,8 @@ CASES = {f.__name__: f for f in (
     limit_not_a_number, deep_toml, toml_not_utf8, edition_date_not_a_date, month_thirteen, month_zero,
     thirtieth_of_february, received_date_not_a_date, order_names_a_path, order_names_an_absolute_path,
     received_name_with_a_path, received_name_absolute, note_id_with_a_path, slug_too_long, language_not_a_tag,
-    subjects_not_strings, templates_link_out, templates_folder_link_out, templates_fifo, templates_link_to_dev_zero)}
+    subjects_not_strings, templates_link_out, templates_folder_link_out, templates_fifo, templates_link_to_dev_zero,
+    nul_in_title, control_in_note_body, control_in_introduction)}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -538,3 +555,11 @@ def test_usage_problems_name_the_option(corpus_copy, tmp_path):
     (tmp_path / "a.txt").write_text("A.\n")
     result = CliRunner().invoke(main, ["add", str(tmp_path / "a.txt"), "--corpus", str(corpus_copy), "--kind", " "])
     assert result.exit_code == 2 and "--kind: error A319: --kind is blank" in result.stderr, result.output
+
+
+def test_a_quote_may_hold_what_its_source_holds(corpus_copy):
+    """C169 is for editorial text: a note's exact/prefix/suffix quote the source, whatever it holds."""
+    edit(corpus_copy / f"{LETTER}.notes.toml", 'exact = "', 'exact = "\\u0000')
+    archive = load(corpus_copy)  # loads: the quote is checked against the source when anchored
+    notes = next(s for s in archive.sources if s.id == LETTER.split("/")[1]).notes
+    assert any(n.selector.exact.startswith("\x00") for n in notes)
