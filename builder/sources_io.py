@@ -20,7 +20,8 @@ import tomlkit
 import tomlkit.exceptions
 import tomlkit.items
 
-from . import corpus, files
+from . import corpus
+from . import files as corpus_files  # `files` is the name of the files to add, below
 from .errors import ArchiveError, CorpusError, Problem
 from .model import MEDIA_TYPES, SOURCE_SUFFIXES
 from .output import atomic_path
@@ -128,6 +129,8 @@ def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, titl
     sources = root / "sources"
     problems: list[Problem] = []
     _check_archive_toml(root, problems)
+    if os.path.lexists(sources) and (refused := corpus_files.folder_problem(sources, root)):
+        problems.append(refused)  # a sources/ that leads out of the corpus is not written to
     names = ", ".join(str(f) for f in files)
     if source_id is not None and len(files) > 1:
         problems.append(Problem("A318", None, f"--id names one source, but {len(files)} files were given ({names})",
@@ -164,7 +167,11 @@ def _check_archive_toml(root: Path, problems: list[Problem]) -> None:
                                 "give --corpus the corpus folder (the one holding archive.toml and sources/)"))
         return
     try:
-        doc = tomlkit.parse(path.read_bytes().decode("utf-8"))
+        raw = corpus_files.read_bytes(path, root, corpus_files.METADATA_BYTES, "metadata_bytes")
+        doc = tomlkit.parse(raw.decode("utf-8"))
+    except corpus_files.Refused as e:
+        problems.append(e.problem)
+        return
     except UnicodeDecodeError as e:
         problems.append(Problem("A301", path, f"not valid UTF-8 (byte {e.start})", "save archive.toml as UTF-8"))
         return
@@ -184,8 +191,8 @@ def _existing_digests(sources: Path) -> dict[str, Path]:
         if path.suffix in SOURCE_SUFFIXES and path.is_file() and not path.name.startswith("."):
             sha = hashlib.sha256()
             try:
-                f = files.open_file(path, sources.parent)  # what the build would read, or nothing
-            except files.Refused:
+                f = corpus_files.open_file(path, sources.parent)  # what the build would read, or nothing
+            except corpus_files.Refused:
                 continue  # the build reports it
             with f:
                 while block := f.read(1 << 20):
@@ -205,8 +212,8 @@ def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict
             "convert it to plain text, Markdown or HTML, add the converted copy, say how it was converted with "
             "--how, and keep the original beside the corpus"))
     try:
-        data = files.read_bytes(file, limit=files.SOURCE_BYTES)  # never a pipe or device: no hang
-    except files.Refused as e:
+        data = corpus_files.read_bytes(file, limit=corpus_files.SOURCE_BYTES)  # never a pipe or device: no hang
+    except corpus_files.Refused as e:
         problems.append(e.problem)
         return None
     except OSError as e:

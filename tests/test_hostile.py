@@ -563,3 +563,15 @@ def test_a_quote_may_hold_what_its_source_holds(corpus_copy):
     archive = load(corpus_copy)  # loads: the quote is checked against the source when anchored
     notes = next(s for s in archive.sources if s.id == LETTER.split("/")[1]).notes
     assert any(n.selector.exact.startswith("\x00") for n in notes)
+
+
+@pytest.mark.parametrize("damage", [sources_folder_link_out, archive_toml_link_out])
+def test_add_does_not_write_through_a_link_out(damage, corpus_copy, outside, tmp_path):
+    code, where, what = damage(corpus_copy, outside)
+    before = sorted(str(p) for p in outside.parent.rglob("*"))
+    (tmp_path / "received.txt").write_text("A letter.\n")
+    result = CliRunner().invoke(main, ["add", str(tmp_path / "received.txt"), "--corpus", str(corpus_copy)])
+    assert result.exit_code == 2, result.output
+    assert where in result.stderr and what in result.stderr, result.stderr
+    assert sorted(str(p) for p in outside.parent.rglob("*")) == before
+    assert outside.read_text() == OUTSIDE_TEXT
