@@ -575,3 +575,15 @@ def test_add_does_not_write_through_a_link_out(damage, corpus_copy, outside, tmp
     assert where in result.stderr and what in result.stderr, result.stderr
     assert sorted(str(p) for p in outside.parent.rglob("*")) == before
     assert outside.read_text() == OUTSIDE_TEXT
+
+
+def test_a_device_in_the_corpus_is_never_opened(corpus_copy, tmp_path):
+    """A character device node inside the corpus (as /dev/zero: 1, 5): refused before it is opened."""
+    device = corpus_copy / "sources" / "zero.txt"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o644, os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("making a device node needs CAP_MKNOD (root): the /dev/zero link case covers the rest")
+    result = build(corpus_copy, tmp_path / "output")
+    assert result.exit_code == 2
+    assert f"{device}: error C162" in result.stderr and "a character device" in result.stderr
