@@ -43,26 +43,41 @@ class Refused(Exception):
         self.problem = problem
 
 
-def resolve(path: Path, root: Path | None) -> Path:
-    """The file path names, links followed; Refused unless it stays inside root (when given)."""
-    path = Path(path)
+def resolve(path: Path, root: Path | None, folders: dict[str, str] | None = None) -> Path:
+    """The file path names, links followed; Refused unless it stays inside root (when given).
+    folders, when given, remembers each folder's real path (and root's) for the next call:
+    a load resolves thousands of files in the same few folders. (Strings, not Paths: this runs
+    for every file read, and pathlib's comparisons cost more than the system calls.)"""
+    name = os.fspath(path)
+    folders = {} if folders is None else folders
     try:
-        real = Path(os.path.realpath(path, strict=True))
+        if os.path.islink(name):
+            real = os.path.realpath(name, strict=True)
+        else:
+            head, tail = os.path.split(name)
+            real = os.path.join(_real_folder(head or ".", folders), tail)
+            os.lstat(real)  # it exists
     except OSError as e:
-        raise Refused(_unreadable(path, e)) from None
+        raise Refused(_unreadable(Path(path), e)) from None
     if root is None:
-        return real
-    top = Path(os.path.realpath(root))
-    if real != top and top not in real.parents:
-        raise Refused(Problem("C160", path, f"leads outside the corpus, to {real}",
+        return Path(real)
+    top = _real_folder(os.fspath(root), folders)
+    if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
+        raise Refused(Problem("C160", Path(path), f"leads outside the corpus, to {real}",
                               "a corpus may only use its own files: copy the file into the corpus "
                               "(or remove the link)"))
-    hidden = [p for p in real.relative_to(top).parts if p.startswith(".")]
+    hidden = [p for p in real[len(top):].split(os.sep) if p.startswith(".")]
     if hidden:
-        raise Refused(Problem("C161", path, f"leads into a hidden path of the corpus ({hidden[0]})",
+        raise Refused(Problem("C161", Path(path), f"leads into a hidden path of the corpus ({hidden[0]})",
                               "hidden files and folders (.git, .env, ...) are never read: link to a "
                               "visible file, or copy it"))
-    return real
+    return Path(real)
+
+
+def _real_folder(folder: str, folders: dict[str, str]) -> str:
+    if folder not in folders:
+        folders[folder] = os.path.realpath(folder, strict=True)
+    return folders[folder]
 
 
 def _unreadable(path: Path, e: OSError) -> Problem:
@@ -75,9 +90,9 @@ def _unreadable(path: Path, e: OSError) -> Problem:
 
 
 def open_file(path: Path, root: Path | None = None, limit: int | None = None,
-              limit_key: str = "source_bytes") -> BinaryIO:
+              limit_key: str = "source_bytes", folders: dict[str, str] | None = None) -> BinaryIO:
     """The corpus file open for reading (binary), after every check above; Refused otherwise."""
-    real = resolve(path, root)
+    real = resolve(path, root, folders)
     try:
         _regular(path, os.stat(real, follow_symlinks=False).st_mode)  # before opening: no device is opened
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -107,11 +122,17 @@ def _regular(path: Path, mode: int) -> None:
 
 
 def read_bytes(path: Path, root: Path | None = None, limit: int | None = None,
-               limit_key: str = "source_bytes") -> bytes:
+               limit_key: str = "source_bytes", folders: dict[str, str] | None = None) -> bytes:
     """The whole file, after every check above; Refused otherwise."""
-    with open_file(path, root, limit, limit_key) as f:
-        data = f.read() if limit is None else f.read(limit + 1)
-    if limit is not None and len(data) > limit:  # it grew while being read
+    with open_file(path, root, limit, limit_key, folders) as f:
+        if limit is None:
+            data = f.read()
+        else:  # read(limit + 1) would allocate the whole limit: read what fstat says, + 1
+            size = os.fstat(f.fileno()).st_size
+            data = f.read(size + 1)
+            if len(data) > size:  # it grew since: read on, to the limit
+                data += f.read(max(limit + 1 - len(data), 0))
+    if limit is not None and len(data) > limit:
         raise Refused(Problem("C164", path, f"is more than the limit of {limit:,} bytes",
                               f"raise the limit in archive.toml: [limits] {limit_key} = …"))
     return data
@@ -162,18 +183,19 @@ class Reader:
     def __init__(self, root: Path | None, problems: list[Problem], limits: Limits = Limits()):
         """root None: a file an editing command has just written itself (not checked for containment)."""
         self.root, self.problems, self.limits = root and Path(root), problems, limits
+        self.folders: dict[str, str] = {}  # real paths of the folders seen, for this load
 
     def metadata(self, path: Path) -> bytes | None:
         """A metadata file (archive.toml, a sidecar, a notes file, introduction.md), or None."""
         try:
-            return read_bytes(path, self.root, self.limits.metadata_bytes, "metadata_bytes")
+            return read_bytes(path, self.root, self.limits.metadata_bytes, "metadata_bytes", self.folders)
         except Refused as e:
             self.problems.append(e.problem)
             return None
 
     def open_source(self, path: Path):
         """The source open for reading (binary); Refused if it may not be read."""
-        return open_file(path, self.root, self.limits.source_bytes, "source_bytes")
+        return open_file(path, self.root, self.limits.source_bytes, "source_bytes", self.folders)
 
 
 def limits(table: object, problem) -> Limits:
