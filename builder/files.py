@@ -48,19 +48,24 @@ def resolve(path: Path, root: Path | None, folders: dict[str, str] | None = None
     folders, when given, remembers each folder's real path (and root's) for the next call:
     a load resolves thousands of files in the same few folders. (Strings, not Paths: this runs
     for every file read, and pathlib's comparisons cost more than the system calls.)"""
+    return Path(_resolve(path, root, {} if folders is None else folders)[0])
+
+
+def _resolve(path: Path, root: Path | None, folders: dict[str, str]) -> tuple[str, os.stat_result]:
+    """resolve(), as a string, with the lstat of what it resolved to (not a link)."""
     name = os.fspath(path)
-    folders = {} if folders is None else folders
     try:
-        if os.path.islink(name):
+        info = os.lstat(name)
+        if stat.S_ISLNK(info.st_mode):
             real = os.path.realpath(name, strict=True)
+            info = os.lstat(real)
         else:
             head, tail = os.path.split(name)
             real = os.path.join(_real_folder(head or ".", folders), tail)
-            os.lstat(real)  # it exists
     except OSError as e:
         raise Refused(_unreadable(Path(path), e)) from None
     if root is None:
-        return Path(real)
+        return real, info
     top = _real_folder(os.fspath(root), folders)
     if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
         raise Refused(Problem("C160", Path(path), f"leads outside the corpus, to {real}",
@@ -71,7 +76,7 @@ def resolve(path: Path, root: Path | None, folders: dict[str, str] | None = None
         raise Refused(Problem("C161", Path(path), f"leads into a hidden path of the corpus ({hidden[0]})",
                               "hidden files and folders (.git, .env, ...) are never read: link to a "
                               "visible file, or copy it"))
-    return Path(real)
+    return real, info
 
 
 def _real_folder(folder: str, folders: dict[str, str]) -> str:
@@ -92,9 +97,9 @@ def _unreadable(path: Path, e: OSError) -> Problem:
 def open_file(path: Path, root: Path | None = None, limit: int | None = None,
               limit_key: str = "source_bytes", folders: dict[str, str] | None = None) -> BinaryIO:
     """The corpus file open for reading (binary), after every check above; Refused otherwise."""
-    real = resolve(path, root, folders)
+    real, info = _resolve(path, root, {} if folders is None else folders)
+    _regular(path, info.st_mode)  # before opening: no device is ever opened
     try:
-        _regular(path, os.stat(real, follow_symlinks=False).st_mode)  # before opening: no device is opened
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
         raise Refused(_unreadable(path, e)) from None
