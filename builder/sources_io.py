@@ -139,7 +139,8 @@ def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, titl
         source_id = None
     if title is not None and len(files) > 1:
         problems.append(Problem("A318", None, f"--title names one source, but {len(files)} files were given "
-                                f"({names})", "add the files one at a time with --title, or leave it out", where="--title"))
+                                f"({names})", "add the files one at a time with --title, or leave it out",
+                                where="--title"))
         title = None
     for option, value in (("--id", source_id), ("--title", title), ("--kind", kind), ("--how", how)):
         if value is not None and not value.strip():
