@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import characters
 from .errors import ValidatorUnavailable
 from .model import Archive
 from .verify import Finding, expected, normalise
@@ -71,12 +72,15 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None) -> R
         lines = [(page, line) for page in range(first, min(last, len(pages)))
                  for line in pages[page].splitlines()]
         doc = expected(source)
-        text = doc.text
+        text = characters.shown(doc.text)  # what the edition shows: markers for some characters
         problem, crossings = match_pages(text, lines)
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
         elif doc.plain:
             where_in = squeezed_offsets(text)
+            back = characters.offsets(doc.text)  # shown text -> reading text, only where markers are
+            if back is not None:
+                where_in = [back[k] for k in where_in]
             if len(where_in) == len(squeeze(text)):  # else: no exact page starts for this source
                 page_starts[source.id] = [(page, where_in[i]) for page, i in crossings]
     return ReadBack(found, pages, page_starts)

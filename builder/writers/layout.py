@@ -24,6 +24,7 @@ class Segment:
     refs: tuple[int, ...] = ()  # numbers of the notes whose marker follows this segment
     starts: tuple[int, ...] = ()  # numbers of the notes whose passage begins here
     breaks: tuple[int, ...] = ()  # offsets of the page breaks just before this segment
+    at: int = 0  # where the segment begins in the reading text
 
 
 Line = tuple[Segment, ...]
@@ -110,9 +111,9 @@ def _segments(text: str, start: int, end: int, placed: list[Anchored], ref_at: d
         marks = tuple(a.number for a in placed if a.start < e and a.end > s)
         refs = tuple(a.number for a in placed if ref_at[a.number] == e)
         starts = tuple(a.number for a in placed if begin_at[a.number] == s)
-        segments.append(Segment(text[s:e], marks, refs, starts, tuple(cut_at.get(s, ()))))
+        segments.append(Segment(text[s:e], marks, refs, starts, tuple(cut_at.get(s, ())), s))
     if end in cut_at:  # a break after the last shown character (only at the text's end)
-        segments.append(Segment("", breaks=tuple(cut_at[end])))
+        segments.append(Segment("", breaks=tuple(cut_at[end]), at=end))
     return tuple(segments)
 
 
