@@ -214,7 +214,7 @@ class Xhtml:
         marks, breaks, sid = self.marks, self.breaks, self.sid
         before = "".join(marks.span(page) for b in seg.breaks for page in breaks.get(b, ())) \
             if seg.breaks and breaks else ""
-        text = shown_xhtml(seg.text, seg.at)
+        text = shown_xhtml(seg.text, seg.at) if self.place.marked else html.escape(seg.text, quote=False)
         if seg.marks:
             notes = " ".join(f"{sid}-note-{n}" for n in seg.marks)
             # aria-details takes one id (EPUBCheck RSC-005): the first note; data-notes lists all
@@ -226,7 +226,7 @@ class Xhtml:
 def shown_xhtml(text: str, at: int) -> str:
     """Source text as XHTML, each character no edition shows as it is (builder/characters.py) as
     its visible marker: `<span class="character">[U+XXXX]</span>`."""
-    if not characters.MARKED.search(text):
+    if not characters.any_marked(text, at):
         return html.escape(text, quote=False)
     return "".join(f'<span class="character">{piece}</span>' if marker else html.escape(piece, quote=False)
                    for piece, marker in characters.pieces(text, at))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import characters
 from ..anchor import Anchored
 from ..document import Document, Text, runs
 from ..readers.text import NEWLINE, is_blank, lines_of  # noqa: F401  (the plain-text rule lives there)
@@ -59,6 +60,7 @@ class Placement:
 
     def __init__(self, doc: Document, anchors=(), breaks=()):
         self.doc = doc
+        self.marked = characters.any_marked(doc.text)  # any character shown as a marker (characters.py)
         shown = [(r.start, r.end) for r in runs(doc) if isinstance(r, Text)]
         self.placed = [a for a in anchors if not a.whole]
         self.ref_at = {a.number: _ref_position(shown, a) for a in self.placed}

@@ -196,7 +196,7 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
     }
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
-        data["paragraphs"] = [[[_segment(seg) for run in line for seg in place.segments(run)]
+        data["paragraphs"] = [[[_segment(seg, place.marked) for run in line for seg in place.segments(run)]
                                for line in _lines(p)] for p in doc.blocks]
     else:
         tree = Tree(place)
@@ -216,8 +216,8 @@ def _lines(p: document.Paragraph) -> list[list[document.Text]]:
     return lines
 
 
-def _segment(seg: layout.Segment) -> str | dict:
-    text = characters.shown(seg.text, seg.at)  # a character no edition shows as it is: its marker
+def _segment(seg: layout.Segment, marked: bool = True) -> str | dict:
+    text = characters.shown(seg.text, seg.at) if marked else seg.text  # a character to mark: its marker
     if not seg.marks and not seg.refs:
         return text
     return {"s": text, "m": list(seg.marks), "r": list(seg.refs)}
@@ -275,7 +275,7 @@ class Tree:
     def inline(self, n) -> list:
         d = document
         if isinstance(n, d.Text):
-            return [_segment(seg) for seg in self.place.segments(n)]
+            return [_segment(seg, self.place.marked) for seg in self.place.segments(n)]
         if isinstance(n, d.LineBreak):
             return [{"t": "br"}] if n.hard else [" "]
         if isinstance(n, d.Code):
