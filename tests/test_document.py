@@ -221,4 +221,4 @@ def test_a_figure_of_a_document_shows_in_both_editions(tmp_path, monkeypatch):
         walk(pdf.Root.StructTreeRoot)
         assert "A red square, the facsimile" in alts
         assert any("/Image" in str(x.get("/Subtype", "")) for page in pdf.pages
-                   for x in page.images.values())
+                   for x in page.get_images().values())
