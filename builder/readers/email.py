@@ -1,0 +1,83 @@
+"""An email as received (.eml, RFC 5322 / MIME), parsed with the standard library.
+
+`fields(msg)`: the header fields a reader needs (From, To, Cc, Date, Subject, Message-ID),
+decoded (RFC 2047). `body(msg)`: the text a reader reads, the text/plain part preferred, else
+the HTML part (sanitised like an HTML source by whoever shows it). `attachments(msg)`: every
+attached file, its bytes exactly as sent (transfer encoding undone, nothing else).
+`split_mbox(data)`: the messages of an mbox, each one's bytes exactly as they stand in it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+FIELDS = (("from", "From"), ("to", "To"), ("cc", "Cc"), ("date", "Date"), ("subject", "Subject"),
+          ("message_id", "Message-ID"))
+MBOX_SEPARATOR = re.compile(rb"^From [^\r\n]*\r?\n", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Body:
+    text: str
+    html: bool  # True: the text is HTML (no text/plain part)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    file_name: str
+    media_type: str
+    data: bytes
+
+
+def parse(data: bytes) -> EmailMessage:
+    return BytesParser(policy=policy.default).parsebytes(data)
+
+
+def fields(msg: EmailMessage) -> tuple[tuple[str, str], ...]:
+    """(key, value) for each of FIELDS the message has, values decoded and on one line."""
+    found = []
+    for key, name in FIELDS:
+        value = msg.get(name)
+        if value is not None:
+            found.append((key, " ".join(str(value).split())))
+    return tuple(found)
+
+
+def body(msg: EmailMessage) -> Body:
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return Body("", False)
+    try:
+        text = part.get_content()
+    except (LookupError, UnicodeError):  # an unknown or wrong charset: read it as Latin-1, never fail
+        text = (part.get_payload(decode=True) or b"").decode("latin-1")
+    return Body(text if isinstance(text, str) else "", part.get_content_subtype() == "html")
+
+
+def attachments(msg: EmailMessage) -> list[Attachment]:
+    found = []
+    for n, part in enumerate(msg.iter_attachments(), 1):
+        data = part.get_payload(decode=True)
+        if data is None:  # a message/rfc822 part: its bytes as a message
+            inner = part.get_payload()
+            data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        found.append(Attachment(part.get_filename() or f"attachment-{n}", part.get_content_type(), data))
+    return found
+
+
+def split_mbox(data: bytes) -> list[bytes]:
+    """The messages of an mbox: the bytes between one "From " separator line and the next (the blank
+    line that ends each message belongs to the mbox, not to the message)."""
+    starts = [m for m in MBOX_SEPARATOR.finditer(data) if m.start() == 0 or data[m.start() - 1:m.start()] == b"\n"]
+    messages = []
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(data)
+        chunk = data[m.end():end]
+        if i + 1 < len(starts):  # drop the one blank line before the next separator
+            chunk = chunk[:-2] if chunk.endswith(b"\r\n\r\n") else chunk[:-1] if chunk.endswith(b"\n\n") else chunk
+        messages.append(chunk)
+    return messages
