@@ -69,8 +69,19 @@ def reading_text(data: bytes, encoding: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+CONTROLS = frozenset(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1A, 0x1B}  # never in a text file
+
+
 def detect(data: bytes) -> Detected:
     """Name the encoding of data (see the module's docstring). Raises NotText when nothing fits."""
+    found = _detect(data)
+    head = reading_text(data[:65536], found.encoding) if found.how != "byte-order mark" else ""
+    if any(ord(c) in CONTROLS for c in head) if head else False:
+        raise NotText("it holds control characters no text file has: it is a binary file")
+    return found
+
+
+def _detect(data: bytes) -> Detected:
     bom = bom_of(data)
     if bom:
         try:
