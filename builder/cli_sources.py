@@ -43,7 +43,7 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
     report = run(lambda: sources_io.add(corpus_dir, list(files), source_id, title, kind, how))
     for a in report.added:
         click.echo(f"added {a.id}: {a.path} (received as {a.received_name})")
-        click.echo(f"  sha256 {a.sha256}")
+        click.echo(f"  {a.media_type or ''}{', encoding ' + a.encoding if a.encoding else ''}, sha256 {a.sha256}")
         click.echo(f"  provenance {a.sidecar}: to complete: {', '.join(a.to_complete)}")
     if report.appended:
         click.echo(f"{report.archive_toml}: {', '.join(report.appended)} appended to the sources order; "

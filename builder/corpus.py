@@ -270,16 +270,19 @@ def _fingerprint_encoded(path: Path, problems: list[Problem], encoding: str) -> 
     """SHA-256, size and character count of a text in a recorded encoding other than plain UTF-8."""
     from .readers.encoding import reading_text
     data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     try:
         characters = len(reading_text(data, encoding))
+    except LookupError:  # an encoding no codec reads: reported with the provenance (C190)
+        return digest, len(data), 0
     except UnicodeDecodeError as e:
         problems.append(Problem(
             "C195", path, f"does not decode as {encoding} (its received.encoding): byte {e.start} "
             f"(0x{data[e.start]:02x}){_guess(path)}",
             "correct received.encoding in its provenance: name the encoding the file was received in",
             line=data[: e.start].count(b"\n") + 1))
-        return None, 0, 0
-    return hashlib.sha256(data).hexdigest(), len(data), characters
+        return digest, len(data), 0  # the source is there: only its text cannot be read
+    return digest, len(data), characters
 
 
 def _guess(path: Path) -> str:

@@ -33,7 +33,6 @@ def read(doc, data: dict, received: dict) -> dict:
             doc.problem("C190", f"received.encoding '{encoding}' is not an encoding this tool knows",
                         "name it as the WHATWG Encoding Standard or Python does: utf-8, utf-16, windows-1252, "
                         "iso-8859-1, big5, shift_jis, euc-kr, gb2312, …", key="encoding")
-            encoding = ""
     confidence = received.get("confidence")
     if confidence is not None and (isinstance(confidence, bool) or not isinstance(confidence, (int, float))
                                    or not 0 <= confidence <= 1):

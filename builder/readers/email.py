@@ -71,13 +71,13 @@ def attachments(msg: EmailMessage) -> list[Attachment]:
 
 def split_mbox(data: bytes) -> list[bytes]:
     """The messages of an mbox: the bytes between one "From " separator line and the next (the blank
-    line that ends each message belongs to the mbox, not to the message)."""
+    line that ends each message, before the next or at the end, belongs to the mbox)."""
     starts = [m for m in MBOX_SEPARATOR.finditer(data) if m.start() == 0 or data[m.start() - 1:m.start()] == b"\n"]
     messages = []
     for i, m in enumerate(starts):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(data)
         chunk = data[m.end():end]
-        if i + 1 < len(starts):  # drop the one blank line before the next separator
-            chunk = chunk[:-2] if chunk.endswith(b"\r\n\r\n") else chunk[:-1] if chunk.endswith(b"\n\n") else chunk
+        # the blank line before the next separator (or ending the mailbox) is the mbox's
+        chunk = chunk[:-2] if chunk.endswith(b"\r\n\r\n") else chunk[:-1] if chunk.endswith(b"\n\n") else chunk
         messages.append(chunk)
     return messages

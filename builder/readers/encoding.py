@@ -28,11 +28,8 @@ PREFERRED = ("utf-8", "iso-8859-1", "windows-1252", "big5", "shift_jis", "euc-kr
              "iso-8859-2", "windows-1250", "iso-8859-15", "koi8-r", "windows-1251", "gbk", "cp932",
              "cp949", "gb18030", "big5hkscs")
 # Python's codec names -> the labels archivists (and the WHATWG Encoding Standard) use
-LABELS = {"utf_8": "utf-8", "utf_16": "utf-16", "utf_32": "utf-32", "latin_1": "iso-8859-1",
-          "cp1252": "windows-1252", "cp1250": "windows-1250", "cp1251": "windows-1251", "big5": "big5",
-          "shift_jis": "shift_jis", "euc_kr": "euc-kr", "gb2312": "gb2312", "euc_jp": "euc-jp",
-          "iso8859_2": "iso-8859-2", "iso8859_15": "iso-8859-15", "koi8_r": "koi8-r", "gbk": "gbk",
-          "cp932": "cp932", "cp949": "cp949", "gb18030": "gb18030", "big5hkscs": "big5hkscs", "ascii": "us-ascii"}
+LABELS = {codecs.lookup(name).name: name for name in (*PREFERRED, "utf-16", "utf-32", "us-ascii")}
+TIE = (0.01, 0.02)  # detector results this close in chaos and coherence cannot be told apart
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,7 @@ def label(encoding: str) -> str:
         name = codecs.lookup(encoding).name
     except LookupError as e:
         raise ValueError(f"unknown encoding '{encoding}'") from e
-    return LABELS.get(name.replace("-", "_"), name)
+    return LABELS.get(name, name)
 
 
 def bom_of(data: bytes) -> str:
@@ -106,6 +103,9 @@ def _detector(data: bytes) -> Detected:
     best = matches.best()
     if best is None:
         raise NotText("no text encoding reads it: it may be a binary file")
+    # the detector cannot tell apart results this close: the most common encoding of them is named
+    tied = [m for m in matches if m.chaos <= best.chaos + TIE[0] and m.coherence >= best.coherence - TIE[1]]
+    best = min(tied, key=lambda m: _rank(label(m.encoding)))
     text = str(best)
     chosen = _narrowest(data, text, best.encoding)
     others = []
@@ -116,6 +116,10 @@ def _detector(data: bytes) -> Detected:
     version = getattr(charset_normalizer, "__version__", "")
     return Detected(chosen, f"charset-normalizer {version}".strip(), round(max(0.0, 1.0 - best.chaos), 2),
                     tuple(others))
+
+
+def _rank(name: str) -> int:
+    return PREFERRED.index(name) if name in PREFERRED else len(PREFERRED)
 
 
 def _narrowest(data: bytes, text: str, found: str) -> str:
