@@ -60,3 +60,57 @@ def email_with_attachment(body: str = "Dear Bob,\n\nThe minutes of the meeting a
         maintype, subtype = ("text", "plain") if attachment_name.endswith(".txt") else ("application", "octet-stream")
         msg.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=attachment_name)
     return bytes(msg)
+
+
+# -- a corpus of received kinds, added with `archive add`, each source with a passage note ---------
+
+CLOSINGS = {"windows-1252": "P.S. The “café” minutes follow — J.S.", "utf-16": "Nachsatz: die Kopie für Zoë.",
+            "big5": "附件：會議紀錄。"}
+ARCHIVE_TOML = '''title = "Received Kinds"
+subtitle = "A test archive of texts in many encodings and an email"
+identifier = "urn:uuid:00000000-2222-4333-8444-555566667777"
+language = "en-GB"
+date = 2024-06-01
+publisher = "Test Press"
+rights = "CC BY 4.0"
+description = "Sources as an archive receives them."
+sources = []
+[[editors]]
+name = "Ada Editor"
+'''
+
+
+def received_files(folder) -> dict[str, tuple[bytes, str]]:
+    """name -> (bytes, the text a reader must see) of each file the kinds corpus receives."""
+    texts = {
+        "Brief 1998.txt": ("windows-1252", letter(SENTENCES["windows-1252"], "\r\n") + CLOSINGS["windows-1252"]
+                           + "\r\n"),
+        "export.txt": ("utf-16", letter(SENTENCES["iso-8859-1"], "\r\n") + CLOSINGS["utf-16"] + "\r\n"),
+        "big5-letter.txt": ("big5", letter(SENTENCES["big5"]) + CLOSINGS["big5"] + "\n"),
+    }
+    files = {name: (encoded(codec, text), text) for name, (codec, text) in texts.items()}
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (data, _) in files.items():
+        (folder / name).write_bytes(data)
+    return files
+
+
+NOTES = {  # source id -> the passage its note is on
+    "brief-1998": CLOSINGS["windows-1252"], "export": CLOSINGS["utf-16"], "big5-letter": CLOSINGS["big5"],
+}
+
+
+def kinds_corpus(root, received) -> dict[str, tuple[bytes, str]]:
+    """A corpus made with `archive add` from the received files, each source with a passage note."""
+    from builder import sources_io
+
+    root.mkdir(parents=True)
+    (root / "archive.toml").write_text(ARCHIVE_TOML, encoding="utf-8")
+    (root / "introduction.md").write_text("## Scope\n\nTexts received in many encodings.\n", encoding="utf-8")
+    files = received_files(received)
+    sources_io.add(root, sorted(received / name for name in files))
+    for sid, exact in NOTES.items():
+        (root / "sources" / f"{sid}.notes.toml").write_text(
+            f'[[notes]]\nid = "closing"\nkind = "gloss"\nexact = "{exact.replace(chr(34), chr(92) + chr(34))}"\n'
+            f'body = "The closing line of {sid}."\n', encoding="utf-8")
+    return files

@@ -1,0 +1,78 @@
+"""A corpus of received kinds (texts in Windows-1252, UTF-16 and Big5; an email with an
+attachment), added with `archive add`, builds both editions: EPUBCheck clean, every original
+carried byte for byte, every reading text whole, a passage note on each."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import zipfile
+
+import pikepdf
+import pytest
+from conftest import epubcheck_problems, tool
+from receiving import NOTES, kinds_corpus
+
+from builder import verify
+from builder.build import build
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def kinds_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("kinds")
+    files = kinds_corpus(root / "corpus", root / "received")
+    return build(root / "corpus", root / "output"), files
+
+
+def test_epubcheck_clean(kinds_build):
+    built, _ = kinds_build
+    assert epubcheck_problems(built.editions["epub"]) == []
+
+
+def test_originals_carried_byte_for_byte(kinds_build):
+    built, files = kinds_build
+    sources = built.archive.sources
+    with zipfile.ZipFile(built.editions["epub"]) as z:
+        carried = {s.id: z.read(f"EPUB/originals/{s.file_name}") for s in sources}
+    with pikepdf.open(built.editions["pdf"]) as pdf:
+        attached = {name: spec.get_file().read_bytes() for name, spec in pdf.attachments.items()}
+    for s in sources:
+        received = files[s.provenance.received_file_name][0]
+        assert carried[s.id] == received == s.read_bytes()
+        assert attached[s.file_name] == received
+        assert hashlib.sha256(received).hexdigest() == s.provenance.received_sha256
+
+
+def reading_texts(built, files) -> dict[str, str]:
+    """source id -> the text a reader must see, as the test made it (not as the code decodes it)."""
+    return {s.id: files[s.provenance.received_file_name][1] for s in built.archive.sources}
+
+
+def test_reading_text_whole_in_both_editions(kinds_build):
+    built, files = kinds_build
+    texts = reading_texts(built, files)
+    with zipfile.ZipFile(built.editions["epub"]) as z:
+        for s in built.archive.sources:
+            shown = verify.chapter_text(z.read(f"EPUB/text/{s.id}.xhtml"), f"{s.id}-text")
+            assert verify.normalise(shown) == verify.normalise(texts[s.id]), s.id
+    raw = subprocess.run([tool("pdftotext"), "-raw", str(built.editions["pdf"]), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    compact = "".join(raw.split())
+    for s in built.archive.sources:
+        for line in texts[s.id].splitlines():
+            if line.strip():
+                assert "".join(line.split()) in compact, (s.id, line)
+
+
+def test_a_passage_note_on_each(kinds_build):
+    built, _ = kinds_build
+    with zipfile.ZipFile(built.editions["epub"]) as z:
+        for sid, exact in NOTES.items():
+            chapter = z.read(f"EPUB/text/{sid}.xhtml").decode("utf-8")
+            assert f'aria-details="{sid}-note-1"' in chapter and f">{exact}</span>" in chapter.replace("&amp;", "&")
+    raw = subprocess.run([tool("pdftotext"), "-raw", str(built.editions["pdf"]), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    for sid in NOTES:
+        assert f"The closing line of {sid}." in raw
