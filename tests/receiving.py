@@ -89,14 +89,25 @@ def received_files(folder) -> dict[str, tuple[bytes, str]]:
         "big5-letter.txt": ("big5", letter(SENTENCES["big5"]) + CLOSINGS["big5"] + "\n"),
     }
     files = {name: (encoded(codec, text), text) for name, (codec, text) in texts.items()}
+    minutes = MINUTES.encode("utf-8")
+    files["Minutes.eml"] = (email_with_attachment(body=EMAIL_BODY, attachment=minutes,
+                                                  attachment_name="minutes.txt"), EMAIL_TEXT)
+    files["minutes.txt"] = (minutes, MINUTES)  # received attached to the email
     folder.mkdir(parents=True, exist_ok=True)
     for name, (data, _) in files.items():
-        (folder / name).write_bytes(data)
+        if name != "minutes.txt":
+            (folder / name).write_bytes(data)
     return files
 
 
+EMAIL_BODY = "Dear Bob,\n\nThe minutes of the meeting of 3 March are attached.\nPlease check the list of those present.\n\nAnn\n"
+EMAIL_TEXT = ("Ann Archer <ann@example.org>\nBob Baker <bob@example.org>\nZöe Clerk <zoe@example.org>\n"
+              "Tue, 05 Mar 2019 10:00:00 +0000\nMinutes of the meeting\n<minutes-2019-03-05@example.org>\n\n"
+              + EMAIL_BODY)  # the reading text of the email: its header values, then its body
+MINUTES = "Minutes of the meeting of 3 March 2019\n\nPresent: Ann Archer, Bob Baker, Zöe Clerk.\n"
 NOTES = {  # source id -> the passage its note is on
     "brief-1998": CLOSINGS["windows-1252"], "export": CLOSINGS["utf-16"], "big5-letter": CLOSINGS["big5"],
+    "minutes": "Please check the list of those present.", "minutes-minutes": "Present: Ann Archer",
 }
 
 
@@ -108,7 +119,7 @@ def kinds_corpus(root, received) -> dict[str, tuple[bytes, str]]:
     (root / "archive.toml").write_text(ARCHIVE_TOML, encoding="utf-8")
     (root / "introduction.md").write_text("## Scope\n\nTexts received in many encodings.\n", encoding="utf-8")
     files = received_files(received)
-    sources_io.add(root, sorted(received / name for name in files))
+    sources_io.add(root, sorted(received / name for name in files if name != "minutes.txt"))
     for sid, exact in NOTES.items():
         (root / "sources" / f"{sid}.notes.toml").write_text(
             f'[[notes]]\nid = "closing"\nkind = "gloss"\nexact = "{exact.replace(chr(34), chr(92) + chr(34))}"\n'

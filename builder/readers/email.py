@@ -1,5 +1,12 @@
 """An email as received (.eml, RFC 5322 / MIME), parsed with the standard library.
 
+`read(data, source)` -> Document: a header block (Fields: From, To, Cc, Date, Subject,
+Message-ID) and the body, as the plain-text reader reads a text/plain part, or as the HTML
+reader reads (and sanitises) an HTML part when there is no text/plain one. The reading text
+is the header values, one a line, a blank line, then the body's reading text, so that notes
+can anchor on a subject or a sender as on the body. The header values come from the message
+itself (decoded, on one line), not from the provenance: the bytes are what is read.
+
 `fields(msg)`: the header fields a reader needs (From, To, Cc, Date, Subject, Message-ID),
 decoded (RFC 2047). `body(msg)`: the text a reader reads, the text/plain part preferred, else
 the HTML part (sanitised like an HTML source by whoever shows it). `attachments(msg)`: every
@@ -9,11 +16,16 @@ attached file, its bytes exactly as sent (transfer encoding undone, nothing else
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+
+from .. import document as d
+from . import html as html_reader
+from . import text as text_reader
 
 FIELDS = (("from", "From"), ("to", "To"), ("cc", "Cc"), ("date", "Date"), ("subject", "Subject"),
           ("message_id", "Message-ID"))
@@ -31,6 +43,44 @@ class Attachment:
     file_name: str
     media_type: str
     data: bytes
+
+
+def read(data: bytes, source=None) -> d.Document:
+    msg = parse(data)
+    labels = dict(FIELDS)
+    header: list[d.Field] = []
+    parts: list[str] = []
+    at = 0
+    for key, value in fields(msg):
+        if parts:
+            parts.append("\n")
+            at += 1
+        header.append(d.Field(labels[key], (d.Text(value, at, at + len(value)),) if value else ()))
+        parts.append(value)
+        at += len(value)
+    found = body(msg)
+    inner = html_reader.document(found.text) if found.html else text_reader.document(found.text, kind="eml")
+    if parts and inner.text:
+        parts.append("\n\n")
+        at += 2
+    blocks = ((d.Fields(tuple(header)),) if header else ()) + tuple(shift(b, at) for b in inner.blocks)
+    return d.Document("".join(parts) + inner.text, blocks, kind="eml", losses=inner.losses)
+
+
+def shift(node, by: int):
+    """A node of a document with every offset into the reading text moved by `by`."""
+    if isinstance(node, tuple):
+        return tuple(shift(n, by) for n in node)
+    if not dataclasses.is_dataclass(node):
+        return node
+    changes = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if f.name in ("start", "end", "offset") and isinstance(value, int):
+            changes[f.name] = value + by
+        elif isinstance(value, tuple) or dataclasses.is_dataclass(value):
+            changes[f.name] = shift(value, by)
+    return dataclasses.replace(node, **changes)
 
 
 def parse(data: bytes) -> EmailMessage:

@@ -69,6 +69,12 @@ def reading_text(data: bytes, encoding: str) -> str:
 CONTROLS = frozenset(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1A, 0x1B}  # never in a text file
 
 
+def source_text(data: bytes, source=None) -> str:
+    """A text source's reading text, in the encoding its provenance records (UTF-8 when none)."""
+    provenance = getattr(source, "provenance", None)
+    return reading_text(data, getattr(provenance, "received_encoding", "") or "utf-8")
+
+
 def detect(data: bytes) -> Detected:
     """Name the encoding of data (see the module's docstring). Raises NotText when nothing fits."""
     found = _detect(data)
