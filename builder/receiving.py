@@ -70,15 +70,17 @@ def _email(file: Path, name: str, data: bytes, sid: str, check, problems: list[P
     return made
 
 
-def title(found: Kind, data: bytes, name: str) -> str:
-    """The title an added source gets: an email's subject, else the first line of its text."""
+def title(found: Kind, data: bytes, name: str) -> tuple[str, bool]:
+    """The title an added source gets, and whether it is supplied (not the document's own): an
+    email's subject (its own), else the first line of its text (supplied)."""
     from .sources_io import first_line_title
     if found.name == "email":
         fields = dict(email_reader.fields(email_reader.parse(data)))
-        return first_line_title(fields.get("subject", ""), ".txt") or f"Email from {fields.get('from', 'unknown')}"
+        subject = first_line_title(fields.get("subject", ""), ".txt")
+        return (subject, False) if subject else (f"Email from {fields.get('from', 'unknown')}", True)
     if found.encoding is None:
-        return ""
-    return first_line_title(reading_text(data, found.encoding.encoding), found.suffix)
+        return "", True
+    return first_line_title(reading_text(data, found.encoding.encoding), found.suffix), True
 
 
 def record(doc: tomlkit.TOMLDocument, p) -> None:

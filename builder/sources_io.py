@@ -257,9 +257,9 @@ def _check_bytes(file: Path, name: str, data: bytes, sid: str, sources: Path, ex
     digests.setdefault(sha, file)
     if len(problems) > before or found is None:
         return None
-    title = receiving.title(found, data, name)
+    title, supplied = receiving.title(found, data, name)
     received.setdefault("received_name", name)
-    return _Plan(file, sid, found.suffix, data, sha, title or name, True, "", "", media_type=found.media_type,
+    return _Plan(file, sid, found.suffix, data, sha, title or name, supplied, "", "", media_type=found.media_type,
                  encoding=found.encoding, **received)
 
 

@@ -133,7 +133,7 @@ def test_add_an_email_and_its_attachment_linked_both_ways(tmp_path, corpus_copy)
     assert (corpus_copy / "sources" / "minutes.eml").read_bytes() == data
     assert (corpus_copy / "sources" / "minutes-minutes-draft.txt").read_bytes() == attachment
     mail, att = sidecar(corpus_copy, "minutes"), sidecar(corpus_copy, "minutes-minutes-draft")
-    assert mail["kind"] == "email" and mail["title"] == "Minutes of the meeting"
+    assert mail["kind"] == "email" and (mail["title"], mail["title_supplied"]) == ("Minutes of the meeting", False)
     assert mail["received"]["format"] == "message/rfc822"
     assert mail["received"]["sha256"] == hashlib.sha256(data).hexdigest()
     assert mail["email"] == {"from": "Ann Archer <ann@example.org>", "to": "Bob Baker <bob@example.org>",

@@ -80,3 +80,20 @@ def test_a_passage_note_on_each(kinds_build):
                          text=True, check=True).stdout
     for sid in NOTES:
         assert f"The closing line of {sid}." in raw
+
+
+def test_provenance_shows_encoding_and_links_both_ways(kinds_build):
+    built, _ = kinds_build
+    with zipfile.ZipFile(built.editions["epub"]) as z:
+        page = {s.id: z.read(f"EPUB/text/{s.id}-provenance.xhtml").decode("utf-8") for s in built.archive.sources}
+    assert "text in windows-1252 (charset-normalizer" in page["brief-1998"]
+    assert "text in utf-16 (byte-order mark, confidence 1)" in page["export"]
+    assert "text in big5 (charset-normalizer" in page["big5-letter"]
+    assert 'Its attachments: <a href="minutes-minutes.xhtml">' in page["minutes"]
+    assert 'Came attached to the email <a href="minutes.xhtml">Minutes of the meeting</a>' in page["minutes-minutes"]
+    raw = subprocess.run([tool("pdftotext"), "-raw", str(built.editions["pdf"]), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    compact = "".join(raw.split())
+    for phrase in ("text in windows-1252 (charset-normalizer", "text in big5 (charset-normalizer",
+                   "Came attached to the email Minutes of the meeting", "Its attachments: [Minutes of the meeting"):
+        assert "".join(phrase.split()) in compact, phrase
