@@ -97,3 +97,25 @@ def test_provenance_shows_encoding_and_links_both_ways(kinds_build):
     for phrase in ("text in windows-1252 (charset-normalizer", "text in big5 (charset-normalizer",
                    "Came attached to the email Minutes of the meeting", "Its attachments: [Minutes of the meeting"):
         assert "".join(phrase.split()) in compact, phrase
+
+
+def test_archive_check_finds_the_editions_whole(kinds_build):
+    """`archive check` against the corpus: every kind read back as the build did."""
+    from builder.check import check
+
+    built, _ = kinds_build
+    report = check(list(built.editions.values()), built.archive.root, epubcheck=False)
+    assert report.exit_code == 0, report.text()
+
+
+def test_a_changed_email_body_is_caught(kinds_build, tmp_path):
+    """The read-back has teeth for an email: a word dropped from its chapter is damage."""
+    from conftest import rewrite_zip
+
+    from builder.check import check
+
+    built, _ = kinds_build
+    bad = rewrite_zip(built.editions["epub"], tmp_path / "bad.epub",
+                      lambda n, d: d.replace(b"those present", b"those") if n == "EPUB/text/minutes.xhtml" else d)
+    report = check([bad], built.archive.root, epubcheck=False)
+    assert report.exit_code == 1 and "minutes.xhtml" in report.text(), report.text()
