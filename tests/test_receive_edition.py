@@ -11,10 +11,10 @@ import zipfile
 
 import pikepdf
 import pytest
-from conftest import epubcheck_problems, tool
+from conftest import epubcheck_problems, need, tool
 from receiving import NOTES, kinds_corpus
 
-from builder import verify
+from builder import validators, verify
 from builder.build import build
 
 pytestmark = pytest.mark.slow
@@ -30,6 +30,11 @@ def kinds_build(tmp_path_factory):
 def test_epubcheck_clean(kinds_build):
     built, _ = kinds_build
     assert epubcheck_problems(built.editions["epub"]) == []
+
+
+def test_ace_clean(kinds_build, tmp_path):
+    built, _ = kinds_build
+    assert [str(m) for m in need(validators.ace, built.editions["epub"], tmp_path)] == []
 
 
 def test_originals_carried_byte_for_byte(kinds_build):
