@@ -8,6 +8,7 @@ The library behind builder/sources_io.py's checks; error codes A330-A339.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path, PurePath
 
 import tomlkit
@@ -44,8 +45,10 @@ def plans(file: Path, data: bytes, sid: str, check, problems: list[Problem]) -> 
                                     "check that this is the mailbox meant"))
             return []
         made = []
+        box_sha = hashlib.sha256(data).hexdigest()
         for n, message in enumerate(messages, 1):
-            how = f"Message {n} of {len(messages)} in the mailbox {name}, as it stands there."
+            how = (f"Message {n} of {len(messages)} in the mailbox {name} (SHA-256 {box_sha}), as it stands "
+                   "there.")
             made += _email(file, f"{PurePath(name).stem}-{n}.eml", message, f"{sid}-{n}", check, problems,
                            received_name=name, how_received=how)
         return made

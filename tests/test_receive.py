@@ -177,7 +177,8 @@ def test_an_mbox_becomes_one_source_per_message(tmp_path, corpus_copy):
         assert (corpus_copy / "sources" / f"box-{n}.eml").read_bytes() == message
         meta = sidecar(corpus_copy, f"box-{n}")
         assert meta["title"] == subject and meta["received"]["file_name"] == "Box.mbox"
-        assert f"Message {n} of 2 in the mailbox Box.mbox" in meta["received"]["how"]
+        assert f"Message {n} of 2 in the mailbox Box.mbox (SHA-256 {hashlib.sha256(box).hexdigest()})" \
+            in meta["received"]["how"]
     assert len(corpus.load(corpus_copy).sources) == 7
 
 
