@@ -49,6 +49,19 @@ def test_each_encoding_is_detected_and_read_whole(codec, recorded, text):
     assert kinds.kind_of(data, "x.txt").name == "text"
 
 
+def test_a_long_multibyte_text_cut_in_a_character_is_still_detected():
+    """Detection looks at the first 64 KiB: a Big5 character cut there must not make it fail."""
+    def cut(data: bytes) -> bool:
+        try:
+            data[:65536].decode("big5")
+            return False
+        except UnicodeDecodeError:
+            return True
+    data = next(d for pad in range(4) if cut(d := encoded("big5", "a" * pad + CASES["big5"][2] * 400)))
+    found = kinds.kind_of(data, "long.txt")
+    assert (found.name, found.encoding.encoding) == ("text", "big5")
+
+
 def test_a_latin_text_is_not_read_as_another_codepage():
     """The Windows-1252 letter holds characters (“ ” — ’) that Latin-1 has not: named windows-1252;
     the Latin-1 letter has none of them: named iso-8859-1, the narrowest reading the same."""

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from .encoding import Detected, NotText, detect, reading_text
+from .encoding import Detected, NotText, detect
 
 SIGNATURES = (  # (prefix, kind, media type, suffix)
     (b"%PDF-", "pdf", "application/pdf", ".pdf"),
@@ -54,8 +54,7 @@ def kind_of(data: bytes, file_name: str = "") -> Kind:
         found = detect(data)
     except NotText as e:
         raise NotASource(str(e)) from e
-    head = reading_text(data[:HEAD], found.encoding) if found.encoding != "utf-8" else \
-        data[:HEAD].decode("utf-8", "ignore").lstrip("\ufeff")
+    head = data[:HEAD].decode(found.encoding, "replace").lstrip("\ufeff")  # a character cut at the end: replaced
     if suffix in (".html", ".htm", ".xhtml") or HTML_START.match(head):
         return Kind("html", "text/html", ".html", found)
     if suffix in (".md", ".markdown"):

@@ -78,8 +78,9 @@ def source_text(data: bytes, source=None) -> str:
 def detect(data: bytes) -> Detected:
     """Name the encoding of data (see the module's docstring). Raises NotText when nothing fits."""
     found = _detect(data)
-    head = reading_text(data[:65536], found.encoding) if found.how != "byte-order mark" else ""
-    if any(ord(c) in CONTROLS for c in head) if head else False:
+    # the first 64 KiB (a character cut at its end is replaced, not an error)
+    head = data[:65536].decode(found.encoding, "replace") if found.how != "byte-order mark" else ""
+    if any(ord(c) in CONTROLS for c in head):
         raise NotText("it holds control characters no text file has: it is a binary file")
     return found
 
