@@ -31,17 +31,17 @@ from . import text as text_reader
 
 FIELDS = (("from", "From"), ("to", "To"), ("cc", "Cc"), ("date", "Date"), ("subject", "Subject"),
           ("message_id", "Message-ID"))
-_REGISTRY = HeaderRegistry()
+class _ParsedOnce(HeaderRegistry):
+    """The standard library's header registry, each header parsed once: header objects are
+    immutable, and the library parses Content-Type again on every look (most of an email's
+    reading time otherwise)."""
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (one registry for the life of the process)
+    def __call__(self, name, value):
+        return super().__call__(name, value)
 
 
-@functools.lru_cache(maxsize=4096)
-def _header(name: str, value: str):
-    """The standard library's parsed header, parsed once: header objects are immutable, and the
-    library parses Content-Type again on every look (most of an email's reading time)."""
-    return _REGISTRY(name, value)
-
-
-POLICY = policy.default.clone(header_factory=_header)
+POLICY = policy.default.clone(header_factory=_ParsedOnce())
 MBOX_SEPARATOR = re.compile(rb"^From [^\r\n]*\r?\n", re.MULTILINE)
 
 
