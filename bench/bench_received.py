@@ -2,7 +2,7 @@
 (detection included) and built into both editions, against N UTF-8 plain-text sources in the
 same run. Ratios, never timed assertions.
 
-    .venv/bin/python bench/bench_kinds.py [N]      # default 100
+    .venv/bin/python bench/bench_received.py [N]      # default 100
 """
 
 from __future__ import annotations

@@ -20,9 +20,8 @@ import tomlkit
 import tomlkit.exceptions
 import tomlkit.items
 
-from . import corpus
+from . import corpus, receiving
 from .errors import ArchiveError, CorpusError, Problem
-from . import receiving
 from .model import SOURCE_SUFFIXES
 from .output import atomic_path
 from .readers.encoding import Detected
