@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Sequence
 
 from . import files, tomlfile
+from . import received as receipt
 from .errors import CorpusError, Problem
 from .model import (
+    BINARY_SUFFIXES,
     NOTE_KINDS,
     SOURCE_SUFFIXES,
     Archive,
@@ -42,7 +44,7 @@ CERTAINTIES = ("stated", "inferred", "unknown")
 ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
                 "description", "subjects", "sources", "editors", "pdf", "limits"}
 PROVENANCE_KEYS = {"title", "title_supplied", "kind", "language", "summary", "rights", "authors",
-                   "date", "origin", "received", "condition"}
+                   "date", "origin", "received", "condition", "email"}
 NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body"}
 
 
@@ -63,6 +65,7 @@ def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
         read.limits = files.limits(doc.data.get("limits"), lambda code, msg, fix, key:
                                    doc.problem(code, msg, fix, key=key))
     sources = _load_sources(root / "sources", read, warnings)
+    problems += receipt.check_links(sources)
     introduction = _read_introduction(root / "introduction.md", read)
     problems += files.tree_problems(root / "templates", root, read.limits.source_bytes)  # read by name later
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
@@ -259,13 +262,14 @@ def id_from(text: str) -> str:
 def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | None,
                  read: files.Reader, warnings: list[str]) -> Source | None:
     problems = read.problems
-    digest, size, characters = _fingerprint(path, read)
     if sidecar is None:
         warnings.append(f"{path}: warning W201: no provenance (sources/{sid}.toml); it builds, "
                         "marked 'provenance not recorded'")
         provenance = Provenance(title=sid, recorded=False, received_file_name=path.name)
     else:
         provenance = _provenance(sidecar, problems, read)
+    encoding = provenance.received_encoding if provenance else ""
+    digest, size, characters = _fingerprint(path, read, encoding)
     if provenance and provenance.recorded and digest and provenance.received_sha256 \
             and provenance.received_sha256.lower() != digest:
         problems.append(Problem(
@@ -279,9 +283,20 @@ def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | 
     return Source(sid, path, digest, size, characters, provenance, notes, notes_path)
 
 
-def _fingerprint(path: Path, read: files.Reader) -> tuple[str | None, int, int]:
-    """SHA-256, size and character count, reading in blocks; reports text that is not UTF-8."""
+def _fingerprint(path: Path, read: files.Reader, encoding: str = "") -> tuple[str | None, int, int]:
+    """SHA-256, size and character count, reading in blocks; reports text that does not decode in
+    its recorded encoding (UTF-8 when none is recorded). An email's bytes are not decoded here.
+    Every read goes through builder.files (inside the corpus, a regular file, within the limit)."""
     problems = read.problems
+    if path.suffix in BINARY_SUFFIXES or encoding:
+        try:
+            data = read.source_bytes(path)
+        except files.Refused as e:
+            problems.append(e.problem)
+            return None, 0, 0
+        if path.suffix in BINARY_SUFFIXES:
+            return hashlib.sha256(data).hexdigest(), len(data), 0
+        return _fingerprint_encoded(path, data, problems, encoding)
     sha, decoder = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")()
     size = characters = lines = 0
     try:
@@ -296,9 +311,10 @@ def _fingerprint(path: Path, read: files.Reader) -> tuple[str | None, int, int]:
             except UnicodeDecodeError as e:
                 bad = size + e.start
                 problems.append(Problem(
-                    "C141", path, f"not valid UTF-8: byte {bad} (0x{block[e.start]:02x})",
-                    "convert the received file to UTF-8 and record the conversion in its provenance "
-                    "(received.how), keeping the original beside the corpus",
+                    "C141", path, f"not valid UTF-8: byte {bad} (0x{block[e.start]:02x}), and its provenance "
+                    f"records no other encoding{_guess(path)}",
+                    "record the encoding it was received in under [received] as encoding = \"…\" "
+                    "(`archive add` detects and records it); never convert the file itself",
                     line=lines + block[: e.start].count(b"\n") + 1))
                 return None, 0, 0
             sha.update(block)
@@ -311,6 +327,35 @@ def _fingerprint(path: Path, read: files.Reader) -> tuple[str | None, int, int]:
                                 "convert the received file to UTF-8", line=lines + 1))
         return None, 0, 0
     return sha.hexdigest(), size, characters
+
+
+def _fingerprint_encoded(path: Path, data: bytes, problems: list[Problem],
+                         encoding: str) -> tuple[str | None, int, int]:
+    """SHA-256, size and character count of a text in a recorded encoding other than plain UTF-8."""
+    from .readers.encoding import reading_text
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        characters = len(reading_text(data, encoding))
+    except LookupError:  # an encoding no codec reads: reported with the provenance (C190)
+        return digest, len(data), 0
+    except UnicodeDecodeError as e:
+        problems.append(Problem(
+            "C195", path, f"does not decode as {encoding} (its received.encoding): byte {e.start} "
+            f"(0x{data[e.start]:02x}){_guess(path)}",
+            "correct received.encoding in its provenance: name the encoding the file was received in",
+            line=data[: e.start].count(b"\n") + 1))
+        return digest, len(data), 0  # the source is there: only its text cannot be read
+    return digest, len(data), characters
+
+
+def _guess(path: Path) -> str:
+    """What the detector makes of a file, for an error message."""
+    from .readers.encoding import NotText, detect
+    try:
+        found = detect(files.read_bytes(path))  # on the error path: the file was read once already
+    except NotText:
+        return ""
+    return f"; it reads as {found.encoding} (found by {found.how}, confidence {found.confidence:g})"
 
 
 def _provenance(path: Path, problems: list[Problem], read: files.Reader | None = None) -> Provenance | None:
@@ -387,6 +432,7 @@ def _provenance(path: Path, problems: list[Problem], read: files.Reader | None =
         condition_summary=doc.get(condition, "summary", required=bool(condition), default="",
                                   where="condition."),
         flaws=_strings(doc, condition, "flaws", "condition."),
+        **receipt.read(doc, d, received),
     )
 
 

@@ -198,6 +198,10 @@ class Reader:
             self.problems.append(e.problem)
             return None
 
+    def source_bytes(self, path: Path) -> bytes:
+        """A source's bytes, whole (for sources not read in blocks); Refused if it may not be read."""
+        return read_bytes(path, self.root, self.limits.source_bytes, "source_bytes", self.folders)
+
     def open_source(self, path: Path):
         """The source open for reading (binary); Refused if it may not be read."""
         return open_file(path, self.root, self.limits.source_bytes, "source_bytes", self.folders)

@@ -86,7 +86,7 @@ def toml(table: dict) -> bytes:
     return tomlkit.dumps(table).encode("utf-8", "surrogatepass")
 
 
-PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                          HealthCheck.too_slow])
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 
 from ..document import Document, LineBreak, Paragraph, Text
+from .encoding import source_text
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def decode(data: bytes, source=None) -> str:
-    """The decoded text, exactly as received (no newline translation)."""
-    return data.decode("utf-8")
+    """The decoded text, in the encoding recorded (builder/readers/encoding.py): BOM dropped,
+    line ends as received."""
+    return source_text(data, source)
 
 
 def read(data: bytes, source=None) -> Document:
@@ -25,6 +27,12 @@ def read(data: bytes, source=None) -> Document:
 
 def lines_of(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line, line-end characters excluded."""
+    if "\r" not in text:  # LF only: str.split is much faster than the pattern
+        spans, at = [], 0
+        for line in text.split("\n"):
+            spans.append((at, at + len(line)))
+            at += len(line) + 1
+        return spans
     spans, at = [], 0
     for m in NEWLINE.finditer(text):
         spans.append((at, m.start()))
