@@ -86,8 +86,8 @@ def toml(table: dict) -> bytes:
     return tomlkit.dumps(table).encode("utf-8", "surrogatepass")
 
 
-PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                         HealthCheck.too_slow])
+PROPERTY = settings(max_examples=100, deadline=None, derandomize=True,  # the same cases every run
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 @PROPERTY
