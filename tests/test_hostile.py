@@ -587,3 +587,20 @@ def test_a_device_in_the_corpus_is_never_opened(corpus_copy, tmp_path):
     result = build(corpus_copy, tmp_path / "output")
     assert result.exit_code == 2
     assert f"{device}: error C162" in result.stderr and "a character device" in result.stderr
+
+
+def test_an_encoded_source_linked_out_is_refused(corpus_copy, outside, tmp_path):
+    """Sources read whole (a recorded encoding) go through the same checks as those read in blocks."""
+    edit(corpus_copy / f"{LETTER}.toml", "[received]\n", '[received]\nencoding = "windows-1252"\n')
+    link(corpus_copy / f"{LETTER}.txt", outside)
+    result = build(corpus_copy, tmp_path / "output")
+    assert result.exit_code == 2
+    assert f"{corpus_copy}/{LETTER}.txt: error C160" in result.stderr, result.stderr
+    assert OUTSIDE_TEXT.strip() not in result.output
+
+
+def test_an_email_source_that_is_a_fifo_is_refused(corpus_copy, tmp_path):
+    os.mkfifo(corpus_copy / "sources" / "message.eml")
+    result = build(corpus_copy, tmp_path / "output")
+    assert result.exit_code == 2
+    assert f"{corpus_copy}/sources/message.eml: error C162" in result.stderr, result.stderr
