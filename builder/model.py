@@ -75,6 +75,9 @@ class Note:
     body: str  # Markdown
     selector: Selector = Selector()
     line: int = 0  # where the note starts in its notes file, for error messages
+    created: str = ""  # ISO 8601 UTC stamps, "" when not recorded
+    modified: str = ""
+    creator: str = ""  # who wrote it; "" for the archive's first editor
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ class Archive:
     sources: tuple[Source, ...]
     introduction: str  # Markdown
     page_size: str = "a5"
+    license: str = ""  # the editorial matter's licence, an absolute URI ("" when not given)
     warnings: tuple[str, ...] = field(default=())
 
     @property
