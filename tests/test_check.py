@@ -394,3 +394,37 @@ def test_cli_without_java_exits_3(default_epub, tmp_path):
 def test_cli_check_has_help_with_an_example():
     result = CliRunner().invoke(main, ["check", "--help"])
     assert result.exit_code == 0 and "Example" in result.output and "Exit codes" in result.output
+
+
+# -- out of date is not damaged -------------------------------------------------------------------
+
+def add_a_note(corpus_dir: Path) -> str:
+    """A note on a whole source, added to the corpus after the editions were made: its source id."""
+    archive = load(corpus_dir)
+    source = archive.sources[0]
+    with source.notes_path.open("a", encoding="utf-8") as f:
+        f.write('\n[[notes]]\nid = "added-later"\nkind = "gloss"\nbody = "A note added after the build."\n')
+    return source.id
+
+
+def test_editions_made_before_a_note_was_added_are_out_of_date_not_damaged(default_build, corpus_copy):
+    sid = add_a_note(corpus_copy)
+    for kind in ("epub", "pdf"):  # both editions judged the same way
+        report = check([default_build.editions[kind]], corpus_dir=corpus_copy, epubcheck=False)
+        assert report.exit_code == 1 and report.findings == [], report.text()
+        [stale] = report.stale
+        assert "out of date: made before a change to the corpus" in stale.what and sid in stale.what
+        assert "OUT OF DATE" in report.text() and "DAMAGED" not in report.text()
+
+
+def test_out_of_date_and_damaged_together_are_both_named(default_epub, corpus_copy, tmp_path):
+    add_a_note(corpus_copy)
+    bad, chapter = without_last_note(default_epub, tmp_path / "x.epub")
+    report = check([bad], corpus_dir=corpus_copy, epubcheck=False)
+    assert report.stale  # made before the note was added
+    damaged(report, chapter, "notes, but the records the EPUB carries")  # and damaged against its own record
+
+
+def test_current_editions_against_the_corpus_hold(default_build):
+    report = check(list(default_build.editions.values()), corpus_dir=CORPUS, epubcheck=False)
+    assert report.exit_code == 0 and not report.stale, report.text()

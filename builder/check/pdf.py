@@ -15,6 +15,7 @@ from ..errors import ValidatorUnavailable
 from .pdf_text import pdf_text_findings, recorded_hashes
 from .records import rebuilt_archive, rebuilt_source
 from .report import Expected, Report
+from .stale import judged_against
 
 
 def check_pdf(path: Path, report: Report, expected: Expected | None, label: str | None = None) -> dict:
@@ -48,12 +49,17 @@ def check_pdf(path: Path, report: Report, expected: Expected | None, label: str 
         except ValidatorUnavailable as e:
             report.unavailable.append(f"{label}: {e}")
             return details
-        own = _attachments(pdf, Path(tmp), "\n".join(pages), report, label)
+        text = "\n".join(pages)
+        own_before = len(report.findings)
+        own = _attachments(pdf, Path(tmp), text, report, label)
         details["attachments"] = [{"name": s.file_name, "sha256": s.sha256, "size": s.size}
                                   for s in own.archive.sources]
-        target = expected or own
-        if expected is not None:
-            carried = {s.file_name: s.sha256 for s in own.archive.sources}
+        carried = {s.file_name: s.sha256 for s in own.archive.sources}
+        recorded = recorded_hashes(text)  # an original the pages record but the PDF does not carry: damage
+        dropped = expected is not None and any(s.file_name not in carried and s.sha256 in recorded
+                                               for s in expected.archive.sources)
+        target = judged_against(own, expected, dropped or len(report.findings) > own_before, report, label)
+        if expected is not None and target is expected:
             for s in expected.archive.sources:
                 if s.file_name not in carried:
                     report.damage(label, f"no attached original for source '{s.id}'", s.file_name)
