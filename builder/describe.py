@@ -78,6 +78,7 @@ def archive_context(archive: Archive, version: str) -> dict:
         "date": archive.date.date().isoformat(), "date_text": date_text(archive.date.date().isoformat()),
         "modified": archive.date.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "year": archive.date.year, "publisher": archive.publisher, "rights": archive.rights,
+        "license": archive.license,
         "description": archive.description, "subjects": list(archive.subjects),
         "editors": [vars_(e) for e in archive.editors], "version": version,
         "sources": [source_context(s) for s in archive.sources],

@@ -148,6 +148,13 @@ def test_epub_copy_meets_every_must(default_epub):
     assert must_findings(collection) == []
 
 
+def test_pdf_copy_meets_every_must(default_build):
+    import pikepdf
+    with pikepdf.open(default_build.editions["pdf"]) as pdf:
+        collection = json.loads(pdf.attachments["annotations.jsonld"].get_file().read_bytes())
+    assert collection == default_collection() and must_findings(collection) == []
+
+
 def test_deposit_copy_meets_every_must(default_deposit):
     collection = json.loads((default_deposit.bag / "data/notes/annotations.jsonld").read_text(encoding="utf-8"))
     assert collection["total"] > 0 and must_findings(collection) == []

@@ -162,7 +162,7 @@ def test_epub_provenance_page_recording_another_sha256(default_epub, tmp_path):
 def test_pdf_attachment_with_one_changed_byte(default_build, tmp_path):
     bad = tmp_path / "x.pdf"
     with pikepdf.open(default_build.editions["pdf"]) as pdf:
-        spec = pdf.Root.AF[0]
+        spec = next(s for s in pdf.Root.AF if s.AFRelationship == pikepdf.Name.Source)  # an original
         name = str(spec.UF)
         stream = spec.EF.F
         data = stream.read_bytes()
@@ -359,7 +359,7 @@ def test_cli_clean_epub_exits_0_with_json(default_epub):
 def test_cli_damage_exits_1_naming_it(default_build, tmp_path):
     bad = tmp_path / "x.pdf"
     with pikepdf.open(default_build.editions["pdf"]) as pdf:
-        stream = pdf.Root.AF[0].EF.F
+        stream = next(s for s in pdf.Root.AF if s.AFRelationship == pikepdf.Name.Source).EF.F
         data = stream.read_bytes()
         stream.write(data[:-1] + bytes([data[-1] ^ 1]))
         pdf.save(bad)

@@ -412,3 +412,17 @@ def test_two_deposits_in_separate_processes_give_identical_zips(tmp_path):
 def test_cli_deposit_has_help_with_an_example():
     result = CliRunner().invoke(main, ["deposit", "--help"])
     assert result.exit_code == 0 and "Example" in result.output and "BagIt" in result.output
+
+
+def test_licence_uri_in_the_opf_and_the_pdf_xmp(default_build):
+    import pikepdf
+    archive = load(CORPUS)
+    with zipfile.ZipFile(default_build.editions["epub"]) as z:
+        opf = etree.fromstring(z.read("EPUB/package.opf"))
+    licences = opf.xpath("//o:meta[@property='dcterms:license']/text()", namespaces={"o": "http://www.idpf.org/2007/opf"})
+    assert licences == [archive.license]
+    with pikepdf.open(default_build.editions["pdf"]) as pdf:
+        meta = pdf.open_metadata()
+        assert meta["xmpRights:WebStatement"] == archive.license and meta["xmpRights:Marked"] == "True"
+        assert meta.pdfa_status == "3A" and str(meta.get("pdfuaid:part")) == "1"  # the claims survive the edit
+        assert len(pdf.Root.AF) == len(archive.sources) + 1  # the originals and the notes
