@@ -426,3 +426,25 @@ def test_licence_uri_in_the_opf_and_the_pdf_xmp(default_build):
         assert meta["xmpRights:WebStatement"] == archive.license and meta["xmpRights:Marked"] == "True"
         assert meta.pdfa_status == "3A" and str(meta.get("pdfuaid:part")) == "1"  # the claims survive the edit
         assert len(pdf.Root.AF) == len(archive.sources) + 1  # the originals and the notes
+
+
+def test_check_corpus_tells_a_bag_out_of_date_from_a_damaged_one(default_deposit, corpus_copy, tmp_path):
+    archive = load(corpus_copy)
+    source = archive.sources[0]
+    with source.notes_path.open("a", encoding="utf-8") as f:  # a note added after the deposit was made
+        f.write('\n[[notes]]\nid = "added-later"\nkind = "gloss"\nbody = "A note added after the deposit."\n')
+    result = CliRunner().invoke(main, ["check", str(default_deposit.bag), "--corpus", str(corpus_copy)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    stale = [line for line in lines if line.startswith("OUT OF DATE")]
+    assert len(stale) == 1 and "made before a change to the corpus" in stale[0] and source.id in stale[0]
+    assert not any(line.startswith("DAMAGED") for line in lines), result.output  # neither the EPUB nor the PDF
+    assert any("a valid BagIt 1.0 bag" in line for line in lines if line.startswith("ok:"))
+    # the same bag with a damaged source is damaged, and says so, against the corpus as on its own
+    bag = tmp_path / "bag"
+    shutil.copytree(default_deposit.bag, bag)
+    victim = bag / "data" / "sources" / source.file_name
+    victim.write_bytes(victim.read_bytes() + b" ")
+    damaged = CliRunner().invoke(main, ["check", str(bag), "--corpus", str(CORPUS)])
+    assert damaged.exit_code == 1 and f"DAMAGED {bag}:data/sources/{source.file_name}" in damaged.output
+    assert "OUT OF DATE" not in damaged.output and "a valid BagIt 1.0 bag" not in damaged.output
