@@ -99,16 +99,22 @@ def certainty_note(source: Source) -> str:
     if p.date.certainty == "unknown" or not p.date.value:
         parts.append("Date unknown.")
     else:
-        parts.append(f"Date {p.date.value} {p.date.certainty}" + (f": {p.date.evidence}" if p.date.evidence else "")
-                     + ".")
+        parts.append(_sentence(f"Date {p.date.value} {p.date.certainty}"
+                               + (f": {p.date.evidence}" if p.date.evidence else "")))
     if not p.authors:
         parts.append("Author unknown.")
     for a in p.authors:
         role = "" if a.role == "author" else f" ({a.role})"
-        parts.append(f"Author {a.name}{role} {a.certainty}" + (f": {a.evidence}" if a.evidence else "") + ".")
+        parts.append(_sentence(f"Author {a.name}{role} {a.certainty}" + (f": {a.evidence}" if a.evidence else "")))
     if p.kind:
         parts.append(f"Kind: {p.kind}.")
     return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    """Text ending in one full stop (evidence often ends in its own: no "month.." in the note)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def citations(archive: Archive) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import os
 import shutil
 import socket
@@ -122,6 +123,7 @@ def test_citations_are_csl_json_as_precise_as_known(default_deposit):
         if p.publication:
             assert item["container-title"] == p.publication
         assert p.date.certainty in item["note"] or "unknown" in item["note"]
+        assert not re.search(r"(?<!\.)\.\.(?!\.)", item["note"]), item["note"]  # no "month.. Author"
         assert [a["literal"] for a in item.get("author", [])] == [a.name for a in p.authors]
 
 
