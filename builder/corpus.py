@@ -312,6 +312,7 @@ def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
         authors=tuple(authors), date=source_date,
         origin_description=doc.get(origin, "description", required=bool(origin), default="", where="origin."),
         publication=doc.get(origin, "publication", default="", where="origin."),
+        publication_certainty=_publication_certainty(doc, origin),
         url=doc.get(origin, "url", default="", where="origin."),
         identifiers=tuple(doc.get(origin, "identifiers", list, default=[], where="origin.")),
         received_file_name=doc.get(received, "file_name", required=bool(received), default="", where="received."),
@@ -323,6 +324,19 @@ def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
                                   where="condition."),
         flaws=tuple(doc.get(condition, "flaws", list, default=[], where="condition.")),
     )
+
+
+def _publication_certainty(doc: tomlfile.Doc, origin: dict) -> str:
+    """origin.publication_certainty: the certainty of the publication's name, in a field of its own."""
+    value = doc.get(origin, "publication_certainty", default="stated", where="origin.")
+    if value not in ("stated", "inferred"):
+        doc.problem("C157", f"origin.publication_certainty '{value}' is not stated or inferred",
+                    "say `publication_certainty = \"inferred\"` (and give the reason in origin.description), "
+                    "or leave it out when the document names its publication", key="publication_certainty")
+    elif value == "inferred" and not origin.get("publication"):
+        doc.problem("C157", "origin.publication_certainty is given but there is no origin.publication",
+                    "name the publication, or drop publication_certainty", key="publication_certainty")
+    return value
 
 
 def _certainty(doc: tomlfile.Doc, certainty: str, evidence: str, where: str, allowed: tuple) -> None:

@@ -37,7 +37,8 @@ def provenance_record(archive: Archive, source: Source, notes: int) -> dict:
         "authors": [{"name": a.name, "role": a.role, "certainty": a.certainty, "evidence": a.evidence}
                     for a in p.authors],
         "date": {"value": p.date.value, "certainty": p.date.certainty, "evidence": p.date.evidence},
-        "origin": {"description": p.origin_description, "publication": p.publication, "url": p.url,
+        "origin": {"description": p.origin_description, "publication": p.publication,
+                   "publication_certainty": p.publication_certainty if p.publication else None, "url": p.url,
                    "identifiers": list(p.identifiers)},
         "received": {"file_name": p.received_file_name, "format": p.received_format,
                      "sha256": p.received_sha256, "how": p.received_how, "date": p.received_date or None},

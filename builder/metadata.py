@@ -106,6 +106,8 @@ def certainty_note(source: Source) -> str:
     for a in p.authors:
         role = "" if a.role == "author" else f" ({a.role})"
         parts.append(_sentence(f"Author {a.name}{role} {a.certainty}" + (f": {a.evidence}" if a.evidence else "")))
+    if p.publication:
+        parts.append(f"Publication {p.publication} {p.publication_certainty}.")
     if p.kind:
         parts.append(f"Kind: {p.kind}.")
     return " ".join(parts)

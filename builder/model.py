@@ -45,6 +45,7 @@ class Provenance:
     date: SourceDate = SourceDate()
     origin_description: str = ""
     publication: str = ""
+    publication_certainty: str = "stated"  # stated | inferred: how sure the edition is of the publication
     url: str = ""
     identifiers: tuple[str, ...] = ()
     received_file_name: str = ""

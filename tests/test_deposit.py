@@ -450,3 +450,30 @@ def test_check_corpus_tells_a_bag_out_of_date_from_a_damaged_one(default_deposit
     damaged = CliRunner().invoke(main, ["check", str(bag), "--corpus", str(CORPUS)])
     assert damaged.exit_code == 1 and f"DAMAGED {bag}:data/sources/{source.file_name}" in damaged.output
     assert "OUT OF DATE" not in damaged.output and "a valid BagIt 1.0 bag" not in damaged.output
+
+
+def test_publication_certainty_is_a_field_of_its_own(corpus_copy):
+    from builder import deposit_records, describe, metadata
+    from builder.errors import CorpusError
+    sidecar = corpus_copy / "sources" / "butler-berger-report.toml"
+    text = sidecar.read_text(encoding="utf-8")
+    assert 'publication = "The Jewish Chronicle (inferred)"' in text  # as the corpus words it today
+    sidecar.write_text(text.replace('publication = "The Jewish Chronicle (inferred)"',
+                                    'publication = "The Jewish Chronicle"\npublication_certainty = "inferred"'),
+                       encoding="utf-8")
+    archive = load(corpus_copy)
+    source = next(s for s in archive.sources if s.id == "butler-berger-report")
+    item = metadata.csl_item(source)
+    assert item["container-title"] == "The Jewish Chronicle"  # no qualifier inside the name
+    assert "Publication The Jewish Chronicle inferred." in item["note"]
+    record = deposit_records.provenance_record(archive, source, 0)
+    assert record["origin"]["publication"] == "The Jewish Chronicle"
+    assert record["origin"]["publication_certainty"] == "inferred"
+    # the editions still say so, in the same words as before
+    assert describe.source_context(source)["publication"] == "The Jewish Chronicle (inferred)"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace('publication_certainty = "inferred"',
+                                                                   'publication_certainty = "probably"'),
+                       encoding="utf-8")
+    with pytest.raises(CorpusError) as e:
+        load(corpus_copy)
+    assert [p.code for p in e.value.problems] == ["C157"]
