@@ -255,7 +255,8 @@ def test_bad_note_times_are_c156(corpus_copy, extra):
     assert e.value.problems[0].line  # the note's line in its file
 
 
-def test_import_keeps_the_annotations_times_and_an_unchanged_note_keeps_its_own(corpus_copy, tmp_path):
+def test_import_keeps_the_annotations_times_and_an_unchanged_note_keeps_its_own(corpus_copy, tmp_path,
+                                                                                monkeypatch):
     archive = corpus.load(corpus_copy)
     source = next(s for s in archive.sources if s.id == "butler-letter-to-jlm")
     row = {"id": "Tim3sAnn01", "uri": notes_io.source_uri(archive, source), "text": "A gloss from Hypothesis.",
@@ -275,3 +276,12 @@ def test_import_keeps_the_annotations_times_and_an_unchanged_note_keeps_its_own(
     again = CliRunner().invoke(main, ["notes", "import", str(hyp), str(corpus_copy), "--source", source.id])
     assert again.exit_code == 0 and "1 unchanged" in again.stdout
     assert notes_file.read_bytes() == written  # an unchanged note keeps its times
+    # changed in the tool, with no time of its own: replaced, created kept, modified = the import's time
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # stands in for the clock
+    row.pop("updated")
+    row["text"] = "A gloss from Hypothesis, corrected."
+    hyp.write_text(json.dumps({"rows": [row]}), encoding="utf-8")
+    third = CliRunner().invoke(main, ["notes", "import", str(hyp), str(corpus_copy), "--source", source.id])
+    assert third.exit_code == 0 and "1 replaced" in third.stdout, third.output
+    note = next(n for s in corpus.load(corpus_copy).sources for n in s.notes if n.id == "h-tim3sann01")
+    assert (note.created, note.modified) == ("2026-10-02T09:14:03Z", "2027-01-15T08:00:00Z")
