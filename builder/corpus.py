@@ -42,10 +42,11 @@ PAGE_SIZES = ("a5", "a4", "us-trade")
 CERTAINTIES = ("stated", "inferred", "unknown")
 
 ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
-                "description", "subjects", "sources", "editors", "pdf", "limits"}
+                "license", "description", "subjects", "sources", "editors", "pdf", "limits"}
+ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+\Z")  # RFC 3986 absolute-URI, no spaces
 PROVENANCE_KEYS = {"title", "title_supplied", "kind", "language", "summary", "rights", "authors",
                    "date", "origin", "received", "condition", "email"}
-NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body"}
+NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body", "created", "modified", "creator"}
 
 
 def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
@@ -154,6 +155,11 @@ def _archive(root: Path, doc: tomlfile.Doc, sources: dict[str, Source], introduc
         doc.problem("C114", f"page_size '{page_size}' is not one of {', '.join(PAGE_SIZES)}",
                     f"use one of {', '.join(PAGE_SIZES)}", key="page_size")
     order = _order(doc, d, sources)
+    license = doc.get(d, "license", default="")
+    if license and not ABSOLUTE_URI.match(license):
+        doc.problem("C155", f"license '{license}' is not an absolute URI",
+                    "give the licence of the editorial matter as a URI, e.g. "
+                    "\"https://creativecommons.org/licenses/by/4.0/\"", key="license")
     archive = Archive(
         root=root, title=title, subtitle=doc.get(d, "subtitle", default=""), slug=slug,
         identifier=doc.get(d, "identifier", required=True, default=""),
@@ -163,7 +169,7 @@ def _archive(root: Path, doc: tomlfile.Doc, sources: dict[str, Source], introduc
         description=doc.get(d, "description", required=True, default=""),
         subjects=_strings(doc, d, "subjects"), editors=tuple(editors),
         sources=tuple(sources[i] for i in order if i in sources), introduction=introduction,
-        page_size=page_size, warnings=tuple(warnings))
+        page_size=page_size, license=license, warnings=tuple(warnings))
     return archive
 
 
@@ -422,6 +428,7 @@ def _provenance(path: Path, problems: list[Problem], read: files.Reader | None =
         authors=tuple(authors), date=source_date,
         origin_description=doc.get(origin, "description", required=bool(origin), default="", where="origin."),
         publication=doc.get(origin, "publication", default="", where="origin."),
+        publication_certainty=_publication_certainty(doc, origin),
         url=doc.get(origin, "url", default="", where="origin."),
         identifiers=_strings(doc, origin, "identifiers", "origin."),
         received_file_name=file_name,
@@ -474,6 +481,19 @@ def _language_tag(tag: str) -> bool:
     return tag.isascii() and bool(_LANGTAG.match(tag.lower()))
 
 
+def _publication_certainty(doc: tomlfile.Doc, origin: dict) -> str:
+    """origin.publication_certainty: the certainty of the publication's name, in a field of its own."""
+    value = doc.get(origin, "publication_certainty", default="stated", where="origin.")
+    if value not in ("stated", "inferred"):
+        doc.problem("C157", f"origin.publication_certainty '{value}' is not stated or inferred",
+                    "say `publication_certainty = \"inferred\"` (and give the reason in origin.description), "
+                    "or leave it out when the document names its publication", key="publication_certainty")
+    elif value == "inferred" and not origin.get("publication"):
+        doc.problem("C157", "origin.publication_certainty is given but there is no origin.publication",
+                    "name the publication, or drop publication_certainty", key="publication_certainty")
+    return value
+
+
 def _certainty(doc: tomlfile.Doc, certainty: str, evidence: str, where: str, allowed: tuple) -> None:
     if certainty not in allowed:
         doc.problem("C118", f"{where}.certainty '{certainty}' is not one of {', '.join(allowed)}",
@@ -523,5 +543,24 @@ def _notes(path: Path, problems: list[Problem], read: files.Reader | None = None
             start = end = None
         exact = n.get("exact", "")
         selector = Selector(str(exact), str(n.get("prefix", "")), str(n.get("suffix", "")), start, end)
-        notes.append(Note(nid, str(kind), str(body), selector, line or 0))
+        created, modified = (_note_time(n.get(k), f"notes[{i}] ({nid}): {k}", doc, line)
+                             for k in ("created", "modified"))
+        if created and modified and modified < created:
+            doc.problem("C156", f"notes[{i}] ({nid}): modified ({modified}) is before created ({created})",
+                        "correct the times: a note is modified after it is created", line=line)
+        notes.append(Note(nid, str(kind), str(body), selector, line or 0, created, modified,
+                          str(n.get("creator", ""))))
     return tuple(notes)
+
+
+def _note_time(value, where: str, doc: tomlfile.Doc, line: int | None) -> str:
+    """A note's created/modified time as an ISO 8601 stamp in UTC ("" when not given)."""
+    from .clock import parse, stamp
+    if value is None:
+        return ""
+    when = value if isinstance(value, dt.datetime) else parse(value) if isinstance(value, str) else None
+    if when is None or when.tzinfo is None:
+        doc.problem("C156", f"{where} is not a date-time with a time zone: {value!r}",
+                    "write e.g. 2026-11-20T10:00:00Z (a TOML date-time with Z or an offset)", line=line)
+        return ""
+    return stamp(when)

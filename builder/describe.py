@@ -52,6 +52,13 @@ def authors(p: Provenance) -> str:
     return "; ".join(parts)
 
 
+def publication_line(p: Provenance) -> str:
+    """The publication as the editions print it: its name, and "(inferred)" when it is inferred."""
+    if not p.publication:
+        return ""
+    return p.publication + (" (inferred)" if p.publication_certainty == "inferred" else "")
+
+
 def source_context(source: Source) -> dict:
     """Plain data about a source for templates (no live objects)."""
     p = source.provenance
@@ -60,7 +67,7 @@ def source_context(source: Source) -> dict:
         "kind": p.kind or "not recorded", "language": p.language, "summary": p.summary, "rights": p.rights,
         "authors": authors(p), "author_list": [vars_(a) for a in p.authors],
         "date": date_line(p), "date_value": p.date.value, "date_certainty": p.date.certainty,
-        "date_evidence": p.date.evidence, "origin": p.origin_description, "publication": p.publication,
+        "date_evidence": p.date.evidence, "origin": p.origin_description, "publication": publication_line(p),
         "url": p.url, "received_file_name": p.received_file_name, "received_format": p.received_format,
         "received_how": p.received_how, "received_date": p.received_date,
         "recorded_sha256": p.received_sha256, "sha256": source.sha256, "size": source.size,
@@ -100,6 +107,7 @@ def archive_context(archive: Archive, version: str) -> dict:
         "date": archive.date.date().isoformat(), "date_text": date_text(archive.date.date().isoformat()),
         "modified": archive.date.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "year": archive.date.year, "publisher": archive.publisher, "rights": archive.rights,
+        "license": archive.license,
         "description": archive.description, "subjects": list(archive.subjects),
         "editors": [vars_(e) for e in archive.editors], "version": version,
         "sources": [source_context(s) for s in archive.sources],

@@ -48,6 +48,7 @@ class Provenance:
     date: SourceDate = SourceDate()
     origin_description: str = ""
     publication: str = ""
+    publication_certainty: str = "stated"  # stated | inferred: how sure the edition is of the publication
     url: str = ""
     identifiers: tuple[str, ...] = ()
     received_file_name: str = ""
@@ -85,6 +86,9 @@ class Note:
     body: str  # Markdown
     selector: Selector = Selector()
     line: int = 0  # where the note starts in its notes file, for error messages
+    created: str = ""  # ISO 8601 UTC stamps, "" when not recorded
+    modified: str = ""
+    creator: str = ""  # who wrote it; "" for the archive's first editor
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ class Archive:
     sources: tuple[Source, ...]
     introduction: str  # Markdown
     page_size: str = "a5"
+    license: str = ""  # the editorial matter's licence, an absolute URI ("" when not given)
     warnings: tuple[str, ...] = field(default=())
 
     @property

@@ -16,8 +16,8 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "f52f02d187b7d0b2ddf7152143bcd379aa46ac2f49d49120a9e80cd0e195e921",
-    "pdf": "eb3a77e8cfc38d427b45736e8c3d9561b3c44081f2212ff84eec7d39e768138b",
+    "epub": "786b729168a062815aefbc56c9b828d392168565999f38e107d65377f3dde748",
+    "pdf": "433a5f10011bf6ace9d6c2b3833f3f4555acb442f5279d3f0ad1fd9fb96b29a1",
 }
 
 

@@ -8,6 +8,7 @@ characters, Markdown and HTML sources); some use the default archive.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -139,7 +140,11 @@ def test_originals_attached_byte_for_byte_as_source(test_pdf, test_archive):
     with pikepdf.open(test_pdf) as p:
         attached = dict(p.attachments.items())
         af = {spec.objgen for spec in p.Root.AF}
-        assert sorted(attached) == sorted(s.file_name for s in test_archive.sources)
+        # every source, and the notes as W3C annotations (a supplement, not a source)
+        assert sorted(attached) == sorted([s.file_name for s in test_archive.sources] + ["annotations.jsonld"])
+        notes = attached["annotations.jsonld"]
+        assert notes.obj.AFRelationship == pikepdf.Name.Supplement and notes.obj.objgen in af
+        assert json.loads(notes.get_file().read_bytes())["total"] == sum(len(s.notes) for s in test_archive.sources)
         for s in test_archive.sources:
             spec = attached[s.file_name]
             assert hashlib.sha256(spec.get_file().read_bytes()).hexdigest() == s.sha256
@@ -271,7 +276,7 @@ def test_default_archive_pdf(default_pdf, default_build):
     assert need(validators.qpdf_check, default_pdf) == []
     with pikepdf.open(default_pdf) as p:
         assert p.open_metadata().pdfa_status == "3A"
-        assert len(p.attachments) == len(archive.sources)
+        assert len(p.attachments) == len(archive.sources) + 1  # the originals and the notes
         assert any(s.notes for s in archive.sources), "the default corpus has notes"
         assert structure_kinds(p) & {"/Note", "/FENote"}
 

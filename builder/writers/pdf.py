@@ -23,7 +23,7 @@ from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
 
-from .. import __version__, characters, describe, document, readers, templating
+from .. import __version__, characters, describe, document, notes_io, readers, templating
 from . import image_name, layout
 from ..anchor import Anchored
 from ..errors import ArchiveError, UsageError
@@ -32,6 +32,7 @@ from ..output import atomic_path
 
 PDF_STANDARDS = ["a-3a", "ua-1"]
 MAIN = "edition.typ"
+NOTES_FILE = "notes/annotations.jsonld"  # in the build folder; attached to the PDF (relationship Supplement)
 
 
 def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> Path:
@@ -56,7 +57,10 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
             _put_json(folder / "sources" / f"{source.id}.json",
                       source_data(source, anchors.get(source.id, []), ids, images=folder / "images"))
             _copy(source.path, folder / "originals" / source.file_name)
-        _put_json(folder / "archive.json", archive_data(archive))
+        (folder / "notes").mkdir()
+        (folder / NOTES_FILE).write_text(notes_io.serialise(notes_io.collection_of(archive, anchors)),
+                                         encoding="utf-8")
+        _put_json(folder / "archive.json", {**archive_data(archive), "notes_file": NOTES_FILE})
         with atomic_path(path) as out:
             try:
                 # one compiler for both calls: the query reuses the compilation's memoised layout
@@ -65,6 +69,8 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
                 compiler.compile(output=str(out), format="pdf", pdf_standards=PDF_STANDARDS,
                                  timestamp=archive.timestamp)
                 blocks = _blocks_placed(compiler)
+                if archive.license:
+                    mark_licence(out, archive.license)
             except typst.TypstError as e:
                 missing = re.search(r'the text `"(.+?)"` could not be displayed', e.message or "")
                 if missing:  # the corpus needs a font the edition does not ship: the user can fix it
@@ -72,6 +78,19 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
                 hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
                 raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
     return path, blocks
+
+
+def mark_licence(path: Path, licence: str) -> None:
+    """The licence URI in the XMP, where PDF/A allows it without an extension schema:
+    xmpRights:WebStatement (and xmpRights:Marked: the document is rights-managed). Saved with a
+    deterministic /ID and no pikepdf date, so the same inputs still give the same bytes (object
+    streams generated: the file is about half the size Typst writes)."""
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["xmpRights:WebStatement"] = licence
+            meta["xmpRights:Marked"] = "True"
+        pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def _blocks_placed(compiler) -> list[tuple]:
