@@ -113,6 +113,18 @@ def test_archive_check_finds_the_editions_whole(kinds_build):
     assert report.exit_code == 0, report.text()
 
 
+def test_archive_check_on_an_epub_alone_reads_every_kind(kinds_build):
+    """Without the corpus, `archive check` reads the originals the EPUB carries: a text not
+    UTF-8 in the encoding detected, an email by the email reader (it used to stop with a
+    UnicodeDecodeError). The PDF alone is not checked here: builder/check/pdf.py takes its
+    attachments' order (/AF, sorted by name) for the reading order, which this corpus's is not."""
+    from builder.check import check
+
+    built, _ = kinds_build
+    report = check([built.editions["epub"]], epubcheck=False)
+    assert report.exit_code == 0, report.text()
+
+
 def test_a_changed_email_body_is_caught(kinds_build, tmp_path):
     """The read-back has teeth for an email: a word dropped from its chapter is damage."""
     from conftest import rewrite_zip
