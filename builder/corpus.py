@@ -13,9 +13,10 @@ import hashlib
 import os
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
-from . import tomlfile
+from . import links, templating, tomlfile
 from .errors import CorpusError, Problem
 from .model import (
     NOTE_KINDS,
@@ -56,6 +57,10 @@ def load(root: Path) -> Archive:
     sources = _load_sources(root / "sources", problems, warnings)
     introduction = _read_introduction(root / "introduction.md", problems)
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
+    problems += templating.check_corpus_templates(root)  # docs/security.md: nothing in a corpus runs
+    if archive is not None:  # and no link or image in its editorial matter leaves the edition
+        links.check_archive(archive, problems, warnings)
+        archive = replace(archive, warnings=tuple(warnings))
     if problems or archive is None:
         raise CorpusError(problems + _unplaced_notes(sources))
     return archive

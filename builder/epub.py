@@ -17,7 +17,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from markupsafe import Markup
 
-from . import __version__, describe, layout, notes_io, templating
+from . import __version__, describe, layout, links, notes_io, templating
 from .anchor import Anchored
 from .model import Archive, Source
 from .output import atomic_path, zip_entry
@@ -62,6 +62,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
     ctx = describe.archive_context(archive, __version__)
     ids = {s.id for s in archive.sources}
     marks = Markers(pages)
+    images = links.images_of(archive)
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as z:
         def put(name: str, data: str | bytes, compress: bool = True) -> None:
             info = zip_entry(name, archive.date, 0o644, compress)
@@ -69,12 +70,14 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
 
         def render(template: str, file: str | None = None, **extra) -> str:
             marks.file = file or template.split("/")[-1]  # where its markers are: href from EPUB/text/
-            return env.get_template(template).render(archive=ctx, pb=marks.block, **extra)
+            return templating.render(env, template, archive=ctx, pb=marks.block, **extra)
 
         put("mimetype", "application/epub+zip", compress=False)
         put("META-INF/container.xml", render("epub/container.xml"))
         for css in CSS_FILES:
-            put(f"EPUB/css/{css}", env.get_template(f"epub/{css}").render())
+            put(f"EPUB/css/{css}", templating.render(env, f"epub/{css}"))
+        for image in images:  # editorial images, checked at load (builder/links.py)
+            put(f"EPUB/text/images/{image.name}", image.path.read_bytes(), compress=False)
         put("EPUB/images/cover.svg", render("epub/cover.svg"))
         put("EPUB/text/cover.xhtml", render("epub/cover.xhtml"))
         put("EPUB/text/titlepage.xhtml", render("epub/titlepage.xhtml"))
@@ -108,7 +111,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
                  "max_page": _max_page(page_list)}
         put("EPUB/nav.xhtml", render("epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged))
         put("EPUB/toc.ncx", render("epub/toc.ncx", **paged))
-        put("EPUB/package.opf", render("epub/package.opf", **paged))
+        put("EPUB/package.opf", render("epub/package.opf", images=images, **paged))
     return path
 
 
@@ -186,6 +189,7 @@ def sanitise(markup: str, markers=None) -> str:
     markers(k), if given, is written before top-level element k (page-break markers)."""
     clean = nh3.clean(markup, tags=ALLOWED_TAGS, attributes={"a": {"href"}, "*": {"lang"}},
                       url_schemes={"http", "https", "mailto"}, link_rel=None,
+                      attribute_filter=links.source_href,
                       clean_content_tags={"script", "style"})
     root = lxml_html.fragment_fromstring(clean or "<p></p>", create_parent="div")
     for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):  # under the chapter's own <h1>
