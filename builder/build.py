@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import anchor, corpus, epub, pagemap, verify
+from . import anchor, corpus, epub, inert, pagemap, verify
 from .model import Archive
 
 FORMATS = ("epub", "pdf")
@@ -49,6 +49,7 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool)
     from . import pdf, verify_pdf  # Typst is loaded only when a PDF is asked for
 
     path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf")
+    inert.refuse_pdf(path, archive)  # no script, action or unsafe link (docs/security.md)
     back = verify_pdf.read_back(path, archive)
     pages = None
     if paginate and not back.findings:

@@ -8,10 +8,13 @@ reads a written EPUB back in the tests (tests/test_hostile_content.py).
 
 from __future__ import annotations
 
+import os
 import re
+from contextlib import contextmanager
 
 from lxml import etree
 
+from .errors import ArchiveError, CorpusError, Problem
 from .links import safe_href
 
 ACTIVE_ELEMENTS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input",
@@ -87,3 +90,103 @@ def _text(data: str | bytes) -> str:
 
 def kind_of(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+# ---------------------------------------------------------------- the PDF edition
+
+PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/ResetForm", "/GoToR", "/GoToE",
+                      "/Rendition", "/Sound", "/Movie", "/RichMediaExecute", "/Hide", "/SetOCGState", "/Trans"}
+
+
+def pdf_active(path) -> list[str]:
+    """What in a PDF could run or reach outside it: JavaScript, launch, form submission, remote
+    go-to actions, open or additional actions, and URI actions to anything but http(s)/mailto."""
+    import pikepdf
+
+    found: list[str] = []
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root
+        for key in ("/OpenAction", "/AA", "/AcroForm"):
+            if key in root:
+                found.append(f"the document has {key}")
+        names = root.get("/Names")
+        if names is not None and "/JavaScript" in names:
+            found.append("the document has /Names /JavaScript")
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Dictionary):
+                continue
+            if "/JS" in obj:
+                found.append(f"object {obj.objgen}: /JS")
+            if "/AA" in obj:
+                found.append(f"object {obj.objgen}: additional actions (/AA)")
+            kind = obj.get("/S")
+            if kind is None or not isinstance(kind, pikepdf.Name):
+                continue
+            if str(kind) in PDF_ACTIVE_ACTIONS:
+                found.append(f"object {obj.objgen}: a {kind} action")
+            elif str(kind) == "/URI":
+                uri = bytes(obj.get("/URI", b"")).decode("latin-1") if "/URI" in obj else ""
+                if not safe_href(uri) or uri.startswith("#"):
+                    found.append(f"object {obj.objgen}: a link to «{uri[:60]}»")
+    return found
+
+
+def refuse_pdf(path, archive) -> None:
+    """Refuse a PDF edition with anything active in it (pdf_active): the corpus's own Typst
+    templates made it (T108), or the tool did (a fault)."""
+    found = pdf_active(path)
+    if not found:
+        return
+    what = "; ".join(dict.fromkeys(found))
+    own = corpus_typst(archive)
+    if own:
+        raise CorpusError([Problem("T108", own[0].parent, f"the corpus's Typst templates put active content in the "
+                                   f"PDF edition: {what}", "link only to http:, https: or mailto: addresses; no "
+                                   "actions, scripts or forms")])
+    raise ArchiveError(f"{path.name}: the PDF edition holds active content ({what}); this is a fault of the tool")
+
+
+def corpus_typst(archive) -> list:
+    folder = archive.templates_dir / "pdf"
+    return sorted(folder.glob("*.typ")) if folder.is_dir() else []
+
+
+def typst_problem(archive, error) -> CorpusError | None:
+    """A Typst error when the corpus brings its own Typst templates: a problem of the corpus (T109)."""
+    own = corpus_typst(archive)
+    if not own:
+        return None
+    return CorpusError([Problem("T109", own[0].parent, f"Typst could not make the PDF edition with the corpus's "
+                                f"templates ({', '.join(p.name for p in own)}): {getattr(error, 'message', error)}",
+                                "correct the template; a Typst template reads only the files of its build "
+                                "folder (the data the edition gives it) and loads no package")])
+
+
+# Typst fetches `@preview/...` packages from the network and reads `@local/...` packages from the
+# user's data folder. The corpus's templates may import neither (T107, builder/templating.py); and
+# while Typst runs, it is pointed at package folders inside its build folder and at a proxy that
+# does not exist, so that nothing is fetched or read outside even if a check were missed.
+OFFLINE_ENV = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+               "ALL_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+               "http_proxy": "http://127.0.0.1:9", "all_proxy": "http://127.0.0.1:9", "NO_PROXY": "", "no_proxy": ""}
+
+
+def typst_packages(folder) -> dict:
+    """Compiler arguments: package folders inside the build folder (empty)."""
+    from pathlib import Path
+
+    return {"package_path": str(Path(folder) / ".packages"), "package_cache_path": str(Path(folder) / ".cache")}
+
+
+@contextmanager
+def offline():
+    saved = {k: os.environ.get(k) for k in OFFLINE_ENV}
+    os.environ.update(OFFLINE_ENV)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

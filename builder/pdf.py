@@ -24,7 +24,7 @@ from pathlib import Path
 from lxml import html as lxml_html
 from markdown_it.tree import SyntaxTreeNode
 
-from . import __version__, describe, layout, templating
+from . import __version__, describe, inert, layout, templating
 from .anchor import Anchored
 from .errors import ArchiveError, UsageError
 from .model import Archive, Source
@@ -56,11 +56,12 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
                       source_data(source, anchors.get(source.id, []), ids))
             _copy(source.path, folder / "originals" / source.file_name)
         _put_json(folder / "archive.json", archive_data(archive))
-        with atomic_path(path) as out:
+        with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
-                                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True)
+                                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True,
+                                          **inert.typst_packages(folder))
                 compiler.compile(output=str(out), format="pdf", pdf_standards=PDF_STANDARDS,
                                  timestamp=archive.timestamp)
                 blocks = _blocks_placed(compiler)
@@ -68,6 +69,8 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
                 missing = re.search(r'the text `"(.+?)"` could not be displayed', e.message or "")
                 if missing:  # the corpus needs a font the edition does not ship: the user can fix it
                     raise UsageError(_no_font(archive, missing.group(1))) from e
+                if (problem := inert.typst_problem(archive, e)) is not None:
+                    raise problem from None
                 hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
                 raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
     return path, blocks
