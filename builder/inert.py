@@ -112,23 +112,41 @@ def pdf_active(path) -> list[str]:
         names = root.get("/Names")
         if names is not None and "/JavaScript" in names:
             found.append("the document has /Names /JavaScript")
-        for obj in pdf.objects:
-            if not isinstance(obj, pikepdf.Dictionary):
-                continue
+        for obj in _dictionaries(pdf):
             if "/JS" in obj:
-                found.append(f"object {obj.objgen}: /JS")
+                found.append("a /JS entry")
             if "/AA" in obj:
-                found.append(f"object {obj.objgen}: additional actions (/AA)")
+                found.append("additional actions (/AA)")
             kind = obj.get("/S")
             if kind is None or not isinstance(kind, pikepdf.Name):
                 continue
             if str(kind) in PDF_ACTIVE_ACTIONS:
-                found.append(f"object {obj.objgen}: a {kind} action")
+                found.append(f"a {kind} action")
             elif str(kind) == "/URI":
                 uri = bytes(obj.get("/URI", b"")).decode("latin-1") if "/URI" in obj else ""
                 if not safe_href(uri) or uri.startswith("#"):
-                    found.append(f"object {obj.objgen}: a link to «{uri[:60]}»")
+                    found.append(f"a link to «{uri[:60]}»")
     return found
+
+
+def _dictionaries(pdf):
+    """Every dictionary of the PDF (a stream's too), direct or indirect, each once."""
+    import pikepdf
+
+    seen: set = set()
+    todo = [pdf.trailer, *pdf.objects]
+    while todo:
+        obj = todo.pop()
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Array):
+            todo.extend(v for v in obj if isinstance(v, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)))
+        elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            d = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
+            yield d
+            todo.extend(v for k, v in d.items() if isinstance(v, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)))
 
 
 def refuse_pdf(path, archive) -> None:
