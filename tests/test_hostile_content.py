@@ -456,7 +456,7 @@ def test_a_refused_image_exits_2_and_writes_nothing(tmp_path):
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_corpus_image_is_carried_into_the_epub(tmp_path):
+def test_corpus_image_is_carried_into_both_editions(tmp_path):
     root = image_corpus(tmp_path, "images/red.png", "note", {"red.png": png()})
     (root / "introduction.md").write_text("# Introduction\n\n![a red square](images/red.png)\n")
     built = build(root, tmp_path / "out")
@@ -467,6 +467,9 @@ def test_corpus_image_is_carried_into_the_epub(tmp_path):
         assert 'src="images/red.png"' in z.read("EPUB/text/introduction.xhtml").decode()
         assert 'src="images/red.png"' in z.read("EPUB/text/letter.xhtml").decode()
     assert active_in_epub(epub) == []
+    images = subprocess.run([tool("pdfimages"), "-list", str(built.editions["pdf"])], capture_output=True,
+                            text=True, check=True).stdout.splitlines()[2:]
+    assert [line.split()[3:5] for line in images] == [["2", "2"], ["2", "2"]]  # the introduction's, the note's
 
 
 # ---------------------------------------------------------------- corpus templates: a sandbox, and a budget

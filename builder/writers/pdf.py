@@ -23,7 +23,7 @@ from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
 
-from .. import __version__, describe, document, inert, readers, templating
+from .. import __version__, describe, document, inert, links, readers, templating
 from . import layout
 from ..anchor import Anchored
 from ..errors import ArchiveError, UsageError
@@ -55,6 +55,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
             _put_json(folder / "sources" / f"{source.id}.json",
                       source_data(source, anchors.get(source.id, []), ids))
             _copy(source.path, folder / "originals" / source.file_name)
+        links.stage_images(archive, folder)  # editorial images, checked at load
         _put_json(folder / "archive.json", archive_data(archive))
         with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
@@ -401,7 +402,8 @@ def _inlines(nodes, ids) -> list:
         elif t == "link":
             out.append(_link(str(n.attrs.get("href", "")), _inlines(n.children, ids), ids))
         elif t == "image":
-            out.extend(_inlines(n.children, ids) or [str(n.attrs.get("alt", ""))])
+            alt = _inlines(n.children, ids) or [str(n.attrs.get("alt", ""))]
+            out.append(links.pdf_image(str(n.attrs.get("src", "")), alt))
         elif t in ("html_inline", "html_block"):
             out.append(n.content)
         elif n.children:
