@@ -129,12 +129,34 @@ def pdf_active(path) -> list[str]:
     return found
 
 
+ACTION_KEYS = ("/A", "/AA", "/Next", "/OpenAction") + tuple(
+    f"/{k}" for k in ("O", "C", "K", "F", "V", "D", "U", "E", "X", "Fo", "Bl", "PO", "PC", "PV", "PI",
+                      "WC", "WS", "DS", "WP", "DP"))  # where an action can be, and the triggers of /AA
+
+
 def _dictionaries(pdf):
-    """Every dictionary of the PDF (a stream's too), direct or indirect, each once."""
+    """Every dictionary a viewer can act on: the catalog, each page and its annotations, each
+    outline item, and every action reachable from them (/A, /AA and its triggers, /Next chains).
+    (Walking every object of a long PDF, its structure tree included, costs seconds: the
+    structure tree and the fonts hold no action a viewer runs.)"""
     import pikepdf
 
+    containers = (pikepdf.Dictionary, pikepdf.Array)
     seen: set = set()
-    todo = [pdf.trailer, *pdf.objects]
+    todo = [pdf.Root]
+    for page in pdf.pages:
+        todo.append(page.obj)
+        todo.extend(page.obj.get("/Annots", []) or [])
+    outline = pdf.Root.get("/Outlines")
+    stack = [outline.get("/First")] if isinstance(outline, pikepdf.Dictionary) else []
+    while stack:  # outline items: /First of each, then /Next along
+        item = stack.pop()
+        if not isinstance(item, pikepdf.Dictionary) or (item.is_indirect and item.objgen in seen):
+            continue
+        seen.add(item.objgen) if item.is_indirect else None
+        todo.append(item)
+        stack.extend(x for x in (item.get("/First"), item.get("/Next")) if x is not None)
+    seen.clear()
     while todo:
         obj = todo.pop()
         if obj.is_indirect:
@@ -142,11 +164,10 @@ def _dictionaries(pdf):
                 continue
             seen.add(obj.objgen)
         if isinstance(obj, pikepdf.Array):
-            todo.extend(v for v in obj if isinstance(v, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)))
-        elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-            d = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
-            yield d
-            todo.extend(v for k, v in d.items() if isinstance(v, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)))
+            todo.extend(v for v in obj if isinstance(v, containers))
+        elif isinstance(obj, pikepdf.Dictionary):
+            yield obj
+            todo.extend(v for key in ACTION_KEYS if isinstance(v := obj.get(key), containers))
 
 
 def refuse_pdf(path, archive) -> None:
