@@ -94,11 +94,17 @@ class Image:
 
 @dataclass(frozen=True)
 class Place:
-    """Where a piece of editorial Markdown is: its file, and the line its first line is on."""
+    """Where a piece of editorial Markdown is: its file, and the line its first line is on (or,
+    for a note, the note's line, from which the body's line is found only when it is needed)."""
 
     path: Path
     first_line: int = 1
     what: str = ""
+    note_line: int | None = None
+
+    def line(self, offset: int) -> int:
+        first = _body_line(self.path, self.note_line) if self.note_line is not None else self.first_line
+        return first + offset
 
 
 def check_markdown(text: str, place: Place, root: Path, problems: list[Problem], warnings: list[str],
@@ -111,15 +117,15 @@ def check_markdown(text: str, place: Place, root: Path, problems: list[Problem],
             if token.type == "link_open":
                 target = str(token.attrGet("href") or "")
                 if safe_href(target) is None:
-                    line = place.first_line + _line_of(lines, block.map, target)
+                    line = place.line(_line_of(lines, block.map, target))
                     warnings.append(str(Problem(
                         "L102", place.path, f"the link to «{_short(target)}»{where} is not a link the edition may "
                         "carry; it is shown as text", "link only to http:, https: or mailto: addresses, or to "
                         "#<source-id>", line)).replace("error L102", "warning L102"))
             elif token.type == "image":
                 src = str(token.attrGet("src") or "")
-                line = place.first_line + _line_of(lines, block.map, src)
-                _check_image(src, token.content, place, line, where, root, problems, images)
+                _check_image(src, token.content, place, lambda: place.line(_line_of(lines, block.map, src)), where, root,
+                             problems, images)
 
 
 @lru_cache(maxsize=1)
@@ -142,46 +148,53 @@ def _line_of(lines: list[str], span, target: str) -> int:
     return a
 
 
-def _check_image(src: str, alt: str, place: Place, line: int, where: str, root: Path,
+def _check_image(src: str, alt: str, place: Place, line_of, where: str, root: Path,
                  problems: list[Problem], images: dict[str, Image]) -> None:
+    """Append a problem if the image is not sound; line_of() gives its line (read only if needed)."""
+    if (name := _sound_image(src, alt, root, images)) is None:
+        return
+    code, message, fix = name
+    problems.append(Problem(code, place.path, message.format(src=src, where=where), fix, line_of()))
+
+
+def _sound_image(src: str, alt: str, root: Path, images: dict[str, Image]) -> tuple[str, str, str] | None:
+    """None if the image is sound (it is added to images); else (code, message, fix), the message
+    with {src} and {where} to fill in."""
     m = IMAGE_NAME.match(src)
     if not m or ".." in src:
-        problems.append(Problem("L103", place.path, f"the image «{_short(src)}»{where} is not a file of the "
-                                "corpus's images/ folder; an edition never loads anything from elsewhere",
-                                "copy the image into images/ in the corpus and write ![text](images/NAME)", line))
-        return
+        return ("L103", f"the image «{_short(src).replace('{', '{{').replace('}', '}}')}»{{where}} is not a file "
+                "of the corpus's images/ folder; an edition never loads anything from elsewhere",
+                "copy the image into images/ in the corpus and write ![text](images/NAME)")
     name = m.group(1)
     path = root / EDITORIAL_IMAGES / name
     if path.is_symlink() or not path.is_file():
-        problems.append(Problem("L104", place.path, f"the image {src}{where} is not a file in {root / 'images'}",
-                                "put the image there (a regular file, not a link), or correct the name", line))
-        return
+        return ("L104", "the image {src}{where} is not a file in " + str(root / EDITORIAL_IMAGES).replace("{", "{{")
+                .replace("}", "}}"), "put the image there (a regular file, not a link), or correct the name")
     size = path.stat().st_size
     if size > IMAGE_BYTES:
-        problems.append(Problem("L106", place.path, f"the image {src}{where} is {size:,} bytes; at most "
-                                f"{IMAGE_BYTES:,} are carried", "reduce the image's size", line))
-        return
+        return ("L106", f"the image {{src}}{{where}} is {size:,} bytes; at most {IMAGE_BYTES:,} are carried",
+                "reduce the image's size")
     with path.open("rb") as f:
         head = f.read(16)
     kind = next((v for magic, v in IMAGE_TYPES.items() if head.startswith(magic)), None)
     if kind is None or path.suffix.lower() not in kind[1]:
         found = f"a {kind[0]} named {path.suffix}" if kind else "not a PNG, JPEG or GIF"
-        problems.append(Problem("L105", place.path, f"the image {src}{where} is {found} (read from its bytes)",
-                                "use a PNG, JPEG or GIF whose name ends as its type (.png, .jpg, .gif)", line))
-        return
+        return ("L105", f"the image {{src}}{{where}} is {found} (read from its bytes)",
+                "use a PNG, JPEG or GIF whose name ends as its type (.png, .jpg, .gif)")
     if not alt.strip():
-        problems.append(Problem("L107", place.path, f"the image {src}{where} has no text alternative",
-                                "describe the image between the brackets: ![what it shows](images/NAME)", line))
-        return
+        return ("L107", "the image {src}{where} has no text alternative",
+                "describe the image between the brackets: ![what it shows](images/NAME)")
     images[name] = Image(name, path, kind[0])
+    return None
 
 
-def check_url(url: str, path: Path, line: int | None, warnings: list[str]) -> None:
+def check_url(url: str, path: Path, line_of, warnings: list[str]) -> None:
+    """Warn (L101) of an origin.url that is not a safe link; line_of() gives its line."""
     if url and safe_href(url) is None:
         warnings.append(str(Problem("L101", path, f"origin.url «{_short(url)}» is not an http:, https: or mailto: "
                                     "address; the editions show it as text, not as a link",
                                     "give the address the document was found at (http:// or https://)",
-                                    line)).replace("error L101", "warning L101"))
+                                    line_of())).replace("error L101", "warning L101"))
 
 
 def _short(s: str, width: int = 60) -> str:
@@ -198,10 +211,9 @@ def check_archive(archive, problems: list[Problem], warnings: list[str]) -> tupl
     for source in archive.sources:
         if source.provenance.url:
             sidecar = source.path.with_suffix(".toml")
-            check_url(source.provenance.url, sidecar, _line_in(sidecar, r"url\s*="), warnings)
+            check_url(source.provenance.url, sidecar, lambda: _line_in(sidecar, r"url\s*="), warnings)
         for note in source.notes:
-            place = Place(source.notes_path or source.path, _body_line(source.notes_path, note.line),
-                          f"note {note.id}")
+            place = Place(source.notes_path or source.path, what=f"note {note.id}", note_line=note.line)
             check_markdown(note.body, place, root, problems, warnings, images)
     return tuple(images[k] for k in sorted(images))
 
@@ -215,10 +227,8 @@ def _line_in(path: Path, pattern: str, after: int = 0) -> int | None:
     return next((i for i, t in enumerate(lines[after:], start=after + 1) if rx.match(t)), None)
 
 
-def _body_line(path: Path | None, note_line: int) -> int:
+def _body_line(path: Path, note_line: int) -> int:
     """The line a note's body text starts on in its notes file (the next one when `body` opens a multi-line string)."""
-    if path is None:
-        return note_line or 1
     at = _line_in(path, r"body\s*=", max(note_line - 1, 0))
     if at is None:
         return note_line or 1
