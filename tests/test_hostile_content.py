@@ -307,6 +307,14 @@ def test_safe_link_stays_a_link(hostile_build, place, case):
     assert f'href="{SAFE[case]}"' in xhtml
 
 
+def test_archive_check_accepts_what_the_build_made(hostile_build):
+    """The check of the editions (and against the corpus) agrees with the build."""
+    root, built = hostile_build
+    result = CliRunner().invoke(main, ["check", str(built.editions["epub"]), str(built.editions["pdf"]),
+                                       "--corpus", str(root)])
+    assert result.exit_code == 0, result.output
+
+
 def test_provenance_url_not_safe_is_text_with_a_warning(hostile_build):
     root, built = hostile_build
     xhtml = epub_text(built.editions["epub"], "EPUB/text/letter-provenance.xhtml")
@@ -541,6 +549,23 @@ def test_template_cannot_reach_python(tmp_path, case):
     [problem] = build_refused(root, tmp_path).problems
     assert (problem.code, problem.path, problem.line) == ("T104", path, INJECTED_LINE), str(problem)
     assert not Path("/tmp/pwned").exists()
+
+
+READS_FILES = {
+    "include-absolute": '{% include "/etc/passwd" %}',
+    "include-climbing": '{% include "../../../../../../etc/passwd" %}',
+    "include-climbing-inside": '{% include "epub/../../../../etc/passwd" %}',
+    "import-climbing": '{% import "../../../etc/hostname" as h %}',
+}
+
+
+@pytest.mark.parametrize("case", sorted(READS_FILES))
+def test_template_cannot_read_files_outside_the_templates(tmp_path, case):
+    root = base_corpus(tmp_path / "corpus")
+    path = with_template(root, "epub/introduction.xhtml", injected(READS_FILES[case]))
+    [problem] = build_refused(root, tmp_path).problems
+    assert (problem.code, problem.path, problem.line) == ("T103", path, INJECTED_LINE), str(problem)
+    assert "root:" not in str(problem)
 
 
 @pytest.mark.parametrize("case", sorted(OVER_BUDGET))
