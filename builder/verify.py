@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from . import characters
 from .errors import DamageFound
 from .model import Archive
 
@@ -74,8 +75,9 @@ def chapter_text(xhtml: bytes, container_id: str) -> str | None:
 
 def expected_text(source) -> str:
     """What both editions must show of a source: its reading text (builder/readers/), every
-    character of it. For a plain-text source, its decoded text as it is."""
-    return expected(source).text
+    character of it, a character no edition shows as it is as its marker (builder/characters.py).
+    For a plain-text source, its decoded text as it is."""
+    return characters.shown(expected(source).text)
 
 
 def expected(source):
@@ -127,7 +129,7 @@ def epub_findings(path: Path, archive: Archive) -> list[Finding]:
             shown = chapter_text(z.read(chapter), f"{source.id}-text")
             doc = expected(source)
             squeeze = squeezer(doc)
-            want = squeeze(doc.text)
+            want = squeeze(characters.shown(doc.text))
             if shown is None:
                 findings.append(Finding(f"{path.name}:{chapter}", "no source text block"))
             elif squeeze(shown) != want:
