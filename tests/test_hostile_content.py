@@ -714,3 +714,15 @@ def test_a_fault_of_the_tool_is_not_blamed_on_the_corpus(monkeypatch, tmp_path):
     with pytest.raises(ArchiveError) as e:
         build(root, tmp_path / "out", ("epub",))
     assert not isinstance(e.value, CorpusError) and "fault of the tool" in str(e.value)
+
+
+def test_a_template_attack_is_an_answer_not_a_traceback(tmp_path):
+    """Through the command: exit 2, the template and line named, the fix given, nothing written."""
+    root = base_corpus(tmp_path / "corpus")
+    path = with_template(root, "epub/introduction.xhtml", injected(RUNS_CODE["globals-of-a-function"]))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(root), "--out", str(out), "--format", "epub"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:{INJECTED_LINE}: error T104" in result.output and "fix:" in result.output
+    assert "Traceback" not in result.output
+    assert not [p for p in out.iterdir() if not p.name.startswith(".")] if out.exists() else True
