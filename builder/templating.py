@@ -226,8 +226,11 @@ def check_corpus_templates(root: Path) -> list[Problem]:
 
 
 def _active_lines(path: Path, text: str, pattern: re.Pattern, code: str, message: str, fix: str) -> list[Problem]:
-    return [Problem(code, path, message.format(m.group(0).strip()), fix, text.count("\n", 0, m.start()) + 1)
-            for m in pattern.finditer(text)]
+    by_line: dict[int, list[str]] = {}
+    for m in pattern.finditer(text):
+        by_line.setdefault(text.count("\n", 0, m.start()) + 1, []).append(m.group(0).strip())
+    return [Problem(code, path, message.format(", ".join(f"«{f}»" for f in dict.fromkeys(found))), fix, line)
+            for line, found in by_line.items()]
 
 
 # ---------------------------------------------------------------- editorial Markdown
