@@ -242,18 +242,21 @@ def images_of(archive) -> tuple[Image, ...]:
     return check_archive(archive, problems, [])
 
 
+PDF_FOLDER = "editorial-images"  # in the PDF's build folder (images/ there holds the sources' images)
+
+
 def stage_images(archive, folder: Path) -> None:
-    """Copy the editorial images into the PDF's build folder (images/NAME), where Typst reads them."""
+    """Copy the editorial images into the PDF's build folder (editorial-images/NAME), where Typst reads them."""
     images = images_of(archive)
     if images:
-        (Path(folder) / EDITORIAL_IMAGES).mkdir(exist_ok=True)
+        (Path(folder) / PDF_FOLDER).mkdir(exist_ok=True)
     for image in images:
-        (Path(folder) / EDITORIAL_IMAGES / image.name).write_bytes(image.path.read_bytes())
+        (Path(folder) / PDF_FOLDER / image.name).write_bytes(image.path.read_bytes())
 
 
 def pdf_image(src: str, alt: list) -> dict:
     """The PDF node of an editorial image (checked at load: images/NAME, with a text alternative)."""
     text = "".join(a for a in alt if isinstance(a, str))
-    if IMAGE_NAME.match(src) and ".." not in src:
-        return {"t": "img", "src": src, "alt": text}
+    if (m := IMAGE_NAME.match(src)) and ".." not in src:
+        return {"t": "img", "src": f"{PDF_FOLDER}/{m.group(1)}", "alt": text}
     return {"t": "span", "c": alt}

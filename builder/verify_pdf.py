@@ -71,14 +71,14 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None) -> R
         first, last = span
         lines = [(page, line) for page in range(first, min(last, len(pages)))
                  for line in pages[page].splitlines()]
-        doc = expected(source)
-        text = characters.shown(doc.text)  # what the edition shows: markers for some characters
+        reading, plain = expected(source)
+        text = characters.shown(reading)  # what the edition shows: markers for some characters
         problem, crossings = match_pages(text, lines)
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
-        elif doc.plain:
+        elif plain:
             where_in = squeezed_offsets(text)
-            back = characters.offsets(doc.text)  # shown text -> reading text, only where markers are
+            back = characters.offsets(reading)  # shown text -> reading text, only where markers are
             if back is not None:
                 where_in = [back[k] for k in where_in]
             if len(where_in) == len(squeeze(text)):  # else: no exact page starts for this source
