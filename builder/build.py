@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import anchor, corpus, pagemap, verify
+from . import anchor, corpus, inert, pagemap, verify
 from .writers import epub
 from .model import Archive
 from .output import out_problems
@@ -52,6 +52,7 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool)
     from .writers import pdf  # Typst is loaded only when a PDF is asked for
 
     path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf")
+    inert.refuse_pdf(path, archive)  # no script, action or unsafe link (docs/security.md)
     back = verify_pdf.read_back(path, archive)
     pages = None
     if paginate and not back.findings:

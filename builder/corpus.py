@@ -13,10 +13,11 @@ import hashlib
 import os
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from . import files, tomlfile
+from . import files, links, templating, tomlfile
 from . import received as receipt
 from .errors import CorpusError, Problem
 from .model import (
@@ -70,6 +71,10 @@ def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
     introduction = _read_introduction(root / "introduction.md", read)
     problems += files.tree_problems(root / "templates", root, read.limits.source_bytes)  # read by name later
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
+    problems += templating.check_corpus_templates(root)  # docs/security.md: nothing in a corpus runs
+    if archive is not None:  # and no link or image in its editorial matter leaves the edition
+        links.check_archive(archive, problems, warnings)
+        archive = replace(archive, warnings=tuple(warnings))
     if problems or archive is None:
         raise CorpusError(problems + _unplaced_notes(sources))
     return archive

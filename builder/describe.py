@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .links import safe_href
 from .model import Archive, Provenance, Source
 
+# an original that is active content (an HTML page, script and all) is carried in the EPUB under a
+# media type no reading system opens, outside the spine: inert (docs/security.md)
+CARRIED_AS = {"text/html": "application/octet-stream"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 
@@ -68,10 +72,11 @@ def source_context(source: Source) -> dict:
         "authors": authors(p), "author_list": [vars_(a) for a in p.authors],
         "date": date_line(p), "date_value": p.date.value, "date_certainty": p.date.certainty,
         "date_evidence": p.date.evidence, "origin": p.origin_description, "publication": publication_line(p),
-        "url": p.url, "received_file_name": p.received_file_name, "received_format": p.received_format,
+        "url": p.url, "url_link": safe_href(p.url) or "", "received_file_name": p.received_file_name, "received_format": p.received_format,
         "received_how": p.received_how, "received_date": p.received_date,
         "recorded_sha256": p.received_sha256, "sha256": source.sha256, "size": source.size,
         "characters": source.characters, "file_name": source.file_name, "media_type": source.media_type,
+        "carried_as": CARRIED_AS.get(source.media_type, source.media_type),
         "condition": p.condition_summary, "flaws": list(p.flaws), "recorded": p.recorded,
         "encoding": encoding_line(p), "attachments": list(p.attachments), "attached_to": p.attached_to,
     }

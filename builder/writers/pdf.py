@@ -24,6 +24,7 @@ from pathlib import Path
 from markdown_it.tree import SyntaxTreeNode
 
 from .. import __version__, characters, describe, document, notes_io, readers, templating
+from .. import inert, links  # docs/security.md: no action, no package, editorial images
 from . import image_name, layout
 from ..anchor import Anchored
 from ..errors import ArchiveError, UsageError
@@ -60,12 +61,14 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
         (folder / "notes").mkdir()
         (folder / NOTES_FILE).write_text(notes_io.serialise(notes_io.collection_of(archive, anchors)),
                                          encoding="utf-8")
+        links.stage_images(archive, folder)  # editorial images, checked at load
         _put_json(folder / "archive.json", {**archive_data(archive), "notes_file": NOTES_FILE})
-        with atomic_path(path) as out:
+        with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
-                                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True)
+                                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True,
+                                          **inert.typst_packages(folder))
                 compiler.compile(output=str(out), format="pdf", pdf_standards=PDF_STANDARDS,
                                  timestamp=archive.timestamp)
                 blocks = _blocks_placed(compiler)
@@ -75,6 +78,8 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
                 missing = re.search(r'the text `"(.+?)"` could not be displayed', e.message or "")
                 if missing:  # the corpus needs a font the edition does not ship: the user can fix it
                     raise UsageError(_no_font(archive, missing.group(1))) from e
+                if (problem := inert.typst_problem(archive, e)) is not None:
+                    raise problem from None
                 hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
                 raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
     return path, blocks
@@ -431,7 +436,8 @@ def _inlines(nodes, ids) -> list:
         elif t == "link":
             out.append(_link(str(n.attrs.get("href", "")), _inlines(n.children, ids), ids))
         elif t == "image":
-            out.extend(_inlines(n.children, ids) or [str(n.attrs.get("alt", ""))])
+            alt = _inlines(n.children, ids) or [str(n.attrs.get("alt", ""))]
+            out.append(links.pdf_image(str(n.attrs.get("src", "")), alt))
         elif t in ("html_inline", "html_block"):
             out.append(n.content)
         elif n.children:
