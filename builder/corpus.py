@@ -38,7 +38,7 @@ CERTAINTIES = ("stated", "inferred", "unknown")
 
 ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
                 "description", "subjects", "sources", "editors", "pdf"}
-PROVENANCE_KEYS = {"title", "title_supplied", "kind", "language", "summary", "rights", "authors",
+PROVENANCE_KEYS = {"title", "title_supplied", "title_derived", "kind", "language", "summary", "rights", "authors",
                    "date", "origin", "received", "condition"}
 NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body"}
 
@@ -295,6 +295,7 @@ def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
     return Provenance(
         title=doc.get(d, "title", required=True, default=path.stem),
         title_supplied=doc.get(d, "title_supplied", bool, default=False),
+        title_derived=doc.get(d, "title_derived", bool, default=False),
         kind=doc.get(d, "kind", required=True, default=""),
         language=doc.get(d, "language", default=""),
         summary=doc.get(d, "summary", required=True, default=""),
