@@ -17,11 +17,12 @@ from lxml import etree
 from lxml import html as lxml_html
 from markupsafe import Markup
 
-from . import __version__, describe, layout, notes_io, templating
-from .anchor import Anchored
-from .model import Archive, Source
-from .output import atomic_path, zip_entry
-from .pagemap import Page, PageMap
+from .. import __version__, describe, notes_io, templating
+from . import layout
+from ..anchor import Anchored
+from ..model import Archive, Source
+from ..output import atomic_path, zip_entry
+from ..pagemap import Page, PageMap
 
 CSS_FILES = ("edition.css",)
 NOTES_FILE = "EPUB/notes/annotations.jsonld"

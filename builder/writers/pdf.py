@@ -24,11 +24,12 @@ from pathlib import Path
 from lxml import html as lxml_html
 from markdown_it.tree import SyntaxTreeNode
 
-from . import __version__, describe, layout, templating
-from .anchor import Anchored
-from .errors import ArchiveError, UsageError
-from .model import Archive, Source
-from .output import atomic_path
+from .. import __version__, describe, templating
+from . import layout
+from ..anchor import Anchored
+from ..errors import ArchiveError, UsageError
+from ..model import Archive, Source
+from ..output import atomic_path
 
 PDF_STANDARDS = ["a-3a", "ua-1"]
 MAIN = "edition.typ"

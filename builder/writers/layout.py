@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .anchor import Anchored
+from ..anchor import Anchored
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
 
