@@ -118,7 +118,7 @@ def _tex(value: str) -> str:
 
 
 def bibtex(item: dict) -> str:
-    key = re.sub(r"[^A-Za-z0-9:-]", "-", item["id"])
+    key = re.sub(r"[^A-Za-z0-9:-]", "-", item["id"].replace("/", ":"))  # source:note
     fields: list[tuple[str, str]] = [("title", "{" + _tex(item["title"]) + "}")]
     if item["type"] == "book" and "editor" in item:
         kind = "book"
