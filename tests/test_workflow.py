@@ -160,6 +160,24 @@ def test_a_new_user_from_an_empty_folder_to_a_deposit(tmp_path):
     assert (out / "letters-of-1921-deposit" / "bag-info.txt").read_text() == bag_info  # refused: as it was
 
 
+def test_deposit_without_strict_warns_of_what_is_incomplete(tmp_path, monkeypatch):
+    import builder.deposit
+    from builder.errors import UsageError
+
+    letters = tmp_path / "letters"
+    assert invoke("init", letters).exit_code == 0
+    (tmp_path / "a.txt").write_text("A letter\n")
+    assert invoke("add", tmp_path / "a.txt", "--corpus", letters).exit_code == 0
+
+    def stop(*args, **kwargs):  # the deposit itself is tested elsewhere: here, what comes before it
+        raise UsageError("stopped before the deposit")
+    monkeypatch.setattr(builder.deposit, "deposit", stop)
+    result = CliRunner().invoke(main, ["deposit", str(letters), "--out", str(tmp_path / "out")])
+    assert "stopped before the deposit" in result.output  # it went on to the deposit
+    warned = re.findall(r"warning (S4\d\d)", result.output)
+    assert set(warned) == {i.code for i in status.status(letters).blocking} and "S403" in warned
+
+
 # -- status on the default archive and damaged copies -----------------------------------------------
 
 def test_status_of_the_default_archive_is_complete():
