@@ -19,11 +19,10 @@ def bench(n: int) -> dict:
         epub = measure.run([*build, "epub"])
         web = measure.run([*build, "web"])
         site = next((tmp / "out").glob("*-web"))
-        files = [p for p in site.rglob("*") if p.is_file()]
-        index = [p for p in (site / "pagefind").rglob("*") if p.is_file()]
+        files = [p.stat().st_size for p in site.rglob("*") if p.is_file()]
+        index = [p.stat().st_size for p in (site / "pagefind").rglob("*") if p.is_file()]
     return {"sources": n, "web_s": web[0], "web_mib": web[1], "epub_s": epub[0], "epub_mib": epub[1],
-            "ratio": web[0] / epub[0], "files": len(files), "site_bytes": sum(p.stat().st_size for p in files),
-            "index_bytes": sum(p.stat().st_size for p in index)}
+            "ratio": web[0] / epub[0], "files": len(files), "site_bytes": sum(files), "index_bytes": sum(index)}
 
 
 def main(sizes: list[int]) -> None:

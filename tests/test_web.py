@@ -66,6 +66,30 @@ def test_markdown_html_and_awkward_text_read_back(tmp_path):
     assert verify_web.findings(archive, built.folder) == []
 
 
+def test_a_corpus_cannot_put_script_in_the_site(tmp_path, corpus_copy):
+    """A corpus is untrusted: a javascript: URL in provenance, script in an HTML source or a note."""
+    sid = corpus.load(corpus_copy).sources[0].id
+    sidecar = corpus_copy / "sources" / f"{sid}.toml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace(
+        "[origin]\n", '[origin]\nurl = "javascript:alert(1)"\n', 1), encoding="utf-8")
+    assert corpus.load(corpus_copy).sources[0].provenance.url == "javascript:alert(1)"
+    notes = corpus_copy / "sources" / f"{sid}.notes.toml"
+    notes.write_text(notes.read_text(encoding="utf-8").replace(
+        'body = "', 'body = "[x](javascript:alert(2)) <script>alert(3)</script> <img src=x onerror=alert(4)> ', 1),
+        encoding="utf-8")
+    (corpus_copy / "sources" / "page.html").write_text(
+        '<p onclick="alert(5)">Text<script>alert(6)</script><a href="javascript:alert(7)">link</a></p>')
+    toml = corpus_copy / "archive.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("sources = [\n", 'sources = [\n  "page",\n'))
+    built = build_site(corpus_copy, tmp_path / "out")
+    assert "<code>javascript:alert(1)</code>" in (built.folder / f"{sid}-provenance.html").read_text()  # as text
+    for page in built.folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"(href|src|action)\s*=\s*[\"']?\s*javascript:", text, re.I), page.name
+        assert not re.search(r"<script(?! src=\"(js/notes\.js|pagefind/pagefind-ui\.js|js/search\.js)\")", text)
+        assert not re.search(r"<[^>]+\son[a-z]+=", text), page.name
+
+
 def test_same_corpus_same_bytes(site, tmp_path):
     again = build_site(CORPUS, tmp_path)
     files = sorted(p.relative_to(site.folder) for p in site.folder.rglob("*") if p.is_file())
