@@ -12,6 +12,7 @@ W104 a note is missing · W105 a link does not resolve · W106 the search index 
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -92,25 +93,27 @@ def findings(archive: Archive, folder: Path, search: bool | None = None) -> list
 def link_findings(folder: Path) -> list[Finding]:
     """Every href and src inside the site names a file of the site, and its #fragment an id there."""
     found: list[Finding] = []
-    ids: dict[Path, set[str]] = {}
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    ids: dict[str, set[str]] = {}
 
-    def ids_of(path: Path) -> set[str]:
-        if path not in ids:
-            ids[path] = set(_parse(path).xpath("//@id")) if path.suffix == ".html" else set()
-        return ids[path]
+    def ids_of(rel: str, tree=None) -> set[str]:
+        if rel not in ids:
+            ids[rel] = set((tree if tree is not None else _parse(folder / rel)).xpath("//@id")) \
+                if rel.endswith(".html") else set()
+        return ids[rel]
 
     for page in sorted(folder.glob("*.html")):
         tree = _parse(page)
-        for el in tree.xpath("//*[@href or @src]"):
-            ref = el.get("href") or el.get("src")
+        ids_of(page.name, tree)
+        for ref in tree.xpath("//@href | //@src"):
             parts = urlsplit(ref)
             if parts.scheme or parts.netloc:
                 continue  # outside the site (a source's URL, a licence)
-            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page.resolve()
-            if folder.resolve() not in target.parents or not target.is_file():
+            rel = posixpath.normpath(unquote(parts.path)) if parts.path else page.name
+            if rel not in files:
                 found.append(Finding(page.name, f"W105: link to {ref}: no such file in the site"))
-            elif parts.fragment and unquote(parts.fragment) not in ids_of(target):
-                found.append(Finding(page.name, f"W105: link to {ref}: no such place in {target.name}"))
+            elif parts.fragment and unquote(parts.fragment) not in ids_of(rel):
+                found.append(Finding(page.name, f"W105: link to {ref}: no such place in {rel}"))
     return found
 
 
