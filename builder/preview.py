@@ -88,6 +88,8 @@ def fingerprint(folder: Path) -> tuple:
 
 
 def handler_for(state: Preview) -> type:
+    """Requests: the site, with the reload script in each page; refused unless addressed to the
+    loopback by its own name (Host 127.0.0.1:PORT or localhost:PORT)."""
     class Handler(SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(state.site), **kwargs)
@@ -100,6 +102,10 @@ def handler_for(state: Preview) -> type:
             super().end_headers()
 
         def do_GET(self) -> None:
+            port = self.server.server_address[1]
+            if self.headers.get("Host", "") not in (f"{HOST}:{port}", f"localhost:{port}"):
+                # another name for this address (DNS rebinding): a web page elsewhere must not read it
+                return self.send_error(HTTPStatus.FORBIDDEN, "preview answers only to 127.0.0.1 and localhost")
             path = self.path.split("?", 1)[0].split("#", 1)[0]
             if path == "/__preview__/version":
                 return self._send(str(state.version).encode(), "text/plain; charset=utf-8")

@@ -285,6 +285,11 @@ def test_preview_shows_an_edit_without_a_rebuild(browser, corpus_copy):
                 url, port = m.group(1), int(m.group(2))
         assert url, "preview gave no address"
         assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only, nothing beyond loopback
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/index.html", headers={"Host": f"attacker.example:{port}"})
+        assert conn.getresponse().status == 403  # DNS rebinding: another name for this address
+        conn.close()
         page = browser.new_page()
         page.goto(url + f"{LETTER}.html")
         marker = "Edited in the preview test"
