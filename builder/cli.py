@@ -72,6 +72,7 @@ def build(corpus: Path, out: Path, fmt: str, strict: bool) -> None:
         click.echo(f"web: {site.folder}/index.html ({site.pages} pages, {site.files} files"
                    + (", searchable)" if site.searchable else ")"))
         click.echo(f"{len(site.archive.sources)} sources; every one read back whole from its page.")
+        _incomplete(site.archive, corpus)
         return
     formats = FORMATS if fmt == "all" else (fmt,)
     result = run(lambda: run_build(corpus, out, formats))
@@ -83,6 +84,17 @@ def build(corpus: Path, out: Path, fmt: str, strict: bool) -> None:
     recorded = sum(1 for s in sources if s.provenance.received_sha256)
     click.echo(f"{len(sources)} sources; {recorded} verified against the SHA-256 recorded on receipt"
                + (f", {len(sources) - recorded} without a recorded SHA-256" if recorded < len(sources) else "") + ".")
+    _incomplete(result.archive, corpus)
+
+
+def _incomplete(archive, corpus: Path) -> None:
+    """After a build that was not --strict: say, in one line, if the corpus is incomplete."""
+    from .status import of_archive
+    blocking = of_archive(archive, corpus, placed=True).blocking
+    if blocking:
+        codes = ", ".join(sorted({i.code for i in blocking}))
+        click.echo(f"note: {len(blocking)} thing(s) incomplete in the corpus ({codes}); the edition prints them as "
+                   f"they are. `archive status {corpus}` lists them; --strict refuses them.", err=True)
 
 
 from .cli_notes import notes  # noqa: E402  (the `archive notes` group)

@@ -109,11 +109,16 @@ class Status:
 def status(corpus_dir: Path, out: Path | None = None) -> Status:
     """What corpus_dir lacks; out (the output folder) for stale editions and the last deposit."""
     archive = corpus.load(Path(corpus_dir))  # CorpusError: the corpus cannot be assessed
+    return of_archive(archive, Path(corpus_dir), out)
+
+
+def of_archive(archive: Archive, corpus_dir: Path, out: Path | None = None, placed: bool = False) -> Status:
+    """The status of a loaded archive (placed: its notes are known to be placed, as after a build)."""
     items: list[Item] = []
     sources = []
     for source in archive.sources:
         own = source_items(source)
-        unplaced = _unplaced(source)
+        unplaced = 0 if placed else _unplaced(source)
         if unplaced:
             own.append(Item("S412", source.notes_path, f"{unplaced} note(s) of '{source.id}' cannot be placed",
                             "run `archive build` to see why each cannot be placed, and correct `exact`",

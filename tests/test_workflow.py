@@ -127,6 +127,7 @@ def test_a_new_user_from_an_empty_folder_to_a_deposit(tmp_path):
     assert done.returncode == 2 and "S403" in done.stderr and not out.exists()
     done = archive("build", letters, "--out", out, "--format", "epub")
     assert done.returncode == 0, done.stderr
+    assert "note: 10 thing(s) incomplete" in done.stderr and f"archive status {letters}" in done.stderr
     epub = out / "letters-of-1921.epub"
     with zipfile.ZipFile(epub) as z:
         assert "title derived by the tool" in z.read("EPUB/text/letter-1-provenance.xhtml").decode()
