@@ -185,9 +185,7 @@ def source_items(source: Source) -> list[Item]:
 def _unplaced(source: Source) -> int:
     if not source.notes:
         return 0
-    if source.format != "txt":
-        return sum(1 for n in source.notes if n.selector.exact)
-    return len(anchor.anchor_source(source, source.read_text())[1])
+    return len(anchor.anchor_source(source, anchor.reading_text(source))[1])
 
 
 def counted(text: str) -> list[int]:

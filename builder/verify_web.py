@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 
 from .errors import DamageFound
 from .model import Archive
-from .verify import Finding, expected_text, first_difference, normalise
+from .verify import Finding, expected, first_difference, squeezer
 
 
 def page_text(tree, container_id: str) -> str | None:
@@ -67,13 +67,14 @@ def findings(archive: Archive, folder: Path, search: bool | None = None) -> list
             continue
         tree = _parse(page)
         shown = page_text(tree, f"{source.id}-text")
-        squeeze = normalise if source.format == "txt" else (lambda t: "".join(normalise(t).split()))
-        expected = squeeze(expected_text(source))
+        doc = expected(source)  # its reading text, and how white space is compared
+        squeeze = squeezer(doc)
+        want = squeeze(doc.text)
         if shown is None:
             found.append(Finding(page.name, "W102: no source text block"))
-        elif squeeze(shown) != expected:
+        elif squeeze(shown) != want:
             found.append(Finding(page.name, "W102: the text differs from the source "
-                                 + first_difference(expected, squeeze(shown))))
+                                 + first_difference(want, squeeze(shown))))
         notes = tree.xpath("//aside[@data-note-id]/@data-note-id")
         for note in source.notes:
             if note.id not in notes:
