@@ -100,6 +100,8 @@ def test_same_corpus_same_bytes(site, tmp_path):
 def test_html_of_closes_non_void_elements():
     assert html_of('<p/><td a="x"/><br/><span epub:type="pagebreak" id="p1"/>') == \
         '<p></p><td a="x"></td><br/><span id="p1"></span>'
+    assert html_of('<a class="noteref" epub:type="noteref" href="#n1">1</a>') == \
+        '<a class="noteref" data-pagefind-ignore href="#n1">1</a>'
 
 
 # -- the read-back has teeth ---------------------------------------------------------------------
@@ -210,6 +212,21 @@ def test_search_finds_a_phrase_from_a_source(browser, served):
     page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
     links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.getAttribute('href'))")
     assert any(LETTER in (href or "") for href in links), (phrase, links)
+    # a passage with a note: the words after it follow it in the index, with no note number between
+    source = next(s for s in corpus.load(CORPUS).sources if s.id == LETTER)
+    text = source.read_text()
+    exact = max((n.selector.exact for n in source.notes if len(n.selector.exact.split()) >= 3
+                 and text.count(n.selector.exact) == 1), key=len)
+    after = text[text.index(exact) + len(exact):].split()[:3]
+    phrase = " ".join(exact.split()[-2:] + after).strip(".,;:")
+    indexed = page.evaluate("""async (phrase) => {
+        const pagefind = await import("./pagefind/pagefind.js");
+        const found = await pagefind.search(phrase);
+        const pages = await Promise.all(found.results.map(r => r.data()));
+        return pages.map(p => [p.url, p.content]);
+    }""", phrase)
+    content = next(c for url, c in indexed if url.endswith(f"{LETTER}.html"))
+    assert phrase in " ".join(content.split()), phrase
     assert axe_violations(page) == []  # the search page with its results
 
 

@@ -31,10 +31,12 @@ EPUB_TYPE = re.compile(r'\s+epub:type="[^"]*"')
 def html_of(xhtml: str) -> str:
     """XHTML written by the EPUB writer, as HTML a browser parses to the same tree: a non-void
     element closed with "/>" gets its end tag (in HTML "<p/>" would open a paragraph); epub:type,
-    which HTML does not know, goes (the ARIA roles stay)."""
+    which HTML does not know, goes (the ARIA roles stay); note references are left out of the
+    search index."""
     text = SELF_CLOSED.sub(lambda m: m.group(0) if m.group(1).lower() in VOID else
                            f"<{m.group(1)}{m.group(2)}></{m.group(1)}>", xhtml)
-    return EPUB_TYPE.sub("", text)
+    # a note's number is not words of the source: the search index leaves it out
+    return EPUB_TYPE.sub("", text).replace('<a class="noteref" ', '<a class="noteref" data-pagefind-ignore ')
 
 
 def note_context(sid: str, a: Anchored, ids: set[str]) -> dict:
