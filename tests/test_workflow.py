@@ -205,6 +205,16 @@ def test_status_finds_a_stale_subtitle_and_an_unplaced_note(tmp_path, corpus_cop
     assert result.exit_code == 1 and json.loads(result.output)["complete"] is False
 
 
+def test_status_of_a_source_without_provenance_and_of_a_corpus_that_does_not_load(corpus_copy):
+    sid = corpus.load(corpus_copy).sources[0].id
+    (corpus_copy / "sources" / f"{sid}.toml").unlink()
+    found = status.status(corpus_copy)
+    assert [(i.code, i.source) for i in found.blocking] == [("S401", sid)]
+    (corpus_copy / "archive.toml").write_text("title = [broken\n")
+    result = invoke("status", corpus_copy)
+    assert result.exit_code == 2 and "archive.toml" in result.output and "C101" in result.output
+
+
 def test_status_counts_documents_in_words_and_digits():
     assert status.counted("An Annotated Archive of Five Documents") == [5]
     assert status.counted("12 letters and three printed sources") == [12, 3]
