@@ -151,6 +151,18 @@ def test_a_missing_search_index_is_found(site, tmp_path):
     assert any("W106" in f for f in found), found
 
 
+def test_archive_check_reads_a_web_edition(site, tmp_path):
+    ok = CliRunner().invoke(main, ["check", str(site.folder)])
+    assert ok.exit_code == 0 and "against its register" in ok.output, ok.output
+    ok = CliRunner().invoke(main, ["check", str(site.folder), "--corpus", str(CORPUS)])
+    assert ok.exit_code == 0, ok.output
+    folder = copy_site(site, tmp_path)
+    original = next((folder / "originals").iterdir())
+    original.write_bytes(original.read_bytes().replace(b" ", b"  ", 1))
+    bad = CliRunner().invoke(main, ["check", str(folder.parent)])  # an output folder holding the site
+    assert bad.exit_code == 1 and "W103" in bad.output and original.name in bad.output, bad.output
+
+
 def test_build_format_web_from_the_command_line(tmp_path):
     result = CliRunner().invoke(main, ["build", str(CORPUS), "--out", str(tmp_path), "--format", "web"])
     assert result.exit_code == 0, result.output
