@@ -55,7 +55,7 @@ def deposit(corpus: Path, out: Path, strict: bool) -> None:
               help="Check against this corpus instead of what each file carries.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check(paths: tuple[Path, ...], corpus_dir: Path | None, as_json: bool) -> None:
-    """Check EPUBs, PDFs, bags (folder or zip) or output folders for damage.
+    """Check EPUBs, PDFs, web editions, bags (folder or zip) or output folders for damage.
 
     Exit codes: 0 all holds; 1 damage found; 2 bad usage or unreadable input;
     3 a validator (EPUBCheck, qpdf, pdftotext) could not run.

@@ -9,8 +9,8 @@ zipfile, pikepdf, pdftotext, bagit), so a writer's mistake cannot hide from the 
 `check(paths, corpus_dir)` returns a Report; it raises only for bad usage. Exit codes:
 0 all holds; 1 damage found; 2 unreadable input or bad usage; 3 a validator could not run.
 
-One module per thing checked: `epub`, `pdf` (with `pdf_text`, the pages against the sources)
-and `bag` (folders and zips); `report` holds the Report and Expected, `records` what an edition
+One module per thing checked: `epub`, `pdf` (with `pdf_text`, the pages against the sources),
+`web` (a web edition's folder) and `bag` (folders and zips); `report` holds the Report and Expected, `records` what an edition
 or bag carries, read back as the archive model. Here: which check a path gets.
 """
 
