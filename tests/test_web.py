@@ -90,6 +90,34 @@ def test_a_corpus_cannot_put_script_in_the_site(tmp_path, corpus_copy):
         assert not re.search(r"<[^>]+\son[a-z]+=", text), page.name
 
 
+def test_a_figure_of_a_document_is_on_its_page(tmp_path, monkeypatch):
+    """Images a reader gives (page facsimiles, figures) are written beside the pages and shown."""
+    import struct
+    import zlib
+
+    from builder import document, readers
+    from builder.readers import markdown
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"".join(b"\x00" + b"\xff\x00\x00" * 4 for _ in range(4))))
+           + chunk(b"IEND", b""))
+
+    def with_figure(data, source=None):
+        doc = markdown.read(data, source)
+        return document.Document(doc.text, doc.blocks + (document.Figure(0, "A red square"),), kind="md",
+                                 images=(document.Image("page-1.png", "image/png", png),))
+
+    monkeypatch.setitem(readers.READERS, "md", with_figure)
+    root = write_corpus(tmp_path / "c")
+    built = build_site(root, tmp_path / "out")
+    assert (built.folder / "images" / "mdsource-1.png").read_bytes() == png
+    page = (built.folder / "mdsource.html").read_text(encoding="utf-8")
+    assert '<img src="images/mdsource-1.png" alt="A red square"' in page
+    assert verify_web.findings(corpus.load(root), built.folder) == []  # the image's link resolves
+
+
 def test_same_corpus_same_bytes(site, tmp_path):
     again = build_site(CORPUS, tmp_path)
     files = sorted(p.relative_to(site.folder) for p in site.folder.rglob("*") if p.is_file())

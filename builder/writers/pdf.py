@@ -23,8 +23,8 @@ from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
 
-from .. import __version__, describe, document, readers, templating
-from . import layout
+from .. import __version__, characters, describe, document, readers, templating
+from . import image_name, layout
 from ..anchor import Anchored
 from ..errors import ArchiveError, UsageError
 from ..model import Archive, Source
@@ -51,9 +51,10 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
         stage_templates(archive, folder)
         (folder / "sources").mkdir()
         (folder / "originals").mkdir()
+        (folder / "images").mkdir()
         for source in archive.sources:
             _put_json(folder / "sources" / f"{source.id}.json",
-                      source_data(source, anchors.get(source.id, []), ids))
+                      source_data(source, anchors.get(source.id, []), ids, images=folder / "images"))
             _copy(source.path, folder / "originals" / source.file_name)
         _put_json(folder / "archive.json", archive_data(archive))
         with atomic_path(path) as out:
@@ -183,8 +184,15 @@ def archive_data(archive: Archive) -> dict:
     }
 
 
-def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
-    ctx = describe.source_context(source)
+def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Path | None = None) -> dict:
+    """A source as the JSON the template reads; its images (if any) written into the folder images."""
+    doc = readers.read(source)
+    names = []
+    for k, image in enumerate(doc.images):
+        names.append(f"images/{image_name(source.id, k, image)}")
+        if images is not None:
+            (images / image_name(source.id, k, image)).write_bytes(image.data)
+    ctx = describe.with_document(describe.source_context(source), doc)
     data = {
         "source": {**ctx, **{"lang_" + k: v for k, v in language(ctx["language"]).items()},
                    "has_language": bool(ctx["language"]), "short_title": _clip(ctx["title"], 48)},
@@ -193,13 +201,12 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
         "notes": {str(a.number): note_data(a, ids) for a in notes},
         "whole": [a.number for a in notes if a.whole],
     }
-    doc = readers.read(source)
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
-        data["paragraphs"] = [[[_segment(seg) for run in line for seg in place.segments(run)]
+        data["paragraphs"] = [[[_segment(seg, place.marked) for run in line for seg in place.segments(run)]
                                for line in _lines(p)] for p in doc.blocks]
     else:
-        tree = Tree(place)
+        tree = Tree(place, names)
         data["tree"] = headings([{**tree.block(b), "pb": f"{source.id}/b{k}"}
                                  for k, b in enumerate(doc.blocks)], shift=1)
     return data
@@ -216,18 +223,20 @@ def _lines(p: document.Paragraph) -> list[list[document.Text]]:
     return lines
 
 
-def _segment(seg: layout.Segment) -> str | dict:
+def _segment(seg: layout.Segment, marked: bool = True) -> str | dict:
+    text = characters.shown(seg.text, seg.at) if marked else seg.text  # a character to mark: its marker
     if not seg.marks and not seg.refs:
-        return seg.text
-    return {"s": seg.text, "m": list(seg.marks), "r": list(seg.refs)}
+        return text
+    return {"s": text, "m": list(seg.marks), "r": list(seg.refs)}
 
 
 class Tree:
     """A document's blocks as the JSON tree the template walks (strings are text; a segment with
     notes is {"s", "m", "r"}; other nodes {"t": kind, "c": [children], ...})."""
 
-    def __init__(self, place: layout.Placement):
+    def __init__(self, place: layout.Placement, images=()):
         self.place = place
+        self.images = list(images)  # paths of the document's images in the build folder, by index
 
     def block(self, b) -> dict:
         d = document
@@ -243,7 +252,7 @@ class Tree:
         if isinstance(b, d.Quote):
             return {"t": "quote", "c": [self.block(x) for x in b.blocks]}
         if isinstance(b, d.Preformatted):
-            return {"t": "pre", "v": b.text}
+            return {"t": "pre", "v": characters.shown(b.text, b.start)}
         if isinstance(b, d.Table):
             if not b.head and not b.body:
                 return {"t": "span", "c": []}
@@ -255,7 +264,7 @@ class Tree:
             return {"t": "fields", "c": [{"t": "field", "name": f.name, "c": self.inlines(f.inlines)}
                                          for f in b.fields]}
         if isinstance(b, d.Figure):
-            return {"t": "figure", "image": b.image, "alt": b.alt, "c": self.inlines(b.caption)}
+            return {"t": "figure", "src": self.images[b.image], "alt": b.alt, "c": self.inlines(b.caption)}
         if isinstance(b, d.PageBoundary):
             return {"t": "page-of-original", "page": b.page, "label": b.label or str(b.page)}
         raise TypeError(f"no PDF node for {type(b).__name__}")
@@ -274,11 +283,11 @@ class Tree:
     def inline(self, n) -> list:
         d = document
         if isinstance(n, d.Text):
-            return [_segment(seg) for seg in self.place.segments(n)]
+            return [_segment(seg, self.place.marked) for seg in self.place.segments(n)]
         if isinstance(n, d.LineBreak):
             return [{"t": "br"}] if n.hard else [" "]
         if isinstance(n, d.Code):
-            return [{"t": "code", "v": n.text}]
+            return [{"t": "code", "v": characters.shown(n.text, n.start)}]
         if isinstance(n, d.Emphasis):
             return [{"t": "em", "c": self.inlines(n.children)}]
         if isinstance(n, d.Strong):

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import __version__, citation, describe, notes_io, templating
+from .. import __version__, citation, describe, notes_io, readers, templating
 from ..anchor import Anchored
 from ..model import Archive
+from . import image_name
 from .epub import markdown_blocks, source_xhtml
 
 STATIC = ("css/web.css", "js/notes.js", "js/search.js")
@@ -74,7 +75,11 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], folder: Path, se
     sctxs = ctx["sources"]
     for k, (source, sctx) in enumerate(zip(archive.sources, sctxs)):
         notes = anchors.get(source.id, [])
-        text = Markup(html_of(source_xhtml(source, notes)))
+        doc = readers.read(source)
+        sctx = describe.with_document(sctx, doc)
+        for n, image in enumerate(doc.images):  # page facsimiles, figures: beside the pages, as in the EPUB
+            put(f"images/{image_name(source.id, n, image)}", image.data)
+        text = Markup(html_of(source_xhtml(source, notes, None, doc)).replace(' src="../images/', ' src="images/'))
         page(f"{source.id}.html", "source.html", source=sctx, text=text,
              notes=[note_context(source.id, a, ids) for a in notes],
              previous=sctxs[k - 1] if k else None, next=sctxs[k + 1] if k + 1 < len(sctxs) else None)
