@@ -22,14 +22,17 @@ from .cli_run import run
 @click.option("--how", metavar="TEXT", help="How it reached the archive (received.how).")
 def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title: str | None,
         kind: str | None, how: str | None) -> None:
-    """Add each FILE (.txt, .md or .html, UTF-8) to the corpus as a new source.
+    """Add each FILE (text in any encoding, Markdown, HTML, an email or an mbox, told from its
+    content) to the corpus as a new source.
 
     The file is copied byte for byte to sources/<id>.<ext> (read-only; line ends, BOM and
-    spaces as received), its SHA-256 recorded in a provenance skeleton sources/<id>.toml for
+    spaces as received), its kind, media type, encoding (as detected: correct it there if the
+    text reads wrongly) and SHA-256 recorded in a provenance skeleton sources/<id>.toml for
     the editor to complete, and its id appended to the `sources` order in archive.toml (when
-    there is one; comments kept). Every file is checked first: a file that is not UTF-8, an
-    id already taken, or bytes already in the corpus refuse the whole command, listing every
-    problem, and nothing is written.
+    there is one; comments kept). An email's attachments become sources of their own, linked
+    both ways; an mbox becomes one source per message. Every file is checked first: a binary
+    file, an id already taken, or bytes already in the corpus refuse the whole command,
+    listing every problem, and nothing is written.
 
     Exit status: 0 added; 2 refused (nothing written); 1 a write failed (the corpus is as it was).
 
@@ -37,13 +40,14 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
     Example:
       archive add ~/received/letter.txt --id branch-letter-2021 --kind letter --how "By e-mail, 2024."
       archive add scans/*.txt --corpus my-corpus
+      archive add inbox/minutes.eml --kind email
     """
     from . import sources_io
 
     report = run(lambda: sources_io.add(corpus_dir, list(files), source_id, title, kind, how))
     for a in report.added:
         click.echo(f"added {a.id}: {a.path} (received as {a.received_name})")
-        click.echo(f"  sha256 {a.sha256}")
+        click.echo(f"  {a.media_type or ''}{', encoding ' + a.encoding if a.encoding else ''}, sha256 {a.sha256}")
         click.echo(f"  provenance {a.sidecar}: to complete: {', '.join(a.to_complete)}")
     if report.appended:
         click.echo(f"{report.archive_toml}: {', '.join(report.appended)} appended to the sources order; "

@@ -15,9 +15,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+from . import received as receipt
 from . import tomlfile
 from .errors import CorpusError, Problem
 from .model import (
+    BINARY_SUFFIXES,
     NOTE_KINDS,
     SOURCE_SUFFIXES,
     Archive,
@@ -39,7 +41,7 @@ CERTAINTIES = ("stated", "inferred", "unknown")
 ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
                 "description", "subjects", "sources", "editors", "pdf"}
 PROVENANCE_KEYS = {"title", "title_supplied", "title_derived", "kind", "language", "summary", "rights", "authors",
-                   "date", "origin", "received", "condition"}
+                   "date", "origin", "received", "condition", "email"}
 NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body"}
 
 
@@ -54,6 +56,7 @@ def load(root: Path) -> Archive:
                                    "(see docs/corpus-format.md)")])
     doc = tomlfile.read(root / "archive.toml", problems, "C101")
     sources = _load_sources(root / "sources", problems, warnings)
+    problems += receipt.check_links(sources)
     introduction = _read_introduction(root / "introduction.md", problems)
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
     if problems or archive is None:
@@ -210,13 +213,14 @@ def id_from(text: str) -> str:
 
 def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | None,
                  problems: list[Problem], warnings: list[str]) -> Source | None:
-    digest, size, characters = _fingerprint(path, problems)
     if sidecar is None:
         warnings.append(f"{path}: warning W201: no provenance (sources/{sid}.toml); it builds, "
                         "marked 'provenance not recorded'")
         provenance = Provenance(title=sid, recorded=False, received_file_name=path.name)
     else:
         provenance = _provenance(sidecar, problems)
+    encoding = provenance.received_encoding if provenance else ""
+    digest, size, characters = _fingerprint(path, problems, encoding)
     if provenance and provenance.recorded and digest and provenance.received_sha256 \
             and provenance.received_sha256.lower() != digest:
         problems.append(Problem(
@@ -230,8 +234,14 @@ def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | 
     return Source(sid, path, digest, size, characters, provenance, notes, notes_path)
 
 
-def _fingerprint(path: Path, problems: list[Problem]) -> tuple[str | None, int, int]:
-    """SHA-256, size and character count, reading in blocks; reports text that is not UTF-8."""
+def _fingerprint(path: Path, problems: list[Problem], encoding: str = "") -> tuple[str | None, int, int]:
+    """SHA-256, size and character count, reading in blocks; reports text that does not decode in
+    its recorded encoding (UTF-8 when none is recorded). An email's bytes are not decoded here."""
+    if path.suffix in BINARY_SUFFIXES:
+        data = path.read_bytes()
+        return hashlib.sha256(data).hexdigest(), len(data), 0
+    if encoding:
+        return _fingerprint_encoded(path, problems, encoding)
     sha, decoder = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")()
     size = characters = lines = 0
     with path.open("rb") as f:
@@ -242,9 +252,10 @@ def _fingerprint(path: Path, problems: list[Problem]) -> tuple[str | None, int, 
                 bad = size + e.start
                 head = path.read_bytes()[:bad]
                 problems.append(Problem(
-                    "C141", path, f"not valid UTF-8: byte {bad} (0x{block[e.start]:02x})",
-                    "convert the received file to UTF-8 and record the conversion in its provenance "
-                    "(received.how), keeping the original beside the corpus",
+                    "C141", path, f"not valid UTF-8: byte {bad} (0x{block[e.start]:02x}), and its provenance "
+                    f"records no other encoding{_guess(path)}",
+                    "record the encoding it was received in under [received] as encoding = \"…\" "
+                    "(`archive add` detects and records it); never convert the file itself",
                     line=head.count(b"\n") + 1))
                 return None, 0, 0
             sha.update(block)
@@ -257,6 +268,35 @@ def _fingerprint(path: Path, problems: list[Problem]) -> tuple[str | None, int, 
                                 "convert the received file to UTF-8", line=lines + 1))
         return None, 0, 0
     return sha.hexdigest(), size, characters
+
+
+def _fingerprint_encoded(path: Path, problems: list[Problem], encoding: str) -> tuple[str | None, int, int]:
+    """SHA-256, size and character count of a text in a recorded encoding other than plain UTF-8."""
+    from .readers.encoding import reading_text
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        characters = len(reading_text(data, encoding))
+    except LookupError:  # an encoding no codec reads: reported with the provenance (C190)
+        return digest, len(data), 0
+    except UnicodeDecodeError as e:
+        problems.append(Problem(
+            "C195", path, f"does not decode as {encoding} (its received.encoding): byte {e.start} "
+            f"(0x{data[e.start]:02x}){_guess(path)}",
+            "correct received.encoding in its provenance: name the encoding the file was received in",
+            line=data[: e.start].count(b"\n") + 1))
+        return digest, len(data), 0  # the source is there: only its text cannot be read
+    return digest, len(data), characters
+
+
+def _guess(path: Path) -> str:
+    """What the detector makes of a file, for an error message."""
+    from .readers.encoding import NotText, detect
+    try:
+        found = detect(path.read_bytes())
+    except NotText:
+        return ""
+    return f"; it reads as {found.encoding} (found by {found.how}, confidence {found.confidence:g})"
 
 
 def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
@@ -317,6 +357,7 @@ def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
         condition_summary=doc.get(condition, "summary", required=bool(condition), default="",
                                   where="condition."),
         flaws=tuple(doc.get(condition, "flaws", list, default=[], where="condition.")),
+        **receipt.read(doc, d, received),
     )
 
 

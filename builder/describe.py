@@ -67,7 +67,17 @@ def source_context(source: Source) -> dict:
         "recorded_sha256": p.received_sha256, "sha256": source.sha256, "size": source.size,
         "characters": source.characters, "file_name": source.file_name, "media_type": source.media_type,
         "condition": p.condition_summary, "flaws": list(p.flaws), "recorded": p.recorded,
+        "encoding": encoding_line(p), "attachments": list(p.attachments), "attached_to": p.attached_to,
     }
+
+
+def encoding_line(p: Provenance) -> str:
+    """How the text's encoding is recorded, in words ("" when none is: UTF-8 is read)."""
+    if not p.received_encoding:
+        return ""
+    how = [p.received_detected] if p.received_detected else []
+    how += [f"confidence {p.received_confidence:g}"] if p.received_confidence is not None else []
+    return f"text in {p.received_encoding}" + (f" ({', '.join(how)})" if how else "")
 
 
 def with_document(ctx: dict, doc) -> dict:

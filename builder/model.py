@@ -14,6 +14,9 @@ from pathlib import Path
 NOTE_KINDS = ("sic", "gloss", "condition", "cross-reference")
 SOURCE_SUFFIXES = (".txt", ".md", ".html")
 MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html"}
+SOURCE_SUFFIXES += (".eml",)  # email (builder/readers/email.py)
+MEDIA_TYPES[".eml"] = "message/rfc822"
+BINARY_SUFFIXES = {".eml"}  # sources whose bytes are not one text: their reader decodes them
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,13 @@ class Provenance:
     received_sha256: str = ""
     received_how: str = ""
     received_date: str = ""
+    received_encoding: str = ""  # of a text source; "" = UTF-8 (builder/received.py)
+    received_detected: str = ""
+    received_confidence: float | None = None
+    received_alternatives: tuple[str, ...] = ()
+    email: tuple[tuple[str, str], ...] = ()  # an email's header fields, (field, value) in display order
+    attachments: tuple[str, ...] = ()  # an email's attachments, by source id
+    attached_to: str = ""  # the email an attachment came with, by source id
     condition_summary: str = ""
     flaws: tuple[str, ...] = ()
     recorded: bool = True  # False: no sidecar, provenance missing
@@ -102,8 +112,10 @@ class Source:
         return self.path.name
 
     def read_text(self) -> str:
-        """The decoded text, exactly as received (no newline translation)."""
-        return self.path.read_bytes().decode("utf-8")
+        """The reading text: decoded in its recorded encoding (UTF-8 if none), a byte-order mark
+        dropped, line ends as received (builder/readers/encoding.py)."""
+        from .readers.encoding import reading_text
+        return reading_text(self.path.read_bytes(), self.provenance.received_encoding or "utf-8")
 
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()

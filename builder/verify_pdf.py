@@ -196,6 +196,8 @@ def extract_pages(path: Path, npages: int) -> list[str]:
 # ---------------------------------------------------------------- the fidelity match
 
 LIST_MARK = re.compile("^(?:[\u2022\u2023\u2013\u25e6\u2043*-]|[0-9]+[.)])")  # a list item's bullet or number
+# an email's header block: each line begins with the field's name, the writer's text, not the source's
+FIELD_MARK = re.compile(r"(from|to|cc|date|subject|message-id)", re.IGNORECASE)
 RTL_RUN = re.compile("\u202b[^\u202c]*\u202c(?:\\s+\u202b[^\u202c]*\u202c)+")
 
 
@@ -251,10 +253,12 @@ def _repeated_cluster(line: str, k: int) -> int:
 
 
 def _consume_line(line: str, expected: str, i: int) -> int | None:
-    """_consume, and else the line without the bullet or number a list item begins with (not
-    text of the source: the writer's)."""
+    """_consume, and else the line without the bullet or number a list item begins with, or the
+    name of a header field (not text of the source: the writer's)."""
     j = _consume(line, expected, i)
     if j is None and (m := LIST_MARK.match(line)):
+        j = _consume(line[m.end():], expected, i)
+    if j is None and (m := FIELD_MARK.match(line)):
         j = _consume(line[m.end():], expected, i)
     return j
 

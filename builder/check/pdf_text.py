@@ -17,7 +17,9 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad\ufeff"))
 
 def recorded_hashes(text: str) -> set[str]:
     """Every SHA-256 written in the PDF's text (broken across lines with invisible spaces)."""
-    joined = re.sub(r"(?<=[0-9a-f])\s*\n\s*(?=[0-9a-f])", "", text.translate(INVISIBLE))
+    # the editions break a hash into two halves of 32; a word after it ("copy", "date") stays apart
+    joined = re.sub(r"(?<![0-9a-f])([0-9a-f]{32})\s*\n\s*([0-9a-f]{32})(?![0-9a-f])", r"\1\2",
+                    text.translate(INVISIBLE))
     return set(HEX64.findall(joined))
 
 

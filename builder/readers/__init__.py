@@ -8,12 +8,13 @@
 from __future__ import annotations
 
 from ..document import Document, check
-from . import html, markdown, text
+from . import email, html, markdown, text
 
 READERS = {
     "txt": text.read,
     "md": markdown.read,
     "html": html.read,
+    "eml": email.read,  # builder/readers/email.py
 }
 
 

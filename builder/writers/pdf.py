@@ -130,10 +130,14 @@ def stage_templates(archive: Archive, folder: Path) -> None:
                 shutil.copyfile(typ, folder / typ.name)
 
 
+CJK_FONTS = Path("/usr/share/fonts/opentype/noto")  # Debian's fonts-noto-cjk (./run installs it)
+
+
 def fonts_dirs(archive: Archive) -> list[Path]:
-    """The corpus's own fonts (templates/pdf/fonts/) first, then the shipped ones."""
+    """The corpus's own fonts (templates/pdf/fonts/) first, then the shipped ones, then Noto CJK
+    (Chinese, Japanese and Korean: too large to ship; Typst falls back to it for those characters)."""
     own = archive.templates_dir / "pdf" / "fonts"
-    return [d for d in (own, templating.packaged_templates() / "pdf" / "fonts") if d.is_dir()]
+    return [d for d in (own, templating.packaged_templates() / "pdf" / "fonts", CJK_FONTS) if d.is_dir()]
 
 
 def _no_font(archive: Archive, text: str) -> str:
