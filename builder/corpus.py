@@ -45,7 +45,8 @@ CERTAINTIES = ("stated", "inferred", "unknown")
 ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
                 "license", "description", "subjects", "sources", "editors", "pdf", "limits"}
 ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+\Z")  # RFC 3986 absolute-URI, no spaces
-PROVENANCE_KEYS = {"title", "title_supplied", "kind", "language", "summary", "rights", "authors",
+PROVENANCE_KEYS = {"title", "title_supplied", "title_derived", "kind", "language", "summary", "rights",
+                   "authors",
                    "date", "origin", "received", "condition", "email"}
 NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body", "created", "modified", "creator"}
 
@@ -426,6 +427,7 @@ def _provenance(path: Path, problems: list[Problem], read: files.Reader | None =
     return Provenance(
         title=doc.get(d, "title", required=True, default=path.stem),
         title_supplied=doc.get(d, "title_supplied", bool, default=False),
+        title_derived=doc.get(d, "title_derived", bool, default=False),
         kind=doc.get(d, "kind", required=True, default=""),
         language=language,
         summary=doc.get(d, "summary", required=True, default=""),
