@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 import os
 import shutil
 import tempfile
@@ -49,6 +50,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
     with tempfile.TemporaryDirectory(prefix="archive-pdf-") as tmp:
         folder = Path(tmp)
         stage_templates(archive, folder)
+        stage_markers(archive, folder)
         (folder / "sources").mkdir()
         (folder / "originals").mkdir()
         for source in archive.sources:
@@ -129,6 +131,21 @@ def stage_templates(archive: Archive, folder: Path) -> None:
                 shutil.copyfile(typ, folder / typ.name)
 
 
+MARKER_GLYPHS = "marker-glyphs.typ"
+
+
+def stage_markers(archive: Archive, folder: Path) -> None:
+    """The note markers' glyphs (0-9 and a comma) as SVG shapes in markers/, made by Typst from
+    marker-glyphs.typ: a marker drawn from them is no text, so no extraction fuses it into a word."""
+    import typst
+
+    (folder / "markers").mkdir()
+    pages = typst.compile(str(folder / MARKER_GLYPHS), root=str(folder), format="svg",
+                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True)
+    for name, svg in zip([*"0123456789", "comma"], pages if isinstance(pages, list) else [pages]):
+        (folder / "markers" / f"{name}.svg").write_bytes(svg)
+
+
 def fonts_dirs(archive: Archive) -> list[Path]:
     """The corpus's own fonts (templates/pdf/fonts/) first, then the shipped ones."""
     own = archive.templates_dir / "pdf" / "fonts"
@@ -196,7 +213,8 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
     }
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
-        data["paragraphs"] = [[[_segment(seg, place.marked) for run in line for seg in place.segments(run)]
+        data["paragraphs"] = [[[_segment(seg, place.marked)
+                                for seg in refs_at_word_end([seg for run in line for seg in place.segments(run)])]
                                for line in _lines(p)] for p in doc.blocks]
     else:
         tree = Tree(place)
@@ -214,6 +232,27 @@ def _lines(p: document.Paragraph) -> list[list[document.Text]]:
         else:
             lines[-1].append(n)
     return lines
+
+
+def refs_at_word_end(line) -> list[layout.Segment]:
+    """The line's segments with each note marker moved past the rest of its word (letters and
+    punctuation, up to the next white space or the line's end): "Berger's¹", "2016,²", never
+    "Berger¹'s". A marker is drawn as shapes, not text (templates/pdf/marker-glyphs.typ), and the gap
+    it leaves inside a word would read as a space to every extractor; at a word's end it does not."""
+    out = list(line)
+    k = 0
+    while k < len(out) - 1:
+        seg, nxt = out[k], out[k + 1]
+        if seg.refs and nxt.text[:1] and not nxt.text[0].isspace():
+            cut = next((i for i, ch in enumerate(nxt.text) if ch.isspace()), len(nxt.text))
+            out[k] = replace(seg, refs=())
+            if cut == len(nxt.text):
+                out[k + 1] = replace(nxt, refs=seg.refs + nxt.refs)
+            else:
+                out[k + 1:k + 2] = [replace(nxt, text=nxt.text[:cut], refs=seg.refs),
+                                    replace(nxt, text=nxt.text[cut:], starts=(), breaks=(), at=nxt.at + cut)]
+        k += 1
+    return out
 
 
 def _segment(seg: layout.Segment, marked: bool = True) -> str | dict:
@@ -275,7 +314,7 @@ class Tree:
     def inline(self, n) -> list:
         d = document
         if isinstance(n, d.Text):
-            return [_segment(seg, self.place.marked) for seg in self.place.segments(n)]
+            return [_segment(seg, self.place.marked) for seg in refs_at_word_end(self.place.segments(n))]
         if isinstance(n, d.LineBreak):
             return [{"t": "br"}] if n.hard else [" "]
         if isinstance(n, d.Code):
