@@ -24,7 +24,7 @@ from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
 
-from .. import __version__, characters, describe, document, readers, templating
+from .. import __version__, characters, describe, document, readers, templating, typography
 from . import layout
 from ..anchor import Anchored
 from ..errors import ArchiveError, UsageError
@@ -193,8 +193,8 @@ def archive_data(archive: Archive) -> dict:
         "editors": [e.name for e in archive.editors],
         "date": [d.year, d.month, d.day, d.hour, d.minute, d.second],
         "page_size": archive.page_size,
-        "introduction": markdown_tree(archive.introduction, {s.id for s in archive.sources},
-                                      marks="introduction"),
+        "introduction": typography.tree(markdown_tree(archive.introduction, {s.id for s in archive.sources},
+                                                      marks="introduction")),
         "sources": [{"id": s.id, "title": describe.title(s.provenance), "file": s.file_name,
                      "sha256": s.sha256} for s in archive.sources],
     }
@@ -204,12 +204,14 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
     doc = readers.read(source)
     ctx = describe.with_document(describe.source_context(source), doc)
     data = {
-        "source": {**ctx, **{"lang_" + k: v for k, v in language(ctx["language"]).items()},
-                   "has_language": bool(ctx["language"]), "short_title": _clip(ctx["title"], 48)},
+        "source": {**editorial_context(ctx), **{"lang_" + k: v for k, v in language(ctx["language"]).items()},
+                   "has_language": bool(ctx["language"]), "short_title": typography.short_title(ctx["title"], 46),
+                   "author_groups": author_groups(ctx["author_list"])},
         "format": source.format,
         "file": f"originals/{source.file_name}",
         "notes": {str(a.number): note_data(a, ids) for a in notes},
         "whole": [a.number for a in notes if a.whole],
+        "endnotes": as_endnotes(source, notes),
     }
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
@@ -221,6 +223,41 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
         data["tree"] = headings([{**tree.block(b), "pb": f"{source.id}/b{k}"}
                                  for k, b in enumerate(doc.blocks)], shift=1)
     return data
+
+
+# A source whose notes run longer than this many times its own text has them as endnotes, after
+# its text, rather than footnotes: in footnotes they would leave a few lines of the source on each
+# page (docs/pdf.md, "Footnotes or endnotes").
+ENDNOTES_ABOVE = 3.0
+
+# The editor's words in the provenance record (typographic quotes and dashes); never the source's.
+EDITORIAL_FIELDS = ("summary", "rights", "date", "date_evidence", "origin", "publication", "received_how",
+                    "condition", "authors")
+
+
+def as_endnotes(source: Source, notes: list[Anchored]) -> bool:
+    written = sum(len(a.note.body) for a in notes)
+    return written > ENDNOTES_ABOVE * max(source.characters, 1)
+
+
+def editorial_context(ctx: dict) -> dict:
+    out = {**ctx, **{k: typography.editorial(ctx[k]) for k in EDITORIAL_FIELDS if isinstance(ctx.get(k), str)}}
+    out["flaws"] = [typography.editorial(f) for f in ctx["flaws"]]
+    return out
+
+
+def author_groups(authors: list[dict]) -> list[dict]:
+    """Authors in order, those in a row with the same certainty and evidence on one line: the
+    provenance page says each fact once (four authors named in one line: one evidence)."""
+    groups: list[dict] = []
+    for a in authors:
+        name = a["name"] if a["role"] == "author" else f"{a['name']} ({a['role']})"
+        if groups and (groups[-1]["certainty"], groups[-1]["evidence"]) == (a["certainty"], a["evidence"]):
+            groups[-1]["names"].append(name)
+        else:
+            groups.append({"names": [name], "certainty": a["certainty"],
+                           "evidence": typography.editorial(a["evidence"])})
+    return groups
 
 
 def _lines(p: document.Paragraph) -> list[list[document.Text]]:
@@ -332,11 +369,8 @@ class Tree:
 
 def note_data(a: Anchored, ids: set[str]) -> dict:
     return {"number": a.number, "kind": a.note.kind, "whole": a.whole, "id": a.note.id,
-            "lemma": describe.lemma(a.note.selector.exact), "body": markdown_tree(a.note.body, ids, shift=None)}
-
-
-def _clip(s: str, width: int) -> str:
-    return s if len(s) <= width else s[: width - 1].rstrip() + "…"
+            "lemma": describe.lemma(a.note.selector.exact),
+            "body": typography.tree(markdown_tree(a.note.body, ids, shift=None))}
 
 
 # ---------------------------------------------------------------- Markdown and HTML as a JSON tree
