@@ -228,7 +228,7 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
 # A source whose notes run longer than this many times its own text has them as endnotes, after
 # its text, rather than footnotes: in footnotes they would leave a few lines of the source on each
 # page (docs/pdf.md, "Footnotes or endnotes").
-ENDNOTES_ABOVE = 3.0
+ENDNOTES_ABOVE = 1.0
 
 # The editor's words in the provenance record (typographic quotes and dashes); never the source's.
 EDITORIAL_FIELDS = ("summary", "rights", "date", "date_evidence", "origin", "publication", "received_how",
@@ -236,7 +236,7 @@ EDITORIAL_FIELDS = ("summary", "rights", "date", "date_evidence", "origin", "pub
 
 
 def as_endnotes(source: Source, notes: list[Anchored]) -> bool:
-    written = sum(len(a.note.body) for a in notes)
+    written = sum(len(a.note.body) for a in notes if not a.whole)
     return written > ENDNOTES_ABOVE * max(source.characters, 1)
 
 
