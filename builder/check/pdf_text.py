@@ -76,17 +76,28 @@ def pdf_text_findings(pages: list[str], archive: Archive) -> list[verify.Finding
 
 
 def _match(pdf: str, j: int, want: str, breaks: list[int]) -> tuple[int, int]:
-    """How far the source's characters can be followed from pdf[j]: (source index, pdf index)."""
+    """How far the source's characters can be followed from pdf[j]: (source index, pdf index).
+
+    When the text runs onto a new page by plain steps, the next page's running head may begin
+    with the source's next characters ("the w|ay" then "why you should..."): on a difference, the
+    match goes back to that page's start and passes over its head from there.
+    """
     i = 0
+    starts = set(breaks)
+    entered: tuple[int, int] | None = None  # (source index, page start) when a page was reached by plain steps
     while i < len(want):
         step = _step(pdf, j, want, i)
         if step is None:
             resume = _across_page_break(pdf, j, want, i, breaks)
+            if resume is None and entered is not None:
+                i, resume = entered[0], _across_page_break(pdf, entered[1], want, entered[0], breaks)
             if resume is None:
                 break
-            j = resume
+            j, entered = resume, None
         else:
             i, j = step
+            if j in starts:
+                entered = (i, j)
     return i, j
 
 
