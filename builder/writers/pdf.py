@@ -252,12 +252,12 @@ def author_groups(authors: list[dict]) -> list[dict]:
     groups: list[dict] = []
     for a in authors:
         name = a["name"] if a["role"] == "author" else f"{a['name']} ({a['role']})"
-        if groups and (groups[-1]["certainty"], groups[-1]["evidence"]) == (a["certainty"], a["evidence"]):
+        if groups and groups[-1]["same"] == (a["certainty"], a["evidence"]):
             groups[-1]["names"].append(name)
         else:
-            groups.append({"names": [name], "certainty": a["certainty"],
+            groups.append({"names": [name], "certainty": a["certainty"], "same": (a["certainty"], a["evidence"]),
                            "evidence": typography.editorial(a["evidence"])})
-    return groups
+    return [{k: v for k, v in g.items() if k != "same"} for g in groups]
 
 
 def _lines(p: document.Paragraph) -> list[list[document.Text]]:
