@@ -16,8 +16,8 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "f52f02d187b7d0b2ddf7152143bcd379aa46ac2f49d49120a9e80cd0e195e921",
-    "pdf": "eb3a77e8cfc38d427b45736e8c3d9561b3c44081f2212ff84eec7d39e768138b",
+    "epub": "3e7f8f4eed8dc3e2d34736ab57217af47c7a84989f78bd03e8c6fc9bb903cad3",
+    "pdf": "eccb5bf4af47bd982d0e32b30171a96bc514f4268a5cc100c1daf77c0ca9556b",
 }
 
 
