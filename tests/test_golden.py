@@ -16,8 +16,8 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "3e7f8f4eed8dc3e2d34736ab57217af47c7a84989f78bd03e8c6fc9bb903cad3",
-    "pdf": "eccb5bf4af47bd982d0e32b30171a96bc514f4268a5cc100c1daf77c0ca9556b",
+    "epub": "36175bd6e576b90168783f0a7be3a0a72cf552ecce1d40421a2b7fa2ad5733b6",
+    "pdf": "ed93df09034fe1f301b41c700e064fa8659bb8f1e80fe5d5e435b888a67f8bf4",
 }
 
 
