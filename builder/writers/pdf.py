@@ -219,6 +219,7 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Pa
         "notes": {str(a.number): note_data(a, ids) for a in notes},
         "whole": [a.number for a in notes if a.whole],
         "endnotes": as_endnotes(source, notes),
+        "direction": doc.direction,
     }
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
