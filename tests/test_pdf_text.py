@@ -121,48 +121,40 @@ def test_markers_typeset_as_digits_fail_both_read_backs(corpus_copy, tmp_path):
 
 # -- the strict check, on text -----------------------------------------------------------------
 
-class _Archive:
-    def __init__(self, text: str):
-        self.sources = [_Source(text)]
-
-
-class _Source:
-    format = "txt"
-    file_name = "s.txt"
-
-    def __init__(self, text: str):
-        self._text = text
-
-    def read_text(self) -> str:
-        return self._text
+def _archive(text: str, tmp_path: Path):
+    """One plain-text source holding text, as an archive (what `archive check` rebuilds)."""
+    from builder.check.records import rebuilt_archive, rebuilt_source
+    path = tmp_path / "s.txt"
+    path.write_text(text, encoding="utf-8")
+    return rebuilt_archive([rebuilt_source("s", path, "0" * 64)])
 
 
 SOURCE = "They met in 2016 and again in 2017.\nThe JC understands that she left."
 
 
-def test_strict_check_passes_the_text_as_received():
-    assert pdf_text_findings(["head 1\n" + SOURCE + "\n1 A note."], _Archive(SOURCE)) == []
+def test_strict_check_passes_the_text_as_received(tmp_path):
+    assert pdf_text_findings(["head 1\n" + SOURCE + "\n1 A note."], _archive(SOURCE, tmp_path)) == []
 
 
 @pytest.mark.parametrize("inserted", ["in 20161 and", "in 20161213 and", "in 2016- and", "in 2016 12 and"])
-def test_strict_check_refuses_anything_inserted_inside_the_text(inserted):
+def test_strict_check_refuses_anything_inserted_inside_the_text(inserted, tmp_path):
     """A marker's digits fused into a word, two markers after one character ("1213", once read
     as one number and passed), a hyphen, a number set apart: all are damage now."""
     page = SOURCE.replace("in 2016 and", inserted)
-    findings = pdf_text_findings([page], _Archive(SOURCE))
+    findings = pdf_text_findings([page], _archive(SOURCE, tmp_path))
     assert findings and "differs from the source" in findings[0].message
 
 
-def test_strict_check_passes_a_page_break_with_notes_and_a_running_head():
+def test_strict_check_passes_a_page_break_with_notes_and_a_running_head(tmp_path):
     cut = SOURCE.index("again")
     pages = [SOURCE[:cut] + "\n1 A note.\n2", "again the running head 3\n" + SOURCE[cut:]]
-    assert pdf_text_findings(pages, _Archive(SOURCE)) == []
+    assert pdf_text_findings(pages, _archive(SOURCE, tmp_path)) == []
 
 
-def test_strict_check_refuses_text_inserted_mid_page_after_a_page_break():
+def test_strict_check_refuses_text_inserted_mid_page_after_a_page_break(tmp_path):
     cut = SOURCE.index("again")
     pages = [SOURCE[:cut], "head 3\n" + SOURCE[cut:].replace("2017", "2017 9")]
-    assert pdf_text_findings(pages, _Archive(SOURCE))
+    assert pdf_text_findings(pages, _archive(SOURCE, tmp_path))
 
 
 # -- where the markers go, and the editor's typography ------------------------------------------
@@ -219,3 +211,12 @@ def test_running_heads_close_their_brackets(default_pdf):
     assert any("…" in h for h in heads), "a long title is shortened somewhere"
     for h in heads:
         assert h.count("[") == h.count("]"), h
+
+
+def test_strict_check_passes_a_running_head_that_begins_like_the_source(tmp_path):
+    """The joint statement's case: a page ends "...become the", the next page's running head
+    reads "why you should not...", and the text goes on "way to define": the match must go back
+    to the page's start rather than follow "w" into the head."""
+    cut = SOURCE.index("she left")
+    pages = [SOURCE[:cut], "she left the edition 3\n" + SOURCE[cut:]]
+    assert pdf_text_findings(pages, _archive(SOURCE, tmp_path)) == []
