@@ -16,8 +16,8 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "786b729168a062815aefbc56c9b828d392168565999f38e107d65377f3dde748",
-    "pdf": "433a5f10011bf6ace9d6c2b3833f3f4555acb442f5279d3f0ad1fd9fb96b29a1",
+    "epub": "36175bd6e576b90168783f0a7be3a0a72cf552ecce1d40421a2b7fa2ad5733b6",
+    "pdf": "ed93df09034fe1f301b41c700e064fa8659bb8f1e80fe5d5e435b888a67f8bf4",
 }
 
 

@@ -175,13 +175,28 @@ def test_source_text_is_data_not_markup(test_pdf):
 
 
 def test_match_reports_a_dropped_word():
-    lines = [(0, "Running head 3"), (0, "I write about the meeting of"), (0, "3 March, at which hyph-"),
-             (1, "enation was discussed.1"), (1, "1 A footnote.")]
+    lines = [(0, "Running head 3"), (0, "I write about the meeting of"), (0, "3 March, at which hyphenation"),
+             (1, "was discussed."), (1, "1 A footnote.")]
     source = "I write about the meeting of 3 March, at which hyphenation was discussed."
     assert verify_pdf.match(source, lines) is None
     damaged = [(p, line.replace("meeting ", "")) for p, line in lines]
     problem = verify_pdf.match(source, damaged)
     assert problem and "meeting" in problem
+
+
+@pytest.mark.parametrize("inserted", [("hyphenation", "hyph-"), ("discussed.", "discussed.1"),
+                                      ("3 March", "3 March12")])
+def test_match_is_strict_inside_the_source(inserted):
+    """Nothing may be inserted inside a source's line: not a hyphen at a line's end (source text is
+    not hyphenated), not a note marker's digits (the edition draws markers as shapes)."""
+    source = "I write about the meeting of 3 March, at which hyphenation was discussed."
+    lines = [(0, "I write about the meeting of"), (0, "3 March, at which hyphenation"), (1, "was discussed.")]
+    old, new = inserted
+    if old == "hyphenation":
+        lines = [(0, "I write about the meeting of"), (0, "3 March, at which hyph-"), (1, "enation was discussed.")]
+    else:
+        lines = [(p, line.replace(old, new)) for p, line in lines]
+    assert verify_pdf.match(source, lines)
 
 
 def test_a_pdf_missing_a_word_fails_verification(test_archive, tmp_path, monkeypatch):
