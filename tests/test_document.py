@@ -247,3 +247,41 @@ def test_a_right_to_left_document_is_set_right_to_left_in_both_editions(tmp_path
     out = subprocess.run([tool("pdftotext"), "-raw", str(built_.editions["pdf"]), "-"], capture_output=True,
                          text=True, check=True).stdout
     assert all(word in out for word in ARABIC.split()[-3:])
+
+
+def test_header_fields_show_and_read_back_in_both_editions(tmp_path, monkeypatch):
+    """A Fields block (an email's header): labels and values are reading text, shown in both
+    editions, read back whole, and a note can anchor in them."""
+    from builder import readers
+    from builder.readers.reading import Reading
+
+    def with_fields(data, source=None):
+        r = Reading()
+        fields = []
+        for name, label, value in (("from", "From:", "Ada Editor <ada@example.org>"),
+                                   ("subject", "Subject:", "The minutes of 3 March")):
+            r.separate("\n")
+            lab = r.text(label)
+            r.separate(" ")
+            fields.append(d.Field(name, (lab,), (r.text(value),)))
+        r.separate()
+        body = d.Paragraph((r.text(data.decode("utf-8").strip()),))
+        return d.Document(r.done(), (d.Fields(tuple(fields)), body), kind="md")
+
+    monkeypatch.setitem(readers.READERS, "md", with_fields)
+    root = small_corpus(tmp_path / "corpus")
+    (root / "sources" / "mdsource.md").write_text("Body of the message.\n", encoding="utf-8")
+    (root / "sources" / "mdsource.notes.toml").write_text(
+        '[[notes]]\nid = "subj"\nkind = "gloss"\nexact = "minutes of 3 March"\nbody = "Which minutes."\n',
+        encoding="utf-8")
+    built_ = build(root, tmp_path / "out")  # both editions read back whole
+    assert epubcheck_problems(built_.editions["epub"]) == []
+    with zipfile.ZipFile(built_.editions["epub"]) as z:
+        chapter = etree.fromstring(z.read("EPUB/text/mdsource.xhtml"))
+        assert ["".join(x.itertext()) for x in chapter.iterfind(".//h:dl[@class='fields']/h:dt", NS)] == \
+            ["From:", "Subject:"]
+        assert ["".join(s.itertext()) for s in chapter.iterfind(".//h:span[@class='passage']", NS)] == \
+            ["minutes of 3 March"]
+    out = subprocess.run([tool("pdftotext"), "-raw", str(built_.editions["pdf"]), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "Subject:" in out and "ada@example.org" in out and "Which minutes." in out
