@@ -127,8 +127,7 @@ class ThematicBreak:
 
 @dataclass(frozen=True)
 class Field:
-    name: str  # what the field is (from, to, date, subject ...), for machines
-    label: tuple[Inline, ...]  # its label as shown ("From:"), in the reading text like any text
+    name: str  # as the editions label it (From, To, Date, Subject ...): not reading text
     inlines: tuple[Inline, ...]  # the value, in the reading text
 
 
@@ -220,7 +219,7 @@ def children(node) -> tuple:
     if isinstance(node, Table):
         return tuple(i for rows in (node.head, node.body) for row in rows for cell in row for i in cell)
     if isinstance(node, Fields):
-        return tuple(i for f in node.fields for i in f.label + f.inlines)
+        return tuple(i for f in node.fields for i in f.inlines)
     if isinstance(node, Figure):
         return node.caption
     return ()

@@ -185,7 +185,7 @@ class Xhtml:
             return "<hr/>"
         if isinstance(b, d.Fields):
             return ('<dl class="fields">' + "".join(
-                f"<dt>{self.inlines(f.label)}</dt><dd>{self.inlines(f.inlines)}</dd>" for f in b.fields)
+                f"<dt>{html.escape(f.name, quote=False)}</dt><dd>{self.inlines(f.inlines)}</dd>" for f in b.fields)
                 + "</dl>")
         if isinstance(b, d.Figure):
             caption = f"<figcaption>{self.inlines(b.caption)}</figcaption>" if b.caption else ""

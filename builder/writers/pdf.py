@@ -366,8 +366,7 @@ class Tree:
         if isinstance(b, d.ThematicBreak):
             return {"t": "hr"}
         if isinstance(b, d.Fields):
-            return {"t": "fields", "c": [{"t": "field", "name": f.name, "l": self.inlines(f.label),
-                                          "c": self.inlines(f.inlines)}
+            return {"t": "fields", "c": [{"t": "field", "name": f.name, "c": self.inlines(f.inlines)}
                                          for f in b.fields]}
         if isinstance(b, d.Figure):
             return {"t": "figure", "src": self.images[b.image], "alt": b.alt, "c": self.inlines(b.caption)}
