@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from ..errors import ValidatorUnavailable
-from .pdf_text import pdf_text_findings, recorded_hashes
+from .pdf_text import hash_order, pdf_text_findings, recorded_hashes
 from .records import note_counts, rebuilt_archive, rebuilt_source
 from .report import Expected, Report
 from .stale import judged_against
@@ -124,7 +124,7 @@ def _fonts(pdf, report: Report, label: str) -> list[dict]:
 
 
 def _attachments(pdf, tmp: Path, text: str, report: Report, label: str) -> Expected:
-    """The attached originals, in the document's /AF order, checked against the SHA-256 the PDF records."""
+    """The attached originals, in reading order, checked against the SHA-256 the PDF records."""
     recorded = recorded_hashes(text)
     specs = list(pdf.Root.get("/AF", []))
     if not specs:
@@ -155,6 +155,8 @@ def _attachments(pdf, tmp: Path, text: str, report: Report, label: str) -> Expec
         local = tmp / base
         local.write_bytes(data)
         sources.append(rebuilt_source(PurePosixPath(base).stem, local, sha, data))
+    order = hash_order(text)  # reading order: where each source's provenance records its hash
+    sources.sort(key=lambda s: order.get(s.sha256, len(text)))
     notes = note_counts(notes_raw, sources, report, label, NOTES_NAME) if notes_raw is not None else None
     return Expected(rebuilt_archive(sources), notes, "the files attached to the PDF")
 

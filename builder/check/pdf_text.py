@@ -19,10 +19,20 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad\ufeff"))
 
 def recorded_hashes(text: str) -> set[str]:
     """Every SHA-256 written in the PDF's text (broken across lines with invisible spaces)."""
+    return set(hash_order(text))
+
+
+def hash_order(text: str) -> dict[str, int]:
+    """Every SHA-256 written in the PDF's text, with where it is first written: the provenance
+    pages stand in reading order, so this is the order of the sources (the PDF's /AF array is
+    sorted by file name, not by the reading order)."""
     # the editions break a hash into two halves of 32; a word after it ("copy", "date") stays apart
     joined = re.sub(r"(?<![0-9a-f])([0-9a-f]{32})\s*\n\s*([0-9a-f]{32})(?![0-9a-f])", r"\1\2",
                     text.translate(INVISIBLE))
-    return set(HEX64.findall(joined))
+    first: dict[str, int] = {}
+    for m in HEX64.finditer(joined):
+        first.setdefault(m.group(0), m.start())
+    return first
 
 
 def _compact(text: str) -> str:
@@ -35,12 +45,15 @@ def pdf_text_findings(pages: list[str], archive: Archive) -> list[verify.Finding
     Allowed between the characters of a source: a page break with its footnotes, running head
     and folio. Anything else (a note marker's digits fused into a word, a hyphen) is damage.
     """
+    from ..verify_pdf import logical, squeeze  # the build's own reading of a line (a cycle at import)
+
     stream: list[str] = []  # compact characters of the PDF
     breaks: list[int] = []  # indexes in stream where a page starts
     for page in pages:
         breaks.append(len(stream))
         for line in page.translate(INVISIBLE).split("\n"):
-            stream.extend(_compact(line))
+            # right-to-left runs back in reading order, pdftotext's bidi controls dropped, as the build reads
+            stream.extend(_compact(squeeze(logical(line))))
     pdf = "".join(stream)
     findings, at = [], 0
     for source in archive.sources:
