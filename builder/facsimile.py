@@ -1,0 +1,103 @@
+"""Page images of a visual source: the frames of a scan (PNG, JPEG, TIFF) or the rendered pages of
+a PDF. Used twice: by OCR (builder.transcription, at full resolution) and by the editions
+(facsimile pages, scaled down, always PNG so that every EPUB reader shows them).
+
+Untrusted input: Pillow's decompression-bomb guard stays on (an image of more than
+MAX_PIXELS pixels is refused), the number of pages is bounded, and images are read from bytes
+in memory. Same bytes in, same PNG bytes out (Pillow writes no date into a PNG).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                  ".tif": "image/tiff", ".tiff": "image/tiff"}
+OCR_DPI = 300  # PDF pages are rendered at this resolution for OCR
+EDITION_WIDTH = 1000  # pixels: the width of a facsimile page in the editions (at most)
+MAX_PIXELS = 120_000_000
+MAX_PAGES = 2000
+
+
+class ImageUnreadable(ValueError):
+    """The bytes are not an image (or PDF) this tool can read."""
+
+
+def page_images(data: bytes, media_type: str, dpi: int = OCR_DPI) -> Iterator:
+    """Each page as a Pillow image (mode L or RGB), in order."""
+    if media_type == "application/pdf":
+        yield from _pdf_pages(data, dpi)
+    else:
+        yield from _image_frames(data)
+
+
+def count(data: bytes, media_type: str) -> int:
+    if media_type == "application/pdf":
+        from . import pdftext
+        return pdftext.page_count(data)
+    image = _open(data)
+    return getattr(image, "n_frames", 1)
+
+
+def edition_png(image, width: int = EDITION_WIDTH) -> bytes:
+    """A page image for the editions: at most `width` pixels wide, PNG, the same bytes every time."""
+    from PIL import Image
+
+    if image.width > width:
+        height = max(1, round(image.height * width / image.width))
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def edition_pages(data: bytes, media_type: str, pages: tuple[int, ...]) -> dict[int, bytes]:
+    """The facsimile pages asked for (1-based numbers), as edition PNGs."""
+    wanted = set(pages)
+    dpi = 100 if media_type == "application/pdf" else OCR_DPI
+    return {n: edition_png(image) for n, image in enumerate(page_images(data, media_type, dpi), 1) if n in wanted}
+
+
+def _open(data: bytes):
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.size  # noqa: B018  (the header is read)
+        return image
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as e:
+        raise ImageUnreadable(f"not an image Pillow can read ({e})") from e
+
+
+def _image_frames(data: bytes) -> Iterator:
+    image = _open(data)
+    frames = min(getattr(image, "n_frames", 1), MAX_PAGES)
+    for i in range(frames):
+        try:
+            image.seek(i)
+            frame = image.convert("L" if image.mode in ("1", "L", "I;16", "I", "F", "LA") else "RGB")
+        except (OSError, SyntaxError, ValueError) as e:
+            raise ImageUnreadable(f"page {i + 1} cannot be decoded ({e})") from e
+        yield frame
+
+
+def _pdf_pages(data: bytes, dpi: int) -> Iterator:
+    from . import pdftext
+
+    pdf = pdftext.open_pdf(data)
+    try:
+        for i in range(min(len(pdf), MAX_PAGES)):
+            page = pdf[i]
+            width, height = page.get_size()
+            scale = dpi / 72
+            if width * height * scale * scale > MAX_PIXELS:
+                scale = (MAX_PIXELS / (width * height)) ** 0.5
+            bitmap = page.render(scale=scale, grayscale=False)
+            image = bitmap.to_pil().convert("RGB")
+            bitmap.close()
+            page.close()
+            yield image
+    finally:
+        pdf.close()
