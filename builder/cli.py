@@ -65,5 +65,9 @@ from .cli_sources import add  # noqa: E402  (`archive add`)
 
 main.add_command(add)
 
+from .cli_transcribe import transcribe  # noqa: E402  (`archive transcribe`)
+
+main.add_command(transcribe)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import EXIT_VALIDATOR, ArchiveError
+
 ENGINE = "tesseract"
 PAGE_SEPARATOR = "\n\f\n"
 SUFFIX = ".transcription.txt"
@@ -28,8 +30,11 @@ PAGE_TIMEOUT = 300  # seconds for one page: a pathological image cannot hang `ar
 LANGUAGE = re.compile(r"[a-z]{3}(_[a-z]+)?(\+[a-z]{3}(_[a-z]+)?)*\Z")
 
 
-class OcrUnavailable(RuntimeError):
-    """Tesseract, or its data for the language asked for, is not installed."""
+class OcrUnavailable(ArchiveError):
+    """Tesseract, or its data for the language asked for, is not installed, or it failed: like a
+    validator that cannot run, exit status 3."""
+
+    exit_code = EXIT_VALIDATOR
 
 
 @dataclass(frozen=True)
