@@ -53,7 +53,7 @@ class Transcription:
 def reading_text(file_text: str) -> tuple[str, tuple[int, ...]]:
     """The reading text of a stored transcription and where each page begins in it."""
     text = file_text.replace("\f", "\n")
-    starts = [0] + [m.end() for m in re.finditer("\f", file_text)]
+    starts = [0] + [m.end() for m in re.finditer("\n?\f\n?", file_text)]
     return text, tuple(starts)
 
 
