@@ -22,7 +22,11 @@ from .cli_run import run
 @click.option("--how", metavar="TEXT", help="How it reached the archive (received.how).")
 def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title: str | None,
         kind: str | None, how: str | None) -> None:
-    """Add each FILE (.txt, .md or .html, UTF-8) to the corpus as a new source.
+    """Add each FILE (.txt, .md or .html, UTF-8; a PDF; a scan: PNG, JPEG, TIFF) to the corpus.
+
+    A PDF or a scan is known from its content, not its name. A scan (or a PDF without a text
+    layer) is transcribed by OCR once, now, with its progress shown, and the transcription
+    stored beside it (as `archive transcribe ID` does; docs/scans.md).
 
     The file is copied byte for byte to sources/<id>.<ext> (read-only; line ends, BOM and
     spaces as received), its SHA-256 recorded in a provenance skeleton sources/<id>.toml for
@@ -38,13 +42,19 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
       archive add ~/received/letter.txt --id branch-letter-2021 --kind letter --how "By e-mail, 2024."
       archive add scans/*.txt --corpus my-corpus
     """
-    from . import sources_io
+    from . import transcribe
 
-    report = run(lambda: sources_io.add(corpus_dir, list(files), source_id, title, kind, how))
+    def progress(sid: str, page: int, total: int) -> None:
+        click.echo(f"  {sid}: OCR page {page} of {total}…", err=True)
+
+    report, transcribed = run(lambda: transcribe.add(corpus_dir, list(files), source_id, title, kind, how, progress))
     for a in report.added:
         click.echo(f"added {a.id}: {a.path} (received as {a.received_name})")
         click.echo(f"  sha256 {a.sha256}")
         click.echo(f"  provenance {a.sidecar}: to complete: {', '.join(a.to_complete)}")
+    for t in transcribed:
+        click.echo(f"transcribed {t.id}: {t.path}: {t.pages} page(s), {t.engine}, mean confidence "
+                   f"{t.mean_confidence:.1f}; a machine transcription: read it against the scan")
     if report.appended:
         click.echo(f"{report.archive_toml}: {', '.join(report.appended)} appended to the sources order; "
                    "move each where it belongs")

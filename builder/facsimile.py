@@ -24,6 +24,27 @@ class ImageUnreadable(ValueError):
     """The bytes are not an image (or PDF) this tool can read."""
 
 
+MAGIC = ((b"%PDF-", ".pdf"), (b"\x89PNG\r\n\x1a\n", ".png"), (b"\xff\xd8\xff", ".jpg"),
+         (b"II*\x00", ".tif"), (b"MM\x00*", ".tif"))
+
+
+def sniff(head: bytes) -> str | None:
+    """The suffix a PDF or an image is stored under, from its first bytes (not its name); None
+    for anything else (text, an email, ...)."""
+    for magic, suffix in MAGIC:
+        if head.startswith(magic):
+            return suffix
+    return None
+
+
+def sniff_file(path) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return sniff(f.read(16))
+    except OSError:
+        return None
+
+
 def page_images(data: bytes, media_type: str, dpi: int = OCR_DPI) -> Iterator:
     """Each page as a Pillow image (mode L or RGB), in order."""
     if media_type == "application/pdf":

@@ -14,6 +14,10 @@ from pathlib import Path
 NOTE_KINDS = ("sic", "gloss", "condition", "cross-reference")
 SOURCE_SUFFIXES = (".txt", ".md", ".html")
 MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html"}
+# PDF sources and scans (docs/scans.md): read by builder/readers/pdf.py and scan.py
+VISUAL_MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".tif": "image/tiff"}
+SOURCE_SUFFIXES += tuple(VISUAL_MEDIA_TYPES)
+MEDIA_TYPES.update(VISUAL_MEDIA_TYPES)
 
 
 @dataclass(frozen=True)

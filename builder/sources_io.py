@@ -20,7 +20,7 @@ import tomlkit
 import tomlkit.exceptions
 import tomlkit.items
 
-from . import corpus
+from . import corpus, facsimile
 from .errors import ArchiveError, CorpusError, Problem
 from .model import MEDIA_TYPES, SOURCE_SUFFIXES
 from .output import atomic_path
@@ -31,6 +31,7 @@ DEFAULT_HOW = "Added with `archive add`; how it was received is not recorded."
 PLACEHOLDERS = {"summary": "Not yet written.", "rights": "Unknown.", "origin": "Unknown.",
                 "condition": "Not yet examined."}
 ID_FILES = (*SOURCE_SUFFIXES, ".toml", ".notes.toml")  # any of these means the id is taken
+ID_FILES += (".transcription.txt",)  # a scan's transcription (builder.transcribe)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,18 @@ def first_line_title(text: str, suffix: str) -> str:
     return ""
 
 
+def visual_title(data: bytes, suffix: str) -> str:
+    """A PDF's first line of text, clipped; "" for a scan (its file name is used)."""
+    from . import pdftext
+
+    if suffix != ".pdf":
+        return ""
+    try:
+        return first_line_title(pdftext.read(data).text, ".txt")
+    except pdftext.PdfUnreadable:
+        return ""
+
+
 # -- checking: every problem, before anything is written ------------------------------------
 
 def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, title: str | None = None,
@@ -193,7 +206,8 @@ def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict
                 ids: dict[str, Path], digests: dict[str, Path], problems: list[Problem]) -> _Plan | None:
     """One file's problems (appended to problems); its plan when it has none."""
     before = len(problems)
-    suffix = file.suffix.lower()
+    visual = facsimile.sniff_file(file)  # a PDF or a scan, known from its content
+    suffix = visual or file.suffix.lower()
     if suffix not in SOURCE_SUFFIXES:
         problems.append(Problem(
             "A311", file, f"'{file.suffix or '(no extension)'}' is not a source format: sources are .txt, .md or .html",
@@ -207,7 +221,7 @@ def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict
         return None
     text = None
     try:
-        text = data.decode("utf-8")
+        text = visual_title(data, visual) if visual else data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         problems.append(Problem(
@@ -243,7 +257,7 @@ def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict
     digests.setdefault(sha, file)
     if len(problems) > before or text is None:
         return None
-    title = first_line_title(text, suffix)
+    title = text if visual else first_line_title(text, suffix)
     return _Plan(file, sid, suffix, data, sha, title or file.name, True, "", "")
 
 

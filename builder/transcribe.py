@@ -141,3 +141,47 @@ def _sidecar(path: Path) -> tomlkit.TOMLDocument:
         raise CorpusError([Problem("A323", path, f"cannot be read as TOML: {e}", "correct it first")]) from e
     except OSError as e:  # pragma: no cover - permissions
         raise ArchiveError(f"{path}: cannot read: {e}") from e
+
+
+# -- `archive add` of scans: OCR once, when the scan is added ------------------------------------
+
+def add(corpus_dir: Path, files: list[Path], source_id: str | None = None, title: str | None = None,
+        kind: str | None = None, how: str | None = None,
+        progress: Callable[[str, int, int], None] | None = None):
+    """builder.sources_io.add, then the transcription of every scan added, each page's progress
+    reported. Tesseract is checked before anything is written; if OCR fails, every source added
+    (and its transcription) is removed and archive.toml restored: the corpus is as it was."""
+    from . import sources_io
+
+    root = Path(corpus_dir)
+    scans = [f for f in map(Path, files) if _may_need_ocr(f)]
+    if scans:
+        transcription.engine_version()  # OcrUnavailable (exit 3) before anything is written
+    order = root / "archive.toml"
+    order_before = order.read_bytes() if order.is_file() else None
+    report = sources_io.add(root, files, source_id, title, kind, how)
+    done: list[Transcribed] = []
+    try:
+        for a in report.added:
+            if a.path.suffix in SCAN_SUFFIXES and needs_ocr(a.path.read_bytes(), media_type_of(a.path)):
+                page = (lambda n, total, sid=a.id: progress(sid, n, total)) if progress else None
+                done.append(transcribe(root, a.id, None, False, page))
+    except BaseException:
+        for a in report.added:
+            for path in (a.path, a.sidecar, a.path.with_name(a.id + transcription.SUFFIX)):
+                path.unlink(missing_ok=True)
+        if order_before is not None:
+            with atomic_path(order) as tmp:
+                tmp.write_bytes(order_before)
+        raise
+    return report, tuple(done)
+
+
+def _may_need_ocr(file: Path) -> bool:
+    suffix = facsimile.sniff_file(file)
+    if suffix is None:
+        return False
+    try:
+        return suffix != ".pdf" or needs_ocr(file.read_bytes(), "application/pdf")
+    except (OSError, pdftext.PdfUnreadable):
+        return False  # sources_io reports it
