@@ -28,7 +28,7 @@ from builder.transcribe import media_type_of  # noqa: E402
 CASES = (  # name, file suffix, render arguments
     ("clean PNG (no noise, no skew)", ".png", dict(noise=0, skew=0, blur=0)),
     ("noisy PNG (2% speckles, 0.8° skew)", ".png", dict()),
-    ("heavy noise PNG (8% speckles, 1.5° skew)", ".png", dict(noise=0.08, skew=1.5)),
+    ("heavy noise PNG (4% speckles, 1.5° skew)", ".png", dict(noise=0.04, skew=1.5)),
     ("heavy noise PNG, blurred (8% speckles, blur 1.0, 1.5° skew)", ".png", dict(noise=0.08, blur=1.0, skew=1.5)),
     ("JPEG, quality 80 (noisy)", ".jpg", dict()),
     ("TIFF, LZW (noisy)", ".tif", dict()),
