@@ -106,6 +106,14 @@ def anchor_source(source: Source, text: str) -> tuple[list[Anchored], list[Probl
     return [Anchored(n, i, *(span or (None, None))) for i, (n, span) in enumerate(placed, 1)], problems
 
 
+def reading_text(source: Source) -> str:
+    """The text notes are anchored in, for every kind of source: its reader's reading text
+    (builder/document.py); for a plain-text source, its decoded text."""
+    from . import readers
+
+    return readers.read(source).text
+
+
 def anchor(archive: Archive) -> tuple[Archive, dict[str, list[Anchored]]]:
     """Anchor every note of every source (reading texts one at a time). Raises CorpusError."""
     anchors: dict[str, list[Anchored]] = {}
@@ -114,13 +122,7 @@ def anchor(archive: Archive) -> tuple[Archive, dict[str, list[Anchored]]]:
         if not source.notes:
             anchors[source.id] = []
             continue
-        if source.format != "txt" and any(n.selector.exact for n in source.notes):
-            problems.append(Problem("N202", source.notes_path,
-                                    f"notes anchored to passages are supported on .txt sources; "
-                                    f"{source.file_name} is .{source.format}",
-                                    "make these notes whole-source notes (leave out `exact`)"))
-            continue
-        anchors[source.id], found = anchor_source(source, source.read_text())
+        anchors[source.id], found = anchor_source(source, reading_text(source))
         problems += found
     if problems:
         raise CorpusError(problems)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import anchor, corpus, epub, pagemap, verify
+from . import anchor, corpus, pagemap, verify
+from .writers import epub
 from .model import Archive
 
 FORMATS = ("epub", "pdf")
@@ -46,7 +47,8 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
 
 def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool):
     """Render the PDF and read it back once: its findings, and its page map (if wanted and sound)."""
-    from . import pdf, verify_pdf  # Typst is loaded only when a PDF is asked for
+    from . import verify_pdf
+    from .writers import pdf  # Typst is loaded only when a PDF is asked for
 
     path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf")
     back = verify_pdf.read_back(path, archive)

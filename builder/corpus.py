@@ -63,11 +63,15 @@ def load(root: Path) -> Archive:
 
 def _unplaced_notes(sources: dict[str, Source]) -> list[Problem]:
     """On the error path only: notes that cannot be placed, so one run reports every problem."""
-    from .anchor import anchor_source
+    from .anchor import anchor_source, reading_text
     found: list[Problem] = []
     for source in sources.values():
-        if source.notes and source.format == "txt":
-            found += anchor_source(source, source.read_text())[1]
+        if source.notes:
+            try:
+                text = reading_text(source)
+            except (UnicodeDecodeError, OSError, KeyError):
+                continue  # the source itself is at fault: reported on its own
+            found += anchor_source(source, text)[1]
     return found
 
 

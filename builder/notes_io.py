@@ -304,11 +304,7 @@ def import_file(corpus_dir: Path, path: Path, source_id: str | None = None) -> I
             orphans.append(Orphan(a.id, f"its target has no TextQuoteSelector (only {', '.join(a.selector_types)}); "
                                   "a quote is needed to anchor it"))
             continue
-        if a.selector.exact and source.format != "txt":
-            orphans.append(Orphan(a.id, f"notes on passages are supported on .txt sources; {source.file_name} "
-                                  f"is .{source.format}", a.selector.exact))
-            continue
-        text = texts.setdefault(sid, source.read_text()) if a.selector.exact else ""
+        text = texts.setdefault(sid, anchor.reading_text(source)) if a.selector.exact else ""
         try:
             span = anchor.locate(text, a.selector)
         except anchor.Unanchored as e:
@@ -448,7 +444,7 @@ def collection_of(archive: Archive, anchors: dict[str, list[anchor.Anchored]]) -
     items = []
     for source in archive.sources:
         placed = anchors.get(source.id, [])
-        text = source.read_text() if any(not a.whole for a in placed) else ""
+        text = anchor.reading_text(source) if any(not a.whole for a in placed) else ""
         for a in sorted(placed, key=lambda a: a.number):
             items.append(annotation_of(archive, source, a, text))
     return {

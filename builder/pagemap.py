@@ -2,7 +2,7 @@
 
 `compute()` takes what the PDF's read-back found (builder.verify_pdf.read_back: the text of
 every page and, for each plain-text source, the offset of the first source character on each
-page it crosses onto) and where Typst placed the template's block markers (builder.pdf.render),
+page it crosses onto) and where Typst placed the template's block markers (builder.writers.pdf.render),
 and gives a PageMap: for every PDF page, in order, its printed label (the PDF's /PageLabels) and
 where it begins:
 

@@ -1,7 +1,10 @@
 """Read the written editions back and prove they hold every source whole.
 
 This module parses what was written with its own code and shares nothing with the
-writers, so that a writer's mistake cannot hide from it.
+writers, so that a writer's mistake cannot hide from it. What each edition must show of a
+source is its reading text (builder/document.py, made by its reader): one expectation for
+both editions (expected_text), read back from the EPUB here and from the PDF in
+builder/verify_pdf.py.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from .errors import DamageFound
 from .model import Archive
@@ -71,21 +73,23 @@ def chapter_text(xhtml: bytes, container_id: str) -> str | None:
 
 
 def expected_text(source) -> str:
-    """What a chapter must show of a source: plain text as it is; the text content of an HTML
-    source (lxml's reading, scripts and styles left out); of a Markdown source, the text content of
-    its CommonMark rendering (markup characters are not text)."""
-    text = source.read_text()
-    if source.format == "txt":
-        return text
-    if source.format == "md":
-        from markdown_it import MarkdownIt
-        text = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    root = lxml_html.document_fromstring(text) if text.strip() else None
-    if root is None:
-        return ""
-    for el in root.xpath("//script | //style"):
-        el.drop_tree()
-    return root.text_content()
+    """What both editions must show of a source: its reading text (builder/readers/), every
+    character of it. For a plain-text source, its decoded text as it is."""
+    return expected(source).text
+
+
+def expected(source):
+    """The source's document: its reading text, and whether its white space is shown as it is
+    (plain text) or may fall differently at block edges (every other kind)."""
+    from . import readers
+
+    return readers.read(source)
+
+
+def squeezer(doc):
+    """How a reading text and the text read back are compared: white space as one space in plain
+    text; without white space in any other document (a rendering places it at block edges)."""
+    return normalise if doc.plain else (lambda t: "".join(normalise(t).split()))
 
 
 def container_findings(path: Path) -> list[Finding]:
@@ -121,15 +125,14 @@ def epub_findings(path: Path, archive: Archive) -> list[Finding]:
             elif hashlib.sha256(z.read(original)).hexdigest() != source.sha256:
                 findings.append(Finding(f"{path.name}:{original}", "the original's SHA-256 does not match"))
             shown = chapter_text(z.read(chapter), f"{source.id}-text")
-            # rendered Markdown and HTML may place white space differently at block edges:
-            # their characters are compared without it
-            squeeze = normalise if source.format == "txt" else (lambda t: "".join(normalise(t).split()))
-            expected = squeeze(expected_text(source))
+            doc = expected(source)
+            squeeze = squeezer(doc)
+            want = squeeze(doc.text)
             if shown is None:
                 findings.append(Finding(f"{path.name}:{chapter}", "no source text block"))
-            elif squeeze(shown) != expected:
+            elif squeeze(shown) != want:
                 findings.append(Finding(f"{path.name}:{chapter}", "the text differs from the source "
-                                        + first_difference(expected, squeeze(shown))))
+                                        + first_difference(want, squeeze(shown))))
     return findings
 
 

@@ -5,7 +5,8 @@ pikepdf and poppler's `pdftotext -raw` only, and compares with the corpus's own 
 
 - the claims: XMP says PDF/A-3 (conformance A) and PDF/UA-1; /Lang and a structure tree;
 - every original attached byte for byte (SHA-256), with AFRelationship /Source;
-- fidelity: each plain-text source, in the pages between its outline entry and the next,
+- fidelity: each source's reading text (builder.verify.expected_text: the one expectation of
+  both editions), in the pages between its outline entry and the next,
   is found whole and in order in the extracted text. The extracted lines may interleave
   other text (running heads, page numbers, note markers and notes) only as whole lines, or
   as digits (note markers) and a hyphen at a line end; a character dropped or changed fails.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from .errors import ValidatorUnavailable
 from .model import Archive
-from .verify import Finding, normalise
+from .verify import Finding, expected, normalise
 
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
 PDFUAID = "{http://www.aiim.org/pdfua/ns/id/}"
@@ -64,16 +65,17 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None) -> R
         found.append(Finding(where, f"pdftotext gave {len(pages)} pages of {npages}"))
     page_starts: dict[str, list[tuple[int, int]]] = {}
     for source, span in zip(archive.sources, starts):
-        if source.format != "txt" or span is None:
+        if span is None:
             continue
         first, last = span
         lines = [(page, line) for page in range(first, min(last, len(pages)))
                  for line in pages[page].splitlines()]
-        text = source.read_text()
+        doc = expected(source)
+        text = doc.text
         problem, crossings = match_pages(text, lines)
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
-        else:
+        elif doc.plain:
             where_in = squeezed_offsets(text)
             if len(where_in) == len(squeeze(text)):  # else: no exact page starts for this source
                 page_starts[source.id] = [(page, where_in[i]) for page, i in crossings]
@@ -189,6 +191,7 @@ def extract_pages(path: Path, npages: int) -> list[str]:
 
 # ---------------------------------------------------------------- the fidelity match
 
+LIST_MARK = re.compile("^(?:[\u2022\u2023\u2013\u25e6\u2043*-]|[0-9]+[.)])")  # a list item's bullet or number
 RTL_RUN = re.compile("\u202b[^\u202c]*\u202c(?:\\s+\u202b[^\u202c]*\u202c)+")
 
 
@@ -217,6 +220,15 @@ def _consume(line: str, expected: str, i: int) -> int | None:
             return None
         k += 1
     return i if i > start else None
+
+
+def _consume_line(line: str, expected: str, i: int) -> int | None:
+    """_consume, and else the line without the bullet or number a list item begins with (not
+    text of the source: the writer's)."""
+    j = _consume(line, expected, i)
+    if j is None and (m := LIST_MARK.match(line)):
+        j = _consume(line[m.end():], expected, i)
+    return j
 
 
 def match(text: str, lines: list[tuple[int, str]]) -> str | None:
@@ -252,10 +264,10 @@ def match_pages(text: str, lines: list[tuple[int, str]]) -> tuple[str | None, li
         if not line or i >= len(expected):
             continue
         begun = i
-        j = _consume(line, expected, i)
+        j = _consume_line(line, expected, i)
         if j is None:
             for start in reversed(recent[-3:]):
-                again = _consume(line, expected, start)
+                again = _consume_line(line, expected, start)
                 if again is not None and again > i:
                     j, begun = again, start
                     break

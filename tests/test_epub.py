@@ -99,7 +99,7 @@ def test_fidelity_check_catches_a_missing_chapter_or_text_block(default_epub, tm
 
 def test_a_build_whose_epub_drops_a_word_fails_and_writes_nothing(tmp_path, monkeypatch):
     """The build's own read-back (verify.editions) stops a writer that loses text."""
-    from builder import epub as epub_mod
+    from builder.writers import epub as epub_mod
     from builder.build import build
     from builder.errors import DamageFound
 

@@ -10,7 +10,8 @@ import zipfile
 from conftest import CORPUS, epubcheck_problems, need, tool
 from lxml import etree
 
-from builder import layout, validators, verify, verify_pdf
+from builder import validators, verify, verify_pdf
+from builder.writers import layout
 from builder.build import build
 from builder.corpus import load
 

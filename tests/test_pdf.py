@@ -19,7 +19,8 @@ import pytest
 from conftest import need
 from corpora import ARABIC, LETTER, PLAIN, write_corpus  # noqa: E402,F401
 
-from builder import anchor, corpus, pdf, validators, verify_pdf
+from builder import anchor, corpus, validators, verify_pdf
+from builder.writers import pdf
 from builder.build import build
 from builder.errors import ValidatorUnavailable
 

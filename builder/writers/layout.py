@@ -1,7 +1,7 @@
-"""Lay out a plain-text source as paragraphs, lines and segments, with notes in place.
+"""Notes and page breaks in place: the text runs of a document (builder/document.py) cut into
+segments, for both editions.
 
-The one rule for plain text, shared by both editions: a blank line starts a paragraph, a
-single newline is a line break; every other character stays as it is. Segments are cut
+Plain text is paragraphs of lines (builder/readers/text.py). Segments are cut
 at every note boundary, so overlapping and nested notes need no nesting in the output:
 each segment lists the notes whose passage it belongs to, and the notes whose marker
 follows it. Segments are also cut at page breaks (offsets where a page of the PDF edition
@@ -10,12 +10,11 @@ begins, builder/pagemap.py), so that the EPUB can mark them between two characte
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from .anchor import Anchored
-
-NEWLINE = re.compile(r"\r\n|\r|\n")
+from ..anchor import Anchored
+from ..document import Document, Text, runs
+from ..readers.text import NEWLINE, is_blank, lines_of  # noqa: F401  (the plain-text rule lives there)
 
 
 @dataclass(frozen=True)
@@ -30,19 +29,6 @@ class Segment:
 Line = tuple[Segment, ...]
 Paragraph = tuple[Line, ...]
 
-
-def lines_of(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every line, newline characters excluded."""
-    spans, at = [], 0
-    for m in NEWLINE.finditer(text):
-        spans.append((at, m.start()))
-        at = m.end()
-    spans.append((at, len(text)))
-    return spans
-
-
-def is_blank(text: str) -> bool:
-    return not text.strip(" \t")
 
 
 def paragraphs(text: str, anchors: list[Anchored] = (), breaks=()) -> list[Paragraph]:
@@ -64,6 +50,22 @@ def paragraphs(text: str, anchors: list[Anchored] = (), breaks=()) -> list[Parag
     if current:
         result.append(tuple(current))
     return result
+
+
+class Placement:
+    """Where the notes and page breaks of one document fall among its text runs (the shown
+    characters): segments(run) cuts a Text run there."""
+
+    def __init__(self, doc: Document, anchors=(), breaks=()):
+        self.doc = doc
+        shown = [(r.start, r.end) for r in runs(doc) if isinstance(r, Text)]
+        self.placed = [a for a in anchors if not a.whole]
+        self.ref_at = {a.number: _ref_position(shown, a) for a in self.placed}
+        self.begin_at = {a.number: _begin_position(shown, a) for a in self.placed}
+        self.cut_at = _break_positions(shown, breaks)
+
+    def segments(self, run: Text) -> Line:
+        return _segments(self.doc.text, run.start, run.end, self.placed, self.ref_at, self.begin_at, self.cut_at)
 
 
 def _ref_position(shown: list[tuple[int, int]], a: Anchored) -> int:

@@ -12,16 +12,14 @@ import html
 import zipfile
 from pathlib import Path
 
-import nh3
-from lxml import etree
-from lxml import html as lxml_html
 from markupsafe import Markup
 
-from . import __version__, describe, layout, notes_io, templating
-from .anchor import Anchored
-from .model import Archive, Source
-from .output import atomic_path, zip_entry
-from .pagemap import Page, PageMap
+from .. import __version__, describe, document, notes_io, readers, templating
+from . import layout
+from ..anchor import Anchored
+from ..model import Archive, Source
+from ..output import atomic_path, zip_entry
+from ..pagemap import Page, PageMap
 
 CSS_FILES = ("edition.css",)
 NOTES_FILE = "EPUB/notes/annotations.jsonld"
@@ -127,41 +125,100 @@ def _max_page(page_list: list[dict]) -> int:
     return max((int(p["label"]) for p in page_list if p["label"].isdigit()), default=0)
 
 
-def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = None) -> str:
-    """The source reproduced in full, as XHTML: every character kept, notes marked in place,
-    and the PDF edition's page breaks marked where they fall (exactly, in plain text)."""
+def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = None,
+                 doc: document.Document | None = None) -> str:
+    """The source reproduced in full, as XHTML: every character of its reading text kept, notes
+    marked in place, and the PDF edition's page breaks marked where they fall (exactly, in a
+    plain-text source; before the block where they fall, in any other)."""
     marks = marks or Markers(None)
-    if source.format == "txt":
-        breaks = marks.in_text(source.id)
-        return str(marks.block(f"{source.id}/text")) + plain_text_xhtml(
-            source.id, layout.paragraphs(source.read_text(), notes, breaks), marks, breaks)
-    text = source.read_text()
-    markers = lambda k: marks.block(f"{source.id}/b{k}")  # noqa: E731
-    if source.format == "md":
-        return sanitise(templating.markdown(text), markers)
-    return sanitise(text, markers)
+    doc = doc or readers.read(source)
+    breaks = marks.in_text(source.id) if doc.plain else {}
+    render = Xhtml(source.id, layout.Placement(doc, notes, breaks), marks, breaks)
+    if doc.plain:
+        return str(marks.block(f"{source.id}/text")) + "\n".join(render.block(b) for b in doc.blocks)
+    return "\n".join(str(marks.block(f"{source.id}/b{k}")) + render.block(b) for k, b in enumerate(doc.blocks))
 
 
-def plain_text_xhtml(sid: str, paragraphs: list[layout.Paragraph], marks: Markers | None = None,
-                     breaks: dict | None = None) -> str:
-    out = []
-    for p in paragraphs:
-        lines = []
-        for line in p:
-            parts = []
-            for seg in line:
-                before = "".join(marks.span(page) for b in seg.breaks for page in breaks.get(b, ())) \
-                    if seg.breaks and marks is not None and breaks else ""
-                text = html.escape(seg.text, quote=False)
-                if seg.marks:
-                    notes = " ".join(f"{sid}-note-{n}" for n in seg.marks)
-                    # aria-details takes one id (EPUBCheck RSC-005): the first note; data-notes lists all
-                    text = (f'<span class="passage" aria-details="{sid}-note-{seg.marks[0]}" '
-                            f'data-notes="{notes}">{text}</span>')
-                parts.append(before + text + "".join(noteref(sid, n) for n in seg.refs))
-            lines.append("".join(parts))
-        out.append("<p>" + "<br/>".join(lines) + "</p>")
-    return "\n".join(out)
+class Xhtml:
+    """A document's blocks as XHTML (builder/document.py), its text runs cut where notes and page
+    breaks fall (builder/writers/layout.py). Headings go one level under the chapter's own <h1>."""
+
+    def __init__(self, sid: str, place: layout.Placement, marks: Markers, breaks: dict):
+        self.sid, self.place, self.marks, self.breaks = sid, place, marks, breaks
+
+    def block(self, b) -> str:
+        d = document
+        if isinstance(b, d.Paragraph):
+            return f"<p>{self.inlines(b.inlines)}</p>"
+        if isinstance(b, d.Heading):
+            level = min(b.level + 1, 6)
+            return f"<h{level}>{self.inlines(b.inlines)}</h{level}>"
+        if isinstance(b, d.ListBlock):
+            tag = "ol" if b.ordered else "ul"
+            start = f' start="{b.start}"' if b.ordered and b.start != 1 else ""
+            return f"<{tag}{start}>" + "".join(f"<li>{self.item(i)}</li>" for i in b.items) + f"</{tag}>"
+        if isinstance(b, d.Quote):
+            return "<blockquote>" + "".join(self.block(x) for x in b.blocks) + "</blockquote>"
+        if isinstance(b, d.Preformatted):
+            return f"<pre>{html.escape(b.text, quote=False)}</pre>"
+        if isinstance(b, d.Table):
+            head = "".join("<tr>" + "".join(f"<th>{self.inlines(c)}</th>" for c in row) + "</tr>" for row in b.head)
+            body = "".join("<tr>" + "".join(f"<td>{self.inlines(c)}</td>" for c in row) + "</tr>" for row in b.body)
+            return ("<table>" + (f"<thead>{head}</thead>" if head else "")
+                    + (f"<tbody>{body}</tbody>" if body else "") + "</table>")
+        if isinstance(b, d.ThematicBreak):
+            return "<hr/>"
+        if isinstance(b, d.Fields):
+            return ('<dl class="fields">' + "".join(
+                f"<dt>{html.escape(f.name, quote=False)}</dt><dd>{self.inlines(f.inlines)}</dd>" for f in b.fields)
+                + "</dl>")
+        if isinstance(b, d.Figure):
+            caption = f"<figcaption>{self.inlines(b.caption)}</figcaption>" if b.caption else ""
+            return f'<figure><p class="figure" role="img" aria-label="{html.escape(b.alt)}"/>{caption}</figure>'
+        if isinstance(b, d.PageBoundary):
+            label = html.escape(b.label or str(b.page))
+            return f'<div class="page-of-original" role="separator" aria-label="Page {label} of the original"/>'
+        raise TypeError(f"no XHTML for {type(b).__name__}")
+
+    def item(self, blocks) -> str:
+        """A list item: a lone paragraph's inlines (a tight list), else its blocks."""
+        if len(blocks) == 1 and isinstance(blocks[0], document.Paragraph):
+            return self.inlines(blocks[0].inlines)
+        return "".join(self.block(x) for x in blocks)
+
+    def inlines(self, nodes) -> str:
+        return "".join(self.inline(n) for n in nodes)
+
+    def inline(self, n) -> str:
+        d = document
+        if isinstance(n, d.Text):
+            return "".join(self.segment(seg) for seg in self.place.segments(n))
+        if isinstance(n, d.LineBreak):
+            return "<br/>" if n.hard else "\n"
+        if isinstance(n, d.Code):
+            return f"<code>{html.escape(n.text, quote=False)}</code>"
+        if isinstance(n, d.Emphasis):
+            return f"<em>{self.inlines(n.children)}</em>"
+        if isinstance(n, d.Strong):
+            return f"<strong>{self.inlines(n.children)}</strong>"
+        if isinstance(n, d.Link):
+            return f'<a href="{html.escape(n.href)}">{self.inlines(n.children)}</a>'
+        if isinstance(n, d.Span):
+            lang = f' lang="{html.escape(n.lang)}" xml:lang="{html.escape(n.lang)}"' if n.lang else ""
+            return f"<span{lang}>{self.inlines(n.children)}</span>" if lang else self.inlines(n.children)
+        raise TypeError(f"no XHTML for {type(n).__name__}")
+
+    def segment(self, seg: layout.Segment) -> str:
+        marks, breaks, sid = self.marks, self.breaks, self.sid
+        before = "".join(marks.span(page) for b in seg.breaks for page in breaks.get(b, ())) \
+            if seg.breaks and breaks else ""
+        text = html.escape(seg.text, quote=False)
+        if seg.marks:
+            notes = " ".join(f"{sid}-note-{n}" for n in seg.marks)
+            # aria-details takes one id (EPUBCheck RSC-005): the first note; data-notes lists all
+            text = (f'<span class="passage" aria-details="{sid}-note-{seg.marks[0]}" '
+                    f'data-notes="{notes}">{text}</span>')
+        return before + text + "".join(noteref(sid, n) for n in seg.refs)
 
 
 def noteref(sid: str, n: int) -> str:
@@ -174,25 +231,3 @@ def note_context(sid: str, a: Anchored, ids: set[str]) -> dict:
     return {"number": a.number, "id": f"{sid}-note-{a.number}", "ref": f"{sid}-ref-{a.number}",
             "kind": a.note.kind, "whole": a.whole, "quote": describe.lemma(a.note.selector.exact),
             "body": Markup(body), "note_id": a.note.id}
-
-
-ALLOWED_TAGS = {"p", "br", "em", "strong", "i", "b", "u", "s", "sub", "sup", "span", "a", "blockquote", "q",
-                "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
-                "pre", "code", "hr", "dl", "dt", "dd", "abbr", "cite", "small", "figure", "figcaption"}
-
-
-def sanitise(markup: str, markers=None) -> str:
-    """HTML or Markdown output as well-formed XHTML: text content kept whole, active content removed.
-    markers(k), if given, is written before top-level element k (page-break markers)."""
-    clean = nh3.clean(markup, tags=ALLOWED_TAGS, attributes={"a": {"href"}, "*": {"lang"}},
-                      url_schemes={"http", "https", "mailto"}, link_rel=None,
-                      clean_content_tags={"script", "style"})
-    root = lxml_html.fragment_fromstring(clean or "<p></p>", create_parent="div")
-    for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):  # under the chapter's own <h1>
-        el.tag = f"h{min(int(el.tag[1]) + 1, 6)}"
-    parts = [html.escape(root.text or "", quote=False)]
-    for k, child in enumerate(root):
-        if markers is not None:
-            parts.append(str(markers(k)))
-        parts.append(etree.tostring(child, method="xml", encoding="unicode"))
-    return "".join(parts)

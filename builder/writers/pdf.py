@@ -21,14 +21,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from lxml import html as lxml_html
 from markdown_it.tree import SyntaxTreeNode
 
-from . import __version__, describe, layout, templating
-from .anchor import Anchored
-from .errors import ArchiveError, UsageError
-from .model import Archive, Source
-from .output import atomic_path
+from .. import __version__, describe, document, readers, templating
+from . import layout
+from ..anchor import Anchored
+from ..errors import ArchiveError, UsageError
+from ..model import Archive, Source
+from ..output import atomic_path
 
 PDF_STANDARDS = ["a-3a", "ua-1"]
 MAIN = "edition.typ"
@@ -193,20 +193,101 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
         "notes": {str(a.number): note_data(a, ids) for a in notes},
         "whole": [a.number for a in notes if a.whole],
     }
-    if source.format == "txt":
-        data["paragraphs"] = [[[_segment(s) for s in line] for line in p]
-                              for p in layout.paragraphs(source.read_text(), notes)]
-    elif source.format == "md":
-        data["tree"] = markdown_tree(source.read_text(), set(), shift=1, marks=source.id)
+    doc = readers.read(source)
+    place = layout.Placement(doc, notes)
+    if doc.plain:  # paragraphs of lines of segments
+        data["paragraphs"] = [[[_segment(seg) for run in line for seg in place.segments(run)]
+                               for line in _lines(p)] for p in doc.blocks]
     else:
-        data["tree"] = headings(html_tree(source.read_text(), marks=source.id), shift=1)
+        tree = Tree(place)
+        data["tree"] = headings([{**tree.block(b), "pb": f"{source.id}/b{k}"}
+                                 for k, b in enumerate(doc.blocks)], shift=1)
     return data
+
+
+def _lines(p: document.Paragraph) -> list[list[document.Text]]:
+    """A plain-text paragraph's lines: its Text runs between hard line breaks."""
+    lines: list[list[document.Text]] = [[]]
+    for n in p.inlines:
+        if isinstance(n, document.LineBreak):
+            lines.append([])
+        else:
+            lines[-1].append(n)
+    return lines
 
 
 def _segment(seg: layout.Segment) -> str | dict:
     if not seg.marks and not seg.refs:
         return seg.text
     return {"s": seg.text, "m": list(seg.marks), "r": list(seg.refs)}
+
+
+class Tree:
+    """A document's blocks as the JSON tree the template walks (strings are text; a segment with
+    notes is {"s", "m", "r"}; other nodes {"t": kind, "c": [children], ...})."""
+
+    def __init__(self, place: layout.Placement):
+        self.place = place
+
+    def block(self, b) -> dict:
+        d = document
+        if isinstance(b, d.Paragraph):
+            return {"t": "p", "c": self.inlines(b.inlines)}
+        if isinstance(b, d.Heading):
+            return {"t": "h", "l": b.level, "c": self.inlines(b.inlines)}
+        if isinstance(b, d.ListBlock):
+            node = {"t": "ol" if b.ordered else "ul", "c": [{"t": "li", "c": self.item(i)} for i in b.items]}
+            if b.ordered:
+                node["start"] = b.start
+            return node
+        if isinstance(b, d.Quote):
+            return {"t": "quote", "c": [self.block(x) for x in b.blocks]}
+        if isinstance(b, d.Preformatted):
+            return {"t": "pre", "v": b.text}
+        if isinstance(b, d.Table):
+            if not b.head and not b.body:
+                return {"t": "span", "c": []}
+            return {"t": "table", "head": [[self.inlines(c) for c in row] for row in b.head],
+                    "body": [[self.inlines(c) for c in row] for row in b.body], "align": list(b.align)}
+        if isinstance(b, d.ThematicBreak):
+            return {"t": "hr"}
+        if isinstance(b, d.Fields):
+            return {"t": "fields", "c": [{"t": "field", "name": f.name, "c": self.inlines(f.inlines)}
+                                         for f in b.fields]}
+        if isinstance(b, d.Figure):
+            return {"t": "figure", "image": b.image, "alt": b.alt, "c": self.inlines(b.caption)}
+        if isinstance(b, d.PageBoundary):
+            return {"t": "page-of-original", "page": b.page, "label": b.label or str(b.page)}
+        raise TypeError(f"no PDF node for {type(b).__name__}")
+
+    def item(self, blocks) -> list:
+        if len(blocks) == 1 and isinstance(blocks[0], document.Paragraph):  # a tight list
+            return self.inlines(blocks[0].inlines)
+        return [self.block(x) for x in blocks]
+
+    def inlines(self, nodes) -> list:
+        out: list = []
+        for n in nodes:
+            out.extend(self.inline(n))
+        return out
+
+    def inline(self, n) -> list:
+        d = document
+        if isinstance(n, d.Text):
+            return [_segment(seg) for seg in self.place.segments(n)]
+        if isinstance(n, d.LineBreak):
+            return [{"t": "br"}] if n.hard else [" "]
+        if isinstance(n, d.Code):
+            return [{"t": "code", "v": n.text}]
+        if isinstance(n, d.Emphasis):
+            return [{"t": "em", "c": self.inlines(n.children)}]
+        if isinstance(n, d.Strong):
+            return [{"t": "strong", "c": self.inlines(n.children)}]
+        if isinstance(n, d.Link):
+            return [{"t": "a", "href": n.href, "c": self.inlines(n.children)}]
+        if isinstance(n, d.Span):
+            return [{"t": "span", "c": self.inlines(n.children)}]
+        raise TypeError(f"no PDF node for {type(n).__name__}")
 
 
 def note_data(a: Anchored, ids: set[str]) -> dict:
@@ -333,48 +414,3 @@ def _link(href: str, children: list, ids: set[str]) -> dict:
     if href.split(":", 1)[0].lower() in ("http", "https", "mailto"):
         return {"t": "a", "href": href, "c": children}
     return {"t": "span", "c": children}
-
-
-BLOCK_TAGS = {"p": "p", "h1": "h", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "h6": "h",
-              "blockquote": "quote", "li": "li", "ul": "ul", "ol": "ol", "pre": "pre", "tr": "p"}
-
-
-def html_tree(markup: str, marks: str | None = None) -> list:
-    """An HTML source as the same tree: its text kept whole, its active content left out."""
-    from .epub import (
-        sanitise,  # the EPUB's sanitiser: the two editions show the same text
-    )
-
-    root = lxml_html.fragment_fromstring(sanitise(markup) or "<p></p>", create_parent="div")
-    return _html_children(root, marks)
-
-
-def _html_children(el, marks: str | None = None) -> list:
-    """With marks, the node of top-level element k carries the page-map id "<marks>/b<k>"."""
-    out: list = [el.text] if el.text else []
-    for k, child in enumerate(el):
-        tag = child.tag.split("}")[-1] if isinstance(child.tag, str) else ""
-        kids = _html_children(child)
-        if tag == "br":
-            out.append({"t": "br"})
-        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            out.append({"t": "h", "l": int(tag[1]), "c": kids})
-        elif tag == "pre":
-            out.append({"t": "pre", "v": child.text_content()})
-        elif tag in BLOCK_TAGS:
-            out.append({"t": BLOCK_TAGS[tag], "c": kids})
-        elif tag in ("em", "i", "cite"):
-            out.append({"t": "em", "c": kids})
-        elif tag in ("strong", "b"):
-            out.append({"t": "strong", "c": kids})
-        elif tag == "a" and child.get("href", "").split(":", 1)[0].lower() in ("http", "https", "mailto"):
-            out.append({"t": "a", "href": child.get("href"), "c": kids})
-        elif tag == "hr":
-            out.append({"t": "hr"})
-        else:
-            out.append({"t": "span", "c": kids})
-        if marks is not None:
-            out[-1] = {**out[-1], "pb": f"{marks}/b{k}"}
-        if child.tail:
-            out.append(child.tail)
-    return out
