@@ -16,9 +16,12 @@ import unicodedata
 from pathlib import Path
 
 from . import tomlfile
+from .readers import scan
+from .transcription import SUFFIX as TRANSCRIPTION_SUFFIX
 from .errors import CorpusError, Problem
 from .model import (
     NOTE_KINDS,
+    VISUAL_MEDIA_TYPES,
     SOURCE_SUFFIXES,
     Archive,
     Editor,
@@ -39,7 +42,7 @@ CERTAINTIES = ("stated", "inferred", "unknown")
 ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
                 "description", "subjects", "sources", "editors", "pdf"}
 PROVENANCE_KEYS = {"title", "title_supplied", "kind", "language", "summary", "rights", "authors",
-                   "date", "origin", "received", "condition"}
+                   "date", "origin", "received", "condition", "transcription", "facsimile"}
 NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body"}
 
 
@@ -167,12 +170,15 @@ def _load_sources(folder: Path, problems: list[Problem], warnings: list[str]) ->
     texts: dict[str, Path] = {}
     sidecars: dict[str, Path] = {}
     notes: dict[str, Path] = {}
+    transcriptions: dict[str, Path] = {}  # a scan's machine transcription (docs/scans.md)
     for path in sorted(folder.iterdir()):
         name = path.name
         if name.startswith(".") or path.is_dir():
             continue
         if name.endswith(".notes.toml"):
             notes[name[: -len(".notes.toml")]] = path
+        elif name.endswith(TRANSCRIPTION_SUFFIX):
+            transcriptions[name[: -len(TRANSCRIPTION_SUFFIX)]] = path
         elif path.suffix == ".toml":
             sidecars[path.stem] = path
         elif path.suffix in SOURCE_SUFFIXES:
@@ -189,7 +195,7 @@ def _load_sources(folder: Path, problems: list[Problem], warnings: list[str]) ->
             problems.append(Problem("C123", path, f"id '{sid}' is not of the form [a-z][a-z0-9-]*",
                                     f"rename it, e.g. to '{id_from(sid)}{path.suffix}' (and its sidecar); "
                                     "record the received name as received.file_name"))
-    for kind, files in (("provenance sidecar", sidecars), ("notes file", notes)):
+    for kind, files in (("provenance sidecar", sidecars), ("notes file", notes), ("transcription", transcriptions)):
         for sid, path in files.items():
             if sid not in texts:
                 problems.append(Problem("C126", path, f"{kind} for '{sid}', but there is no sources/{sid}.txt, "
@@ -199,6 +205,8 @@ def _load_sources(folder: Path, problems: list[Problem], warnings: list[str]) ->
         source = _load_source(sid, path, sidecars.get(sid), notes.get(sid), problems, warnings)
         if source:
             sources[sid] = source
+            if path.suffix in VISUAL_MEDIA_TYPES:
+                problems += scan.problems(source, transcriptions.get(sid))
     return sources
 
 
@@ -210,7 +218,8 @@ def id_from(text: str) -> str:
 
 def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | None,
                  problems: list[Problem], warnings: list[str]) -> Source | None:
-    digest, size, characters = _fingerprint(path, problems)
+    digest, size, characters = _fingerprint(path, problems) if path.suffix not in VISUAL_MEDIA_TYPES \
+        else (scan.sha256_of(path), path.stat().st_size, 0)  # a PDF or an image: bytes, not text
     if sidecar is None:
         warnings.append(f"{path}: warning W201: no provenance (sources/{sid}.toml); it builds, "
                         "marked 'provenance not recorded'")
@@ -316,6 +325,7 @@ def _provenance(path: Path, problems: list[Problem]) -> Provenance | None:
         condition_summary=doc.get(condition, "summary", required=bool(condition), default="",
                                   where="condition."),
         flaws=tuple(doc.get(condition, "flaws", list, default=[], where="condition.")),
+        transcription=scan.transcription_record(doc, d), facsimile=scan.facsimile_pages(doc, d),
     )
 
 

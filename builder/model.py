@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .document import Transcription
+
 NOTE_KINDS = ("sic", "gloss", "condition", "cross-reference")
 SOURCE_SUFFIXES = (".txt", ".md", ".html")
 MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html"}
@@ -59,6 +61,8 @@ class Provenance:
     condition_summary: str = ""
     flaws: tuple[str, ...] = ()
     recorded: bool = True  # False: no sidecar, provenance missing
+    transcription: Transcription | None = None  # [transcription]: how a scan's text was made (docs/scans.md)
+    facsimile: str | tuple[int, ...] = ""  # [facsimile] pages: "all", "none", page numbers; "": the kind's default
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,16 @@
 from __future__ import annotations
 
 from ..document import Document, check
-from . import html, markdown, text
+from . import html, markdown, pdf, scan, text
 
 READERS = {
     "txt": text.read,
     "md": markdown.read,
     "html": html.read,
+    "pdf": pdf.read,  # a PDF without a text layer is read as a scan
+    "png": scan.read,
+    "jpg": scan.read,
+    "tif": scan.read,
 }
 
 
