@@ -60,6 +60,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
     ctx = describe.archive_context(archive, __version__)
     ids = {s.id for s in archive.sources}
     marks = Markers(pages)
+    images: list[dict] = []  # manifest items of the sources' page images
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as z:
         def put(name: str, data: str | bytes, compress: bool = True) -> None:
             info = zip_entry(name, archive.date, 0o644, compress)
@@ -89,7 +90,12 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
         for source, sctx in zip(archive.sources, ctx["sources"]):
             notes = anchors.get(source.id, [])
             marks.file = f"{source.id}.xhtml"
-            text = Markup(source_xhtml(source, notes, marks))
+            doc = readers.read(source)
+            text = Markup(source_xhtml(source, notes, marks, doc))
+            for k, image in enumerate(doc.images):  # facsimile pages (builder/readers/facsimile.py)
+                put(f"EPUB/{image_href(source.id, image)}", image.data, compress=False)
+                images.append({"id": f"i-{source.id}-{k + 1}", "href": image_href(source.id, image),
+                               "media_type": image.media_type})
             put(f"EPUB/text/{source.id}.xhtml",
                 render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
                        notes=[note_context(source.id, a, ids) for a in notes]))
@@ -106,8 +112,13 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
                  "max_page": _max_page(page_list)}
         put("EPUB/nav.xhtml", render("epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged))
         put("EPUB/toc.ncx", render("epub/toc.ncx", **paged))
-        put("EPUB/package.opf", render("epub/package.opf", **paged))
+        put("EPUB/package.opf", render("epub/package.opf", images=images, **paged))
     return path
+
+
+def image_href(source_id: str, image: document.Image) -> str:
+    """Where a source's image is in the EPUB, from EPUB/."""
+    return f"images/{source_id}/{image.name}"
 
 
 def markdown_blocks(text: str) -> list[str]:
@@ -172,6 +183,10 @@ class Xhtml:
             return ('<dl class="fields">' + "".join(
                 f"<dt>{html.escape(f.name, quote=False)}</dt><dd>{self.inlines(f.inlines)}</dd>" for f in b.fields)
                 + "</dl>")
+        if isinstance(b, d.Figure) and b.image < len(self.place.doc.images):
+            image = self.place.doc.images[b.image]
+            return (f'<figure class="facsimile"><img src="../{image_href(self.sid, image)}" '
+                    f'alt="{html.escape(b.alt)}"/></figure>')
         if isinstance(b, d.Figure):
             caption = f"<figcaption>{self.inlines(b.caption)}</figcaption>" if b.caption else ""
             return f'<figure><p class="figure" role="img" aria-label="{html.escape(b.alt)}"/>{caption}</figure>'
