@@ -76,7 +76,7 @@ def edition_png(image, width: int = EDITION_WIDTH) -> bytes:
 def edition_pages(data: bytes, media_type: str, pages: tuple[int, ...]) -> dict[int, bytes]:
     """The facsimile pages asked for (1-based numbers), as edition PNGs."""
     wanted = set(pages)
-    dpi = 100 if media_type == "application/pdf" else OCR_DPI
+    dpi = 150 if media_type == "application/pdf" else OCR_DPI
     return {n: edition_png(image) for n, image in enumerate(page_images(data, media_type, dpi), 1) if n in wanted}
 
 

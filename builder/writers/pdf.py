@@ -53,7 +53,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
         (folder / "originals").mkdir()
         for source in archive.sources:
             _put_json(folder / "sources" / f"{source.id}.json",
-                      source_data(source, anchors.get(source.id, []), ids))
+                      source_data(source, anchors.get(source.id, []), ids, folder))
             _copy(source.path, folder / "originals" / source.file_name)
         _put_json(folder / "archive.json", archive_data(archive))
         with atomic_path(path) as out:
@@ -183,7 +183,7 @@ def archive_data(archive: Archive) -> dict:
     }
 
 
-def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
+def source_data(source: Source, notes: list[Anchored], ids: set[str], folder: Path | None = None) -> dict:
     ctx = describe.source_context(source)
     data = {
         "source": {**ctx, **{"lang_" + k: v for k, v in language(ctx["language"]).items()},
@@ -194,15 +194,24 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str]) -> dict:
         "whole": [a.number for a in notes if a.whole],
     }
     doc = readers.read(source)
+    if folder is not None:  # facsimile pages (builder/readers/facsimile.py), for the template's figures
+        for image in doc.images:
+            (folder / image_file(source.id, image)).parent.mkdir(parents=True, exist_ok=True)
+            (folder / image_file(source.id, image)).write_bytes(image.data)
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
         data["paragraphs"] = [[[_segment(seg) for run in line for seg in place.segments(run)]
                                for line in _lines(p)] for p in doc.blocks]
     else:
-        tree = Tree(place)
+        tree = Tree(place, source.id)
         data["tree"] = headings([{**tree.block(b), "pb": f"{source.id}/b{k}"}
                                  for k, b in enumerate(doc.blocks)], shift=1)
     return data
+
+
+def image_file(source_id: str, image: document.Image) -> str:
+    """Where a source's image is in the build folder (the template reads it from there)."""
+    return f"images/{source_id}/{image.name}"
 
 
 def _lines(p: document.Paragraph) -> list[list[document.Text]]:
@@ -226,8 +235,8 @@ class Tree:
     """A document's blocks as the JSON tree the template walks (strings are text; a segment with
     notes is {"s", "m", "r"}; other nodes {"t": kind, "c": [children], ...})."""
 
-    def __init__(self, place: layout.Placement):
-        self.place = place
+    def __init__(self, place: layout.Placement, sid: str = ""):
+        self.place, self.sid = place, sid
 
     def block(self, b) -> dict:
         d = document
@@ -255,7 +264,10 @@ class Tree:
             return {"t": "fields", "c": [{"t": "field", "name": f.name, "c": self.inlines(f.inlines)}
                                          for f in b.fields]}
         if isinstance(b, d.Figure):
-            return {"t": "figure", "image": b.image, "alt": b.alt, "c": self.inlines(b.caption)}
+            node = {"t": "figure", "image": b.image, "alt": b.alt, "c": self.inlines(b.caption)}
+            if b.image < len(self.place.doc.images):  # a tagged figure: its image, with alt text
+                node["src"] = image_file(self.sid, self.place.doc.images[b.image])
+            return node
         if isinstance(b, d.PageBoundary):
             return {"t": "page-of-original", "page": b.page, "label": b.label or str(b.page)}
         raise TypeError(f"no PDF node for {type(b).__name__}")
