@@ -185,8 +185,9 @@ class Xhtml:
                 + "</dl>")
         if isinstance(b, d.Figure) and b.image < len(self.place.doc.images):
             image = self.place.doc.images[b.image]
-            return (f'<figure class="facsimile"><img src="../{image_href(self.sid, image)}" '
-                    f'alt="{html.escape(b.alt)}"/></figure>')
+            return (f'<figure class="facsimile" style="margin: 1em 0; text-align: center">'
+                    f'<img src="../{image_href(self.sid, image)}" alt="{html.escape(b.alt)}" '
+                    f'style="max-width: 100%; height: auto; border: 1px solid #999"/></figure>')
         if isinstance(b, d.Figure):
             caption = f"<figcaption>{self.inlines(b.caption)}</figcaption>" if b.caption else ""
             return f'<figure><p class="figure" role="img" aria-label="{html.escape(b.alt)}"/>{caption}</figure>'
