@@ -109,3 +109,32 @@ def save_scan(images: list, path: Path, quality: int = 80) -> Path:
     else:
         raise ValueError(f"no scan format for {suffix}")
     return path
+
+
+# ---------------------------------------------------------------- corpora holding PDFs and scans
+
+def add_sources(corpus: Path, files: list[Path], *args: str) -> object:
+    """`archive add` FILES to corpus (the real path: detection from the content, OCR for scans)."""
+    from click.testing import CliRunner
+
+    from builder.cli import main
+
+    result = CliRunner().invoke(main, ["add", *map(str, files), "--corpus", str(corpus), *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def unique_word(text: str, at_least: int = 7) -> str:
+    """A word of the reading text that occurs in it once (a quote a note can anchor to)."""
+    import re
+
+    words = re.findall(r"[A-Za-z]{%d,}" % at_least, text)
+    for word in words:
+        if len(re.findall(re.escape(word), text)) == 1:
+            return word
+    raise AssertionError(f"no unique word of {at_least}+ letters in {text[:200]!r}")
+
+
+def write_notes(corpus: Path, sid: str, exact: str, body: str) -> None:
+    (corpus / "sources" / f"{sid}.notes.toml").write_text(
+        f'[[notes]]\nid = "{sid}-note"\nkind = "gloss"\nexact = "{exact}"\nbody = "{body}"\n', encoding="utf-8")
