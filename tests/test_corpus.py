@@ -201,17 +201,22 @@ def test_bad_input_is_a_clear_error(corpus_copy, case):
     assert all(p.fix for p in e.value.problems)
 
 
-def test_notes_on_a_passage_of_a_markdown_source_are_refused(corpus_copy):
+def test_notes_on_a_passage_of_a_markdown_source_anchor_in_its_reading_text(corpus_copy):
+    """N202 is gone: a Markdown source's notes anchor in its reading text (markup left out)."""
     from builder import anchor
-    (corpus_copy / "sources" / "extra.md").write_text("# Extra\n\nA passage in Markdown.\n", encoding="utf-8")
+    (corpus_copy / "sources" / "extra.md").write_text("# Extra\n\nA *passage* in Markdown.\n", encoding="utf-8")
     (corpus_copy / "sources" / "extra.notes.toml").write_text(
         '[[notes]]\nkind = "gloss"\nexact = "A passage"\nbody = "b"\n', encoding="utf-8")
     edit(corpus_copy / "archive.toml", '"butler-berger-report",', '"butler-berger-report", "extra",')
-    archive = load(corpus_copy)  # loads (with a warning: no provenance) ...
-    with pytest.raises(CorpusError) as e:  # ... but the note cannot be placed in a rendered Markdown source
-        anchor.anchor(archive)
-    assert [p.code for p in e.value.problems] == ["N202"]
-    assert "extra.md is .md" in str(e.value) and e.value.problems[0].fix
+    archive = load(corpus_copy)  # loads (with a warning: no provenance)
+    _, anchors = anchor.anchor(archive)
+    [placed] = anchors["extra"]
+    assert (placed.start, placed.end) == (len("Extra\n\n"), len("Extra\n\nA passage"))
+    (corpus_copy / "sources" / "extra.notes.toml").write_text(
+        '[[notes]]\nkind = "gloss"\nexact = "A *passage*"\nbody = "b"\n', encoding="utf-8")
+    with pytest.raises(CorpusError) as e:  # the markup is not text: a quote with it is not found
+        anchor.anchor(load(corpus_copy))
+    assert [p.code for p in e.value.problems] == ["N201"]
 
 
 def test_source_without_provenance_builds_with_a_warning(corpus_copy, tmp_path):
