@@ -120,15 +120,20 @@ def first_line_title(text: str, suffix: str) -> str:
     return ""
 
 
-def visual_title(data: bytes, suffix: str) -> str:
-    """A PDF's first line of text, clipped; "" for a scan (its file name is used)."""
+def visual_title(data: bytes, suffix: str, file: Path | None = None, problems: list[Problem] | None = None) -> str:
+    """A PDF's first line of text, clipped; "" for a scan (its file name is used). A PDF or an
+    image that cannot be read is a problem (A326)."""
     from . import pdftext
 
-    if suffix != ".pdf":
-        return ""
     try:
+        if suffix != ".pdf":
+            facsimile.count(data, facsimile.IMAGE_SUFFIXES[suffix])
+            return ""
         return first_line_title(pdftext.read(data).text, ".txt")
-    except pdftext.PdfUnreadable:
+    except (pdftext.PdfUnreadable, facsimile.ImageUnreadable) as e:
+        if problems is not None:
+            problems.append(Problem("A326", file, f"cannot be read as {suffix[1:].upper()}: {e}",
+                                    "add the file exactly as received; if it is damaged, say so and ask for another copy"))
         return ""
 
 
@@ -221,7 +226,7 @@ def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict
         return None
     text = None
     try:
-        text = visual_title(data, visual) if visual else data.decode("utf-8")
+        text = visual_title(data, visual, file, problems) if visual else data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         problems.append(Problem(

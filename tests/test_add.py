@@ -149,7 +149,9 @@ def test_first_line_title_and_derived_ids():
 # -- refusals: exit 2, the file named, the corpus byte for byte as it was ------------------------
 
 REFUSALS = {
-    "not-a-source-format": ("scan.pdf", b"%PDF-1.7\n", (), ["'.pdf' is not a source format"]),
+    "not-a-source-format": ("letter.docx", b"PK\x03\x04", (), ["'.docx' is not a source format"]),
+    "damaged-pdf": ("scan.pdf", b"%PDF-1.7\n", (), ["A326", "cannot be read as PDF"]),
+    "damaged-image": ("scan.png", b"\x89PNG\r\n\x1a\n and no more", (), ["A326", "cannot be read as PNG"]),
     "not-utf-8": ("latin.txt", b"Line one\r\nCaf\xe9\n", (), ["not valid UTF-8: byte 13 (0xe9) on line 2",
                                                               "received.how", "keep the original"]),
     "bad-id": ("ok.txt", b"Fine.\n", ("--id", "9-Lives"), ["id '9-Lives' is not of the form"]),
