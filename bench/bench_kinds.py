@@ -7,7 +7,7 @@ Kinds: plain text (.txt, the baseline); a born-digital PDF of two pages (text la
 facsimile); the same PDF with both pages shown as facsimiles; a one-page PNG scan and a
 two-page TIFF scan (facsimile + stored transcription); a scanned PDF (no text layer). Every
 source of a kind carries the same known text (tests/scan_material.py), so the kinds differ only
-in how they are read and shown. OCR is not part of a build: its time is measured once a page,
+in how they are read and shown; a few bytes after the end of each file make the sources distinct. OCR is not part of a build: its time is measured once a page,
 as `archive add` spends it. Prints a Markdown table (docs/scans.md).
 """
 
@@ -44,9 +44,10 @@ def corpus(folder: Path, n: int, original: Path, stored: str | None, facsimile: 
     (folder / "sources").mkdir(parents=True)
     (folder / "archive.toml").write_text(ARCHIVE, encoding="utf-8")
     (folder / "introduction.md").write_text("## Bench\n\nSources of one kind.\n", encoding="utf-8")
-    data = original.read_bytes()
     for i in range(n):
         sid = f"s{i:04d}"
+        # bytes after the end of the file make every source distinct (no cache shared between them)
+        data = original.read_bytes() + (f"\n{i}\n".encode() if original.suffix != ".txt" else b"")
         (folder / "sources" / f"{sid}{original.suffix}").write_bytes(data)
         table = ""
         if stored is not None:

@@ -165,6 +165,10 @@ def write_payload(data: Path, archive: Archive, anchors: dict, editions: dict[st
     for s in archive.sources:
         put(f"sources/{s.file_name}", s.read_bytes(), "source", s.provenance.received_format or s.media_type,
             source_id=s.id, original_name=s.provenance.received_file_name)
+    for s in archive.sources:  # a scan's transcription: its reading text, made by OCR or an editor (docs/scans.md)
+        stored = s.path.with_name(f"{s.id}.transcription.txt")
+        if stored.is_file():
+            put(f"transcriptions/{stored.name}", stored.read_bytes(), "notes", "text/plain")
     put("notes/annotations.jsonld", metadata.json_bytes(notes_io.collection_of(archive, anchors)), "notes")
     put("metadata/citations.json", metadata.citations(archive), "metadata", CSL_MIME)
     mimes = [MIME[editions[k].suffix] for k in sorted(editions)]
@@ -179,6 +183,7 @@ def write_payload(data: Path, archive: Archive, anchors: dict, editions: dict[st
 
 USES = {"edition": "an edition", "source": "a source, byte for byte as received", "notes": "the editorial notes",
         "metadata": "metadata", "report": "a validation report"}
+TRANSCRIPTION = "the transcription of a scan, the text its editions show (how it was made: its provenance)"
 ABOUT = {"notes/annotations.jsonld": "the editorial notes, as W3C Web Annotation JSON-LD",
          "metadata/citations.json": "a citation of every source, as CSL-JSON",
          "metadata/dc.xml": "the archive described in Dublin Core"}
@@ -195,7 +200,7 @@ def readme(archive: Archive, files: list[PayloadFile]) -> str:
              "PREMIS fixity, formats and events (received, built, validated).", "", "Files", "-----"]
     by_name = {f"sources/{s.file_name}": s for s in archive.sources}
     for f in files:
-        about = ABOUT.get(f.path, USES.get(f.use, f.use))
+        about = ABOUT.get(f.path, TRANSCRIPTION if f.path.startswith("transcriptions/") else USES.get(f.use, f.use))
         lines.append(f"{f.path}  ({f.mime}, {f.size:,} bytes): {about}")
         source = by_name.get(f.path)
         if source:

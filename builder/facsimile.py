@@ -69,7 +69,7 @@ def edition_png(image, width: int = EDITION_WIDTH) -> bytes:
         height = max(1, round(image.height * width / image.width))
         image = image.resize((width, height), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", compress_level=6)  # optimize=True costs seconds a page on a noisy scan
     return out.getvalue()
 
 

@@ -20,6 +20,7 @@ from scan_material import SCAN_TEXT, add_sources, render_scan, save_scan, unique
 from test_pdf_sources import figure_alts
 
 from builder import corpus as corpus_mod
+from builder import deposit
 from builder import transcription, validators, verify, verify_pdf
 from builder.build import build
 from builder.errors import CorpusError
@@ -148,3 +149,17 @@ def test_what_is_wrong_with_scans_is_reported_at_once(scan_corpus, tmp_path):
     codes = sorted(p.code for p in e.value.problems)
     assert codes == ["C180", "C182", "C183", "C186"], [str(p) for p in e.value.problems]
     assert "archive transcribe minutes-png" in str(e.value)
+
+
+def test_the_deposit_carries_scans_and_their_transcriptions(scan_corpus, tmp_path):
+    import bagit
+
+    made = deposit.deposit(scan_corpus, tmp_path / "out")
+    bag = bagit.Bag(str(made.bag))
+    bag.validate()
+    data = made.bag / "data"
+    for sid, suffix in SCANS.items():
+        assert (data / "sources" / f"{sid}{suffix}").read_bytes() == (scan_corpus / "sources" / f"{sid}{suffix}").read_bytes()
+        stored = f"{sid}.transcription.txt"
+        assert (data / "transcriptions" / stored).read_bytes() == (scan_corpus / "sources" / stored).read_bytes()
+        assert f"transcriptions/{stored}" in (data / "metadata" / "mets.xml").read_text(encoding="utf-8")

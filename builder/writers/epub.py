@@ -101,7 +101,8 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
                        notes=[note_context(source.id, a, ids) for a in notes]))
             put(f"EPUB/text/{source.id}-provenance.xhtml", render("epub/provenance.xhtml", f"{source.id}-provenance.xhtml",
                                                                     source=sctx))
-            put(f"EPUB/originals/{source.file_name}", source.read_bytes())
+            put(f"EPUB/originals/{source.file_name}", source.read_bytes(),
+                compress=source.media_type.startswith("text/"))  # a PDF or an image is compressed already
         put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml", page_list=pages is not None))
         # the notes as W3C Web Annotation JSON-LD, so that an EPUB alone can be checked for lost notes
         put(NOTES_FILE, notes_io.serialise(notes_io.collection_of(archive, anchors)))
