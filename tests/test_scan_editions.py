@@ -154,12 +154,20 @@ def test_what_is_wrong_with_scans_is_reported_at_once(scan_corpus, tmp_path):
 def test_the_deposit_carries_scans_and_their_transcriptions(scan_corpus, tmp_path):
     import bagit
 
-    made = deposit.deposit(scan_corpus, tmp_path / "out")
+    root = tmp_path / "corpus"  # the scans alone
+    shutil.copytree(scan_corpus, root)
+    for path in (root / "sources").iterdir():
+        if not path.name.startswith("minutes-"):
+            path.unlink()
+    order = (root / "archive.toml").read_text(encoding="utf-8")
+    (root / "archive.toml").write_text(re.sub(r"\nsources = \[.*?\]\n", "\n", order, flags=re.S), encoding="utf-8")
+    (root / "introduction.md").write_text("## Scope\n\nThree scans of the same minutes.\n", encoding="utf-8")
+    made = deposit.deposit(root, tmp_path / "out")
     bag = bagit.Bag(str(made.bag))
     bag.validate()
     data = made.bag / "data"
     for sid, suffix in SCANS.items():
-        assert (data / "sources" / f"{sid}{suffix}").read_bytes() == (scan_corpus / "sources" / f"{sid}{suffix}").read_bytes()
+        assert (data / "sources" / f"{sid}{suffix}").read_bytes() == (root / "sources" / f"{sid}{suffix}").read_bytes()
         stored = f"{sid}.transcription.txt"
         assert (data / "transcriptions" / stored).read_bytes() == (scan_corpus / "sources" / stored).read_bytes()
         assert f"transcriptions/{stored}" in (data / "metadata" / "mets.xml").read_text(encoding="utf-8")
