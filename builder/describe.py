@@ -102,3 +102,13 @@ def archive_context(archive: Archive, version: str) -> dict:
         "editors": [vars_(e) for e in archive.editors], "version": version,
         "sources": [source_context(s) for s in archive.sources],
     }
+
+
+def page_of(pages: tuple[int, ...], start: int | None) -> int | None:
+    """The page of the original (1-based) where a passage beginning at start stands, for a
+    document that keeps its original's pages (a PDF, a scan); None otherwise."""
+    if not pages or start is None:
+        return None
+    import bisect
+
+    return bisect.bisect_right(pages, start)

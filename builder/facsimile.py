@@ -15,6 +15,7 @@ from collections.abc import Iterator
 IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                   ".tif": "image/tiff", ".tiff": "image/tiff"}
 OCR_DPI = 300  # PDF pages are rendered at this resolution for OCR
+EDITION_DPI = 150  # and at this one for the editions' facsimiles
 EDITION_WIDTH = 1000  # pixels: the width of a facsimile page in the editions (at most)
 MAX_PIXELS = 120_000_000
 MAX_PAGES = 2000
@@ -63,21 +64,35 @@ def count(data: bytes, media_type: str) -> int:
 
 def edition_png(image, width: int = EDITION_WIDTH) -> bytes:
     """A page image for the editions: at most `width` pixels wide, PNG, the same bytes every time."""
+    out = io.BytesIO()
+    _fit(image, width).save(out, format="PNG", compress_level=6)  # optimize=True: seconds a page on a scan
+    return out.getvalue()
+
+
+def edition_jpeg(image, width: int = EDITION_WIDTH) -> bytes:
+    """A scanned page or photograph for the editions: JPEG (quality 80), at most `width` pixels
+    wide; a noisy scan as PNG is three times the bytes and a hundred times the time."""
+    out = io.BytesIO()
+    _fit(image, width).save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def _fit(image, width: int):
     from PIL import Image
 
     if image.width > width:
         height = max(1, round(image.height * width / image.width))
         image = image.resize((width, height), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=6)  # optimize=True costs seconds a page on a noisy scan
-    return out.getvalue()
+    return image
 
 
-def edition_pages(data: bytes, media_type: str, pages: tuple[int, ...]) -> dict[int, bytes]:
-    """The facsimile pages asked for (1-based numbers), as edition PNGs."""
+def edition_pages(data: bytes, media_type: str, pages: tuple[int, ...]) -> dict[int, tuple[bytes, str]]:
+    """The facsimile pages asked for (1-based numbers), only those rendered: {page: (bytes, media
+    type)}; a PDF's pages as PNG (rendered type compresses well), a scan's as JPEG."""
+    if media_type == "application/pdf":
+        return {n: (edition_png(image), "image/png") for n, image in zip(pages, _pdf_pages(data, EDITION_DPI, pages))}
     wanted = set(pages)
-    dpi = 150 if media_type == "application/pdf" else OCR_DPI
-    return {n: edition_png(image) for n, image in enumerate(page_images(data, media_type, dpi), 1) if n in wanted}
+    return {n: (edition_jpeg(image), "image/jpeg") for n, image in enumerate(_image_frames(data), 1) if n in wanted}
 
 
 def _open(data: bytes):
@@ -104,12 +119,13 @@ def _image_frames(data: bytes) -> Iterator:
         yield frame
 
 
-def _pdf_pages(data: bytes, dpi: int) -> Iterator:
+def _pdf_pages(data: bytes, dpi: int, pages: tuple[int, ...] | None = None) -> Iterator:
+    """Each page (or the 1-based pages asked for) rendered at dpi."""
     from . import pdftext
 
     pdf = pdftext.open_pdf(data)
     try:
-        for i in range(min(len(pdf), MAX_PAGES)):
+        for i in ([n - 1 for n in pages] if pages is not None else range(min(len(pdf), MAX_PAGES))):
             page = pdf[i]
             width, height = page.get_size()
             scale = dpi / 72

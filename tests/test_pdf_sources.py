@@ -140,10 +140,12 @@ def test_a_passage_note_on_a_pdf_source_anchors_and_shows(pdf_build):
         minutes = z.read("EPUB/text/minutes.xhtml").decode("utf-8")
     assert re.search(r'second ballot</span><a class="noteref"|second ballot.{0,200}noteref', chapter, re.S)
     assert "Never held: the regional office did not reply." in chapter
+    assert "(page 2 of the original)" in chapter  # the note names the original's page
     assert "A word of the scanned minutes." in minutes
     text = subprocess.run([tool("pdftotext"), "-raw", str(pdf_build.editions["pdf"]), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Never held: the regional office did not reply." in " ".join(text.split())
+    assert "(page 2 of the original)" in " ".join(text.split())
 
 
 def test_facsimile_pages_where_the_provenance_asks(pdf_build):

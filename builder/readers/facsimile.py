@@ -1,13 +1,14 @@
 """What PDF and scan documents share: a reading text cut into pages of the original, each page
 preceded by where it begins (PageBoundary) and, where the corpus asks for it, its facsimile
 (Figure: the page as an image, with alt text). The facsimile images are made by
-builder.facsimile; a document is read several times in one build (anchoring, each edition, the
+builder.facsimile (a PDF's pages as PNG, a scan's as JPEG); a document is read several times in one build (anchoring, each edition, the
 read-back), so the images of the last few documents are kept.
 """
 
 from __future__ import annotations
 
-import functools
+import hashlib
+from collections import OrderedDict
 
 from .. import facsimile
 from ..document import Document, Figure, Image, PageBoundary, Paragraph, Transcription
@@ -26,19 +27,34 @@ def pages_shown(source, count: int, default: str) -> tuple[int, ...]:
     return tuple(n for n in wanted if 1 <= n <= count)
 
 
-@functools.lru_cache(maxsize=6)
-def _images(data: bytes, media_type: str, pages: tuple[int, ...]) -> dict[int, bytes]:
-    return facsimile.edition_pages(data, media_type, pages)
+SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg"}
+CACHE_BYTES = 256 << 20  # facsimile PNGs kept between the readings of one build (anchor, editions, read-back)
+_cache: OrderedDict[tuple, dict[int, bytes]] = OrderedDict()
+
+
+def _images(data: bytes, media_type: str, pages: tuple[int, ...]) -> dict[int, tuple[bytes, str]]:
+    """The edition PNGs of the pages asked for; the most recent kept up to CACHE_BYTES in all, so
+    that a corpus of any size is held in bounded memory and a small one is rendered once."""
+    key = (hashlib.sha256(data).digest(), media_type, pages)
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    made = facsimile.edition_pages(data, media_type, pages)
+    _cache[key] = made
+    while len(_cache) > 1 and sum(len(b) for v in _cache.values() for b, _ in v.values()) > CACHE_BYTES:
+        _cache.popitem(last=False)
+    return made
 
 
 def paged(text: str, starts: tuple[int, ...], data: bytes, media_type: str, shown: tuple[int, ...],
           alt: str, kind: str, transcription: Transcription | None = None) -> Document:
     """The document: for each page, its boundary, its facsimile if shown, then its paragraphs
     (a blank line starts a paragraph, a line end is a line break, as in plain text)."""
-    pngs = _images(data, media_type, shown) if shown else {}
-    images = tuple(Image(f"page-{n:03d}.png", "image/png", pngs[n], alt.format(page=n, pages=len(starts)))
-                   for n in sorted(pngs))
-    figure_of = {int(img.name[5:8]): k for k, img in enumerate(images)}
+    made = _images(data, media_type, shown) if shown else {}
+    numbers = sorted(made)
+    images = tuple(Image(f"page-{n:03d}{SUFFIX[made[n][1]]}", made[n][1], made[n][0],
+                         alt.format(page=n, pages=len(starts))) for n in numbers)
+    figure_of = {n: k for k, n in enumerate(numbers)}
     paragraphs = list(plain.document(text).blocks)
     blocks: list = []
     for n, start in enumerate(starts, 1):

@@ -190,10 +190,10 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], folder: Pa
                    "has_language": bool(ctx["language"]), "short_title": _clip(ctx["title"], 48)},
         "format": source.format,
         "file": f"originals/{source.file_name}",
-        "notes": {str(a.number): note_data(a, ids) for a in notes},
         "whole": [a.number for a in notes if a.whole],
     }
     doc = readers.read(source)
+    data["notes"] = {str(a.number): note_data(a, ids, describe.page_of(doc.pages, a.start)) for a in notes}
     if folder is not None:  # facsimile pages (builder/readers/facsimile.py), for the template's figures
         for image in doc.images:
             (folder / image_file(source.id, image)).parent.mkdir(parents=True, exist_ok=True)
@@ -302,9 +302,12 @@ class Tree:
         raise TypeError(f"no PDF node for {type(n).__name__}")
 
 
-def note_data(a: Anchored, ids: set[str]) -> dict:
-    return {"number": a.number, "kind": a.note.kind, "whole": a.whole, "id": a.note.id,
+def note_data(a: Anchored, ids: set[str], page: int | None = None) -> dict:
+    data = {"number": a.number, "kind": a.note.kind, "whole": a.whole, "id": a.note.id,
             "lemma": describe.lemma(a.note.selector.exact), "body": markdown_tree(a.note.body, ids, shift=None)}
+    if page is not None:  # the page of the original the passage stands on (a PDF, a scan)
+        data["page"] = page
+    return data
 
 
 def _clip(s: str, width: int) -> str:
