@@ -86,13 +86,17 @@ def _fit(image, width: int):
     return image
 
 
-def edition_pages(data: bytes, media_type: str, pages: tuple[int, ...]) -> dict[int, tuple[bytes, str]]:
+def edition_pages(data: bytes, media_type: str, pages: tuple[int, ...], scanned: bool) -> dict[int, tuple[bytes, str]]:
     """The facsimile pages asked for (1-based numbers), only those rendered: {page: (bytes, media
-    type)}; a PDF's pages as PNG (rendered type compresses well), a scan's as JPEG."""
+    type)}; a scanned page as JPEG, a born-digital PDF's page as PNG (rendered type compresses well)."""
     if media_type == "application/pdf":
-        return {n: (edition_png(image), "image/png") for n, image in zip(pages, _pdf_pages(data, EDITION_DPI, pages))}
-    wanted = set(pages)
-    return {n: (edition_jpeg(image), "image/jpeg") for n, image in enumerate(_image_frames(data), 1) if n in wanted}
+        pictures = zip(pages, _pdf_pages(data, EDITION_DPI, pages))
+    else:
+        wanted = set(pages)
+        pictures = ((n, image) for n, image in enumerate(_image_frames(data), 1) if n in wanted)
+    if scanned:
+        return {n: (edition_jpeg(image), "image/jpeg") for n, image in pictures}
+    return {n: (edition_png(image), "image/png") for n, image in pictures}
 
 
 def _open(data: bytes):

@@ -32,14 +32,14 @@ CACHE_BYTES = 256 << 20  # facsimile PNGs kept between the readings of one build
 _cache: OrderedDict[tuple, dict[int, bytes]] = OrderedDict()
 
 
-def _images(data: bytes, media_type: str, pages: tuple[int, ...]) -> dict[int, tuple[bytes, str]]:
+def _images(data: bytes, media_type: str, pages: tuple[int, ...], scanned: bool) -> dict[int, tuple[bytes, str]]:
     """The edition PNGs of the pages asked for; the most recent kept up to CACHE_BYTES in all, so
     that a corpus of any size is held in bounded memory and a small one is rendered once."""
-    key = (hashlib.sha256(data).digest(), media_type, pages)
+    key = (hashlib.sha256(data).digest(), media_type, pages, scanned)
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
-    made = facsimile.edition_pages(data, media_type, pages)
+    made = facsimile.edition_pages(data, media_type, pages, scanned)
     _cache[key] = made
     while len(_cache) > 1 and sum(len(b) for v in _cache.values() for b, _ in v.values()) > CACHE_BYTES:
         _cache.popitem(last=False)
@@ -50,7 +50,7 @@ def paged(text: str, starts: tuple[int, ...], data: bytes, media_type: str, show
           alt: str, kind: str, transcription: Transcription | None = None) -> Document:
     """The document: for each page, its boundary, its facsimile if shown, then its paragraphs
     (a blank line starts a paragraph, a line end is a line break, as in plain text)."""
-    made = _images(data, media_type, shown) if shown else {}
+    made = _images(data, media_type, shown, kind == "scan") if shown else {}
     numbers = sorted(made)
     images = tuple(Image(f"page-{n:03d}{SUFFIX[made[n][1]]}", made[n][1], made[n][0],
                          alt.format(page=n, pages=len(starts))) for n in numbers)
