@@ -111,7 +111,7 @@ def reading_text(source: Source) -> str:
     (builder/document.py); for a plain-text source, its decoded text."""
     from . import readers
 
-    return readers.read(source).text
+    return readers.reading_text(source)[0]
 
 
 def anchor(archive: Archive) -> tuple[Archive, dict[str, list[Anchored]]]:

@@ -34,7 +34,9 @@ def title(p: Provenance) -> str:
 
 def lemma(exact: str, width: int = 60) -> str:
     """A note's passage as its lemma: on one line, its middle elided when it is long."""
-    s = " ".join(exact.split())
+    from .characters import shown
+
+    s = shown(" ".join(exact.split()), 1)
     return s if len(s) <= width else s[: width // 2 - 1] + " … " + s[-(width // 2 - 2):]
 
 
@@ -85,6 +87,16 @@ def transcription_note(source: Source) -> str:
     if t.revised:
         return made + ", since revised by an editor."
     return made + ". It has not been revised by an editor: it may differ from the page; the scan is what was received."
+
+
+def with_document(ctx: dict, doc) -> dict:
+    """A source's context with what its document adds to the condition record: characters shown
+    as markers (builder/characters.py) and what its reader could not carry (doc.losses)."""
+    from . import characters
+
+    added = characters.condition(doc.text) + [
+        f"{loss.count} {loss.what} not carried into the editions (kept in the original)" for loss in doc.losses]
+    return {**ctx, "flaws": ctx["flaws"] + added} if added else ctx
 
 
 def vars_(obj) -> dict:

@@ -23,14 +23,14 @@ from typing import Iterator, Union
 # ---------------------------------------------------------------- inlines
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made by the thousand: not frozen, three times faster to make (treat as frozen)
 class Text:
     text: str
     start: int
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made by the thousand: not frozen, three times faster to make (treat as frozen)
 class Code:
     """Inline code: shown in a monospaced face, its text as it is."""
 
@@ -39,7 +39,7 @@ class Code:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made by the thousand: not frozen, three times faster to make (treat as frozen)
 class LineBreak:
     """A line end in the reading text: hard (a line break shown) or soft (shown as a space)."""
 
@@ -81,7 +81,7 @@ RUNS = (Text, Code, LineBreak)
 # ---------------------------------------------------------------- blocks
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made by the thousand: not frozen, three times faster to make (treat as frozen)
 class Paragraph:
     inlines: tuple[Inline, ...]
 
@@ -240,11 +240,20 @@ class Inconsistent(ValueError):
     """A reader made a document whose runs do not agree with its reading text (a reader's fault)."""
 
 
+def _plain_runs(doc: Document):
+    for block in doc.blocks:
+        if not isinstance(block, Paragraph):
+            raise Inconsistent(f"a plain document holds a {type(block).__name__}")
+        yield from block.inlines
+
+
 def check(doc: Document) -> Document:
     """doc, once its runs are proven to cover its reading text consistently; else Inconsistent."""
     at = 0
     text = doc.text
-    for run in runs(doc):
+    for run in (_plain_runs(doc) if doc.plain else runs(doc)):
+        if not isinstance(run, (Text, LineBreak)) and doc.plain:
+            raise Inconsistent(f"a plain document holds a {type(run).__name__}")
         if run.start < at or run.end < run.start or run.end > len(text):
             raise Inconsistent(f"a run at [{run.start}, {run.end}) overlaps the one before (ending at {at}) "
                                f"or leaves the reading text ({len(text)} characters)")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from . import characters
 from .errors import DamageFound
 from .model import Archive
 
@@ -74,22 +75,23 @@ def chapter_text(xhtml: bytes, container_id: str) -> str | None:
 
 def expected_text(source) -> str:
     """What both editions must show of a source: its reading text (builder/readers/), every
-    character of it. For a plain-text source, its decoded text as it is."""
-    return expected(source).text
+    character of it, a character no edition shows as it is as its marker (builder/characters.py).
+    For a plain-text source, its decoded text as it is."""
+    return characters.shown(expected(source)[0])
 
 
-def expected(source):
-    """The source's document: its reading text, and whether its white space is shown as it is
-    (plain text) or may fall differently at block edges (every other kind)."""
+def expected(source) -> tuple[str, bool]:
+    """The source's reading text, and whether its white space is shown as it is (plain text) or
+    may fall differently at block edges (every other kind)."""
     from . import readers
 
-    return readers.read(source)
+    return readers.reading_text(source)
 
 
-def squeezer(doc):
+def squeezer(plain: bool):
     """How a reading text and the text read back are compared: white space as one space in plain
     text; without white space in any other document (a rendering places it at block edges)."""
-    return normalise if doc.plain else (lambda t: "".join(normalise(t).split()))
+    return normalise if plain else (lambda t: "".join(normalise(t).split()))
 
 
 def container_findings(path: Path) -> list[Finding]:
@@ -125,9 +127,9 @@ def epub_findings(path: Path, archive: Archive) -> list[Finding]:
             elif hashlib.sha256(z.read(original)).hexdigest() != source.sha256:
                 findings.append(Finding(f"{path.name}:{original}", "the original's SHA-256 does not match"))
             shown = chapter_text(z.read(chapter), f"{source.id}-text")
-            doc = expected(source)
-            squeeze = squeezer(doc)
-            want = squeeze(doc.text)
+            text, plain = expected(source)
+            squeeze = squeezer(plain)
+            want = squeeze(characters.shown(text))
             if shown is None:
                 findings.append(Finding(f"{path.name}:{chapter}", "no source text block"))
             elif squeeze(shown) != want:

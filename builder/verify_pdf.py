@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import characters
 from .errors import ValidatorUnavailable
 from .model import Archive
 from .verify import Finding, expected, normalise
@@ -70,13 +71,16 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None) -> R
         first, last = span
         lines = [(page, line) for page in range(first, min(last, len(pages)))
                  for line in pages[page].splitlines()]
-        doc = expected(source)
-        text = doc.text
+        reading, plain = expected(source)
+        text = characters.shown(reading)  # what the edition shows: markers for some characters
         problem, crossings = match_pages(text, lines)
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
-        elif doc.plain:
+        elif plain:
             where_in = squeezed_offsets(text)
+            back = characters.offsets(reading)  # shown text -> reading text, only where markers are
+            if back is not None:
+                where_in = [back[k] for k in where_in]
             if len(where_in) == len(squeeze(text)):  # else: no exact page starts for this source
                 page_starts[source.id] = [(page, where_in[i]) for page, i in crossings]
     return ReadBack(found, pages, page_starts)
@@ -216,10 +220,34 @@ def _consume(line: str, expected: str, i: int) -> int | None:
             i += 1
         elif ch.isdigit() or (ch in HYPHENS and k == n - 1):
             pass  # a note marker, or a hyphen where a line was broken
+        elif (again := _repeated_cluster(line, k)):
+            k += again  # pdftotext gave a cluster of several glyphs once per glyph
+            continue
         else:
             return None
         k += 1
     return i if i > start else None
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("M")
+
+
+def _repeated_cluster(line: str, k: int) -> int:
+    """The length of the cluster that ends at line[k] if line repeats it from k, else 0. A letter
+    with combining marks that the font draws with several glyphs (no precomposed form, as in
+    Yoruba or after a bidi control) is extracted once per glyph: "A\u034a" as "A\u034aA\u034a".
+    Only clusters whose NFD holds a combining mark are taken for such repeats, and only where the
+    source's own text does not go on with them."""
+    at = k
+    while at > 0 and _is_mark(line[at - 1]):
+        at -= 1
+    if at == 0:
+        return 0
+    cluster = line[at - 1:k]
+    if not any(_is_mark(c) for c in unicodedata.normalize("NFD", cluster)):
+        return 0
+    return len(cluster) if line.startswith(cluster, k) else 0
 
 
 def _consume_line(line: str, expected: str, i: int) -> int | None:

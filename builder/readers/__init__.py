@@ -2,6 +2,7 @@
 (builder/document.py). READERS is the one place a kind is registered: one line per kind.
 
     read(source) -> Document      the source's document, checked (builder.document.check)
+    reading_text(source) -> (str, bool)   its reading text alone, and whether it is plain text
 """
 
 from __future__ import annotations
@@ -23,3 +24,13 @@ READERS = {
 def read(source) -> Document:
     """The document of a source (a builder.model.Source): its reader chosen by its kind."""
     return check(READERS[source.format](source.read_bytes(), source))
+
+
+def reading_text(source) -> tuple[str, bool]:
+    """The source's reading text, and whether its document is plain text (paragraphs of lines),
+    for what needs no tree (anchoring, the read-backs). Plain text is its decoded text: no tree
+    is built for it (builder/readers/text.py: read(data) is document(decode(data)))."""
+    if READERS.get(source.format) is text.read:
+        return text.decode(source.read_bytes(), source), True
+    doc = read(source)
+    return doc.text, doc.plain

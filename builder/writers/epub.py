@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import __version__, describe, document, notes_io, readers, templating
+from .. import __version__, characters, describe, document, notes_io, readers, templating
 from . import layout
 from ..anchor import Anchored
 from ..model import Archive, Source
@@ -91,6 +91,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
             notes = anchors.get(source.id, [])
             marks.file = f"{source.id}.xhtml"
             doc = readers.read(source)
+            sctx = describe.with_document(sctx, doc)
             text = Markup(source_xhtml(source, notes, marks, doc))
             for k, image in enumerate(doc.images):  # facsimile pages (builder/readers/facsimile.py)
                 put(f"EPUB/{image_href(source.id, image)}", image.data, compress=False)
@@ -172,7 +173,7 @@ class Xhtml:
         if isinstance(b, d.Quote):
             return "<blockquote>" + "".join(self.block(x) for x in b.blocks) + "</blockquote>"
         if isinstance(b, d.Preformatted):
-            return f"<pre>{html.escape(b.text, quote=False)}</pre>"
+            return f"<pre>{shown_xhtml(b.text, b.start)}</pre>"
         if isinstance(b, d.Table):
             head = "".join("<tr>" + "".join(f"<th>{self.inlines(c)}</th>" for c in row) + "</tr>" for row in b.head)
             body = "".join("<tr>" + "".join(f"<td>{self.inlines(c)}</td>" for c in row) + "</tr>" for row in b.body)
@@ -213,7 +214,7 @@ class Xhtml:
         if isinstance(n, d.LineBreak):
             return "<br/>" if n.hard else "\n"
         if isinstance(n, d.Code):
-            return f"<code>{html.escape(n.text, quote=False)}</code>"
+            return f"<code>{shown_xhtml(n.text, n.start)}</code>"
         if isinstance(n, d.Emphasis):
             return f"<em>{self.inlines(n.children)}</em>"
         if isinstance(n, d.Strong):
@@ -229,13 +230,22 @@ class Xhtml:
         marks, breaks, sid = self.marks, self.breaks, self.sid
         before = "".join(marks.span(page) for b in seg.breaks for page in breaks.get(b, ())) \
             if seg.breaks and breaks else ""
-        text = html.escape(seg.text, quote=False)
+        text = shown_xhtml(seg.text, seg.at) if self.place.marked else html.escape(seg.text, quote=False)
         if seg.marks:
             notes = " ".join(f"{sid}-note-{n}" for n in seg.marks)
             # aria-details takes one id (EPUBCheck RSC-005): the first note; data-notes lists all
             text = (f'<span class="passage" aria-details="{sid}-note-{seg.marks[0]}" '
                     f'data-notes="{notes}">{text}</span>')
         return before + text + "".join(noteref(sid, n) for n in seg.refs)
+
+
+def shown_xhtml(text: str, at: int) -> str:
+    """Source text as XHTML, each character no edition shows as it is (builder/characters.py) as
+    its visible marker: `<span class="character">[U+XXXX]</span>`."""
+    if not characters.any_marked(text, at):
+        return html.escape(text, quote=False)
+    return "".join(f'<span class="character">{piece}</span>' if marker else html.escape(piece, quote=False)
+                   for piece, marker in characters.pieces(text, at))
 
 
 def noteref(sid: str, n: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import characters
 from ..anchor import Anchored
 from ..document import Document, Text, runs
 from ..readers.text import NEWLINE, is_blank, lines_of  # noqa: F401  (the plain-text rule lives there)
@@ -24,6 +25,7 @@ class Segment:
     refs: tuple[int, ...] = ()  # numbers of the notes whose marker follows this segment
     starts: tuple[int, ...] = ()  # numbers of the notes whose passage begins here
     breaks: tuple[int, ...] = ()  # offsets of the page breaks just before this segment
+    at: int = 0  # where the segment begins in the reading text
 
 
 Line = tuple[Segment, ...]
@@ -58,6 +60,7 @@ class Placement:
 
     def __init__(self, doc: Document, anchors=(), breaks=()):
         self.doc = doc
+        self.marked = characters.any_marked(doc.text)  # any character shown as a marker (characters.py)
         shown = [(r.start, r.end) for r in runs(doc) if isinstance(r, Text)]
         self.placed = [a for a in anchors if not a.whole]
         self.ref_at = {a.number: _ref_position(shown, a) for a in self.placed}
@@ -110,9 +113,9 @@ def _segments(text: str, start: int, end: int, placed: list[Anchored], ref_at: d
         marks = tuple(a.number for a in placed if a.start < e and a.end > s)
         refs = tuple(a.number for a in placed if ref_at[a.number] == e)
         starts = tuple(a.number for a in placed if begin_at[a.number] == s)
-        segments.append(Segment(text[s:e], marks, refs, starts, tuple(cut_at.get(s, ()))))
+        segments.append(Segment(text[s:e], marks, refs, starts, tuple(cut_at.get(s, ())), s))
     if end in cut_at:  # a break after the last shown character (only at the text's end)
-        segments.append(Segment("", breaks=tuple(cut_at[end])))
+        segments.append(Segment("", breaks=tuple(cut_at[end]), at=end))
     return tuple(segments)
 
 

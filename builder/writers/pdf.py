@@ -23,7 +23,7 @@ from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
 
-from .. import __version__, describe, document, readers, templating
+from .. import __version__, characters, describe, document, readers, templating
 from . import layout
 from ..anchor import Anchored
 from ..errors import ArchiveError, UsageError
@@ -184,7 +184,8 @@ def archive_data(archive: Archive) -> dict:
 
 
 def source_data(source: Source, notes: list[Anchored], ids: set[str], folder: Path | None = None) -> dict:
-    ctx = describe.source_context(source)
+    doc = readers.read(source)
+    ctx = describe.with_document(describe.source_context(source), doc)
     data = {
         "source": {**ctx, **{"lang_" + k: v for k, v in language(ctx["language"]).items()},
                    "has_language": bool(ctx["language"]), "short_title": _clip(ctx["title"], 48)},
@@ -192,7 +193,6 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], folder: Pa
         "file": f"originals/{source.file_name}",
         "whole": [a.number for a in notes if a.whole],
     }
-    doc = readers.read(source)
     data["notes"] = {str(a.number): note_data(a, ids, describe.page_of(doc.pages, a.start)) for a in notes}
     if folder is not None:  # facsimile pages (builder/readers/facsimile.py), for the template's figures
         for image in doc.images:
@@ -200,7 +200,7 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], folder: Pa
             (folder / image_file(source.id, image)).write_bytes(image.data)
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
-        data["paragraphs"] = [[[_segment(seg) for run in line for seg in place.segments(run)]
+        data["paragraphs"] = [[[_segment(seg, place.marked) for run in line for seg in place.segments(run)]
                                for line in _lines(p)] for p in doc.blocks]
     else:
         tree = Tree(place, source.id)
@@ -225,10 +225,11 @@ def _lines(p: document.Paragraph) -> list[list[document.Text]]:
     return lines
 
 
-def _segment(seg: layout.Segment) -> str | dict:
+def _segment(seg: layout.Segment, marked: bool = True) -> str | dict:
+    text = characters.shown(seg.text, seg.at) if marked else seg.text  # a character to mark: its marker
     if not seg.marks and not seg.refs:
-        return seg.text
-    return {"s": seg.text, "m": list(seg.marks), "r": list(seg.refs)}
+        return text
+    return {"s": text, "m": list(seg.marks), "r": list(seg.refs)}
 
 
 class Tree:
@@ -252,7 +253,7 @@ class Tree:
         if isinstance(b, d.Quote):
             return {"t": "quote", "c": [self.block(x) for x in b.blocks]}
         if isinstance(b, d.Preformatted):
-            return {"t": "pre", "v": b.text}
+            return {"t": "pre", "v": characters.shown(b.text, b.start)}
         if isinstance(b, d.Table):
             if not b.head and not b.body:
                 return {"t": "span", "c": []}
@@ -286,11 +287,11 @@ class Tree:
     def inline(self, n) -> list:
         d = document
         if isinstance(n, d.Text):
-            return [_segment(seg) for seg in self.place.segments(n)]
+            return [_segment(seg, self.place.marked) for seg in self.place.segments(n)]
         if isinstance(n, d.LineBreak):
             return [{"t": "br"}] if n.hard else [" "]
         if isinstance(n, d.Code):
-            return [{"t": "code", "v": n.text}]
+            return [{"t": "code", "v": characters.shown(n.text, n.start)}]
         if isinstance(n, d.Emphasis):
             return [{"t": "em", "c": self.inlines(n.children)}]
         if isinstance(n, d.Strong):
