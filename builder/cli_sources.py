@@ -20,8 +20,10 @@ from .cli_run import run
 @click.option("--kind", metavar="K", help="What the document is: letter, news report, statement, … "
               "Default: document.")
 @click.option("--how", metavar="TEXT", help="How it reached the archive (received.how).")
+@click.option("--no-ocr", is_flag=True, help="Add scans without transcribing them now (no Tesseract needed); "
+              "run `archive transcribe ID` before the next build.")
 def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title: str | None,
-        kind: str | None, how: str | None) -> None:
+        kind: str | None, how: str | None, no_ocr: bool) -> None:
     """Add each FILE (.txt, .md or .html, UTF-8; a PDF; a scan: PNG, JPEG, TIFF) to the corpus.
 
     A PDF or a scan is known from its content, not its name. A scan (or a PDF without a text
@@ -35,7 +37,8 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
     id already taken, or bytes already in the corpus refuse the whole command, listing every
     problem, and nothing is written.
 
-    Exit status: 0 added; 2 refused (nothing written); 1 a write failed (the corpus is as it was).
+    Exit status: 0 added; 2 refused (nothing written); 1 a write failed (the corpus is as it was);
+    3 Tesseract could not run for a scan (nothing written; --no-ocr adds it untranscribed).
 
     \b
     Example:
@@ -47,7 +50,8 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
     def progress(sid: str, page: int, total: int) -> None:
         click.echo(f"  {sid}: OCR page {page} of {total}…", err=True)
 
-    report, transcribed = run(lambda: transcribe.add(corpus_dir, list(files), source_id, title, kind, how, progress))
+    report, transcribed = run(lambda: transcribe.add(corpus_dir, list(files), source_id, title, kind, how, progress,
+                                                     ocr=not no_ocr))
     for a in report.added:
         click.echo(f"added {a.id}: {a.path} (received as {a.received_name})")
         click.echo(f"  sha256 {a.sha256}")

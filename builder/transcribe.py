@@ -147,14 +147,15 @@ def _sidecar(path: Path) -> tomlkit.TOMLDocument:
 
 def add(corpus_dir: Path, files: list[Path], source_id: str | None = None, title: str | None = None,
         kind: str | None = None, how: str | None = None,
-        progress: Callable[[str, int, int], None] | None = None):
+        progress: Callable[[str, int, int], None] | None = None, ocr: bool = True):
     """builder.sources_io.add, then the transcription of every scan added, each page's progress
     reported. Tesseract is checked before anything is written; if OCR fails, every source added
-    (and its transcription) is removed and archive.toml restored: the corpus is as it was."""
+    (and its transcription) is removed and archive.toml restored: the corpus is as it was. With
+    ocr=False the scans are added untranscribed: the build then asks for `archive transcribe`."""
     from . import sources_io
 
     root = Path(corpus_dir)
-    scans = [f for f in map(Path, files) if _may_need_ocr(f)]
+    scans = [f for f in map(Path, files) if _may_need_ocr(f)] if ocr else []
     if scans:
         transcription.engine_version()  # OcrUnavailable (exit 3) before anything is written
     order = root / "archive.toml"
@@ -163,7 +164,7 @@ def add(corpus_dir: Path, files: list[Path], source_id: str | None = None, title
     done: list[Transcribed] = []
     try:
         for a in report.added:
-            if a.path.suffix in SCAN_SUFFIXES and needs_ocr(a.path.read_bytes(), media_type_of(a.path)):
+            if ocr and a.path.suffix in SCAN_SUFFIXES and needs_ocr(a.path.read_bytes(), media_type_of(a.path)):
                 page = (lambda n, total, sid=a.id: progress(sid, n, total)) if progress else None
                 done.append(transcribe(root, a.id, None, False, page))
     except BaseException:

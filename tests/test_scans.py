@@ -146,3 +146,24 @@ def test_without_tesseract_transcribe_says_so_and_exits_3(tmp_path, monkeypatch)
     result = transcribe(root, "minutes")
     assert result.exit_code == 3 and "tesseract" in result.output
     assert not (root / "sources" / "minutes.transcription.txt").exists()
+
+
+def test_add_checks_tesseract_before_writing_and_no_ocr_defers_the_transcription(tmp_path, monkeypatch):
+    from corpora import write_corpus
+
+    from builder import corpus
+    from builder.errors import CorpusError
+
+    root = write_corpus(tmp_path / "corpus")
+    scan = save_scan([render_scan(SCAN_TEXT[:120])], tmp_path / "minutes.png")
+    before = sorted(p.name for p in (root / "sources").iterdir()), (root / "archive.toml").read_bytes()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    refused = CliRunner().invoke(main, ["add", str(scan), "--corpus", str(root)])
+    assert refused.exit_code == 3 and "tesseract" in refused.output
+    assert (sorted(p.name for p in (root / "sources").iterdir()), (root / "archive.toml").read_bytes()) == before
+    deferred = CliRunner().invoke(main, ["add", str(scan), "--corpus", str(root), "--no-ocr"])
+    assert deferred.exit_code == 0, deferred.output
+    assert (root / "sources" / "minutes.png").is_file() and not (root / "sources" / "minutes.transcription.txt").exists()
+    with pytest.raises(CorpusError) as e:
+        corpus.load(root)
+    assert [p.code for p in e.value.problems] == ["C180"] and "archive transcribe minutes" in str(e.value)
