@@ -167,3 +167,27 @@ def test_add_checks_tesseract_before_writing_and_no_ocr_defers_the_transcription
     with pytest.raises(CorpusError) as e:
         corpus.load(root)
     assert [p.code for p in e.value.problems] == ["C180"] and "archive transcribe minutes" in str(e.value)
+
+
+def test_a_transcription_not_utf8_beside_a_text_pdf_or_badly_recorded_is_reported(tmp_path):
+    from corpora import write_corpus
+
+    from builder import corpus
+    from builder.errors import CorpusError
+
+    root = write_corpus(tmp_path / "corpus")
+    sources = root / "sources"
+    save_scan([render_scan(SCAN_TEXT[:80])], sources / "minutes.png")
+    (sources / "minutes.transcription.txt").write_bytes(b"Minutes \xff\n")  # C181
+    (sources / "minutes.toml").write_text(
+        'title = "M"\nkind = "minutes"\nsummary = "x"\nrights = "x"\n[date]\ncertainty = "unknown"\n'
+        '[origin]\ndescription = "x"\n[condition]\nsummary = "x"\n'
+        '[transcription]\nengine = "tesseract"\nmean_confidence = "high"\nrevised = "no"\n', encoding="utf-8")  # C187
+    make_pdf(LETTER_PAGES, sources / "letter-pdf.pdf")
+    (sources / "letter-pdf.transcription.txt").write_text("Dear Secretary,\n", encoding="utf-8")  # C185
+    (sources / "orphan.transcription.txt").write_text("No scan.\n", encoding="utf-8")  # C126
+    with pytest.raises(CorpusError) as e:
+        corpus.load(root)
+    codes = {p.code for p in e.value.problems}
+    assert {"C181", "C185", "C187", "C126"} <= codes, [str(p) for p in e.value.problems]
+    assert sum(p.code == "C187" for p in e.value.problems) == 2  # mean_confidence and revised
