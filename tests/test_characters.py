@@ -139,6 +139,14 @@ def test_markers_show_in_the_pdf_and_its_read_back_expects_them(built):
     assert verify_pdf.findings(pdf, built.archive) == []
 
 
+def test_archive_check_accepts_the_editions_the_build_verified(built):
+    """`archive check` reads the same markers back (the one expectation: verify.expected_text)."""
+    from builder.check import check
+
+    report = check(list(built.editions.values()), epubcheck=False)
+    assert report.exit_code == 0, report.text()
+
+
 def test_a_read_back_that_finds_the_raw_character_instead_of_its_marker_fails(built):
     """The read-backs expect the markers: text showing the character itself is damage."""
     archive = built.archive

@@ -167,3 +167,58 @@ def test_the_pdf_read_back_checks_markdown_and_html_text_too(built, tmp_path):
         type(s)(**{**s.__dict__, "path": changed}) if s is source else s for s in archive.sources)})
     found = verify_pdf.findings(built.editions["pdf"], other)
     assert any("mdsource" in str(f) and "missing" in str(f) for f in found), found
+
+
+# ---------------------------------------------------------------- figures: images of a source in both editions
+
+def png(width: int = 8, height: int = 8) -> bytes:
+    """A small red PNG, made here."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_a_figure_of_a_document_shows_in_both_editions(tmp_path, monkeypatch):
+    """A reader that gives images (page facsimiles, figures): the EPUB carries the image in its
+    manifest with its alt text, the PDF a tagged figure with /Alt."""
+    import pikepdf
+
+    from builder import readers
+
+    def with_figure(data, source=None):
+        doc = markdown.read(data, source)
+        return d.Document(doc.text, doc.blocks + (d.Figure(0, "A red square, the facsimile"),), kind="md",
+                          images=(d.Image("page-1.png", "image/png", png()),))
+
+    monkeypatch.setitem(readers.READERS, "md", with_figure)
+    root = tmp_path / "corpus"
+    built_ = build(small_corpus(root), tmp_path / "out")
+    epub = built_.editions["epub"]
+    assert epubcheck_problems(epub) == []
+    with zipfile.ZipFile(epub) as z:
+        assert z.read("EPUB/images/mdsource-1.png") == png()
+        chapter = etree.fromstring(z.read("EPUB/text/mdsource.xhtml"))
+        [img] = chapter.iterfind(".//h:figure/h:img", NS)
+        assert img.get("src") == "../images/mdsource-1.png" and img.get("alt") == "A red square, the facsimile"
+        assert b'href="images/mdsource-1.png" media-type="image/png"' in z.read("EPUB/package.opf")
+    with pikepdf.open(built_.editions["pdf"]) as pdf:
+        alts = []
+
+        def walk(node):
+            if isinstance(node, pikepdf.Dictionary):
+                if node.get("/S") == pikepdf.Name.Figure and "/Alt" in node:
+                    alts.append(str(node.Alt))
+                kids = node.get("/K")
+                for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
+                    walk(kid)
+
+        walk(pdf.Root.StructTreeRoot)
+        assert "A red square, the facsimile" in alts
+        assert any("/Image" in str(x.get("/Subtype", "")) for page in pdf.pages
+                   for x in page.get_images().values())

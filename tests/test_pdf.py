@@ -183,8 +183,8 @@ def test_a_pdf_missing_a_word_fails_verification(test_archive, tmp_path, monkeyp
     archive, anchors = anchor.anchor(test_archive)
     original = pdf.source_data
 
-    def drop_a_word(source, notes, ids):
-        data = original(source, notes, ids)
+    def drop_a_word(source, notes, ids, **kw):
+        data = original(source, notes, ids, **kw)
         if source.id == "long":  # the real data, one word removed, laid out and compiled by Typst
             line = data["paragraphs"][3][0]
             line[0] = line[0].replace("word3x17 ", "", 1)

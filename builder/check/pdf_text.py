@@ -46,7 +46,7 @@ def pdf_text_findings(pages: list[str], archive: Archive) -> list[verify.Finding
     for source in archive.sources:
         if source.format != "txt":
             continue
-        want = _compact(source.read_text())
+        want = _compact(verify.expected_text(source))  # what the build verified: markers for some characters
         if not want:
             continue
         best: tuple[int, int, int] | None = None  # (matched, where in pdf, pdf index reached)

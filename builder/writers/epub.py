@@ -15,7 +15,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import __version__, characters, describe, document, notes_io, readers, templating
-from . import layout
+from . import image_name, layout
 from ..anchor import Anchored
 from ..model import Archive, Source
 from ..output import atomic_path, zip_entry
@@ -60,7 +60,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
     ctx = describe.archive_context(archive, __version__)
     ids = {s.id for s in archive.sources}
     marks = Markers(pages)
-    images: list[dict] = []  # manifest items of the sources' page images
+    images: list[dict] = []  # the sources' images (page facsimiles, figures), for the manifest
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as z:
         def put(name: str, data: str | bytes, compress: bool = True) -> None:
             info = zip_entry(name, archive.date, 0o644, compress)
@@ -92,11 +92,12 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
             marks.file = f"{source.id}.xhtml"
             doc = readers.read(source)
             sctx = describe.with_document(sctx, doc)
-            text = Markup(source_xhtml(source, notes, marks, doc))
-            for k, image in enumerate(doc.images):  # facsimile pages (builder/readers/facsimile.py)
-                put(f"EPUB/{image_href(source.id, image)}", image.data, compress=False)
-                images.append({"id": f"i-{source.id}-{k + 1}", "href": image_href(source.id, image),
+            for k, image in enumerate(doc.images):
+                name = image_name(source.id, k, image)
+                put(f"EPUB/images/{name}", image.data, compress=False)
+                images.append({"id": f"img-{source.id}-{k + 1}", "href": f"images/{name}",
                                "media_type": image.media_type})
+            text = Markup(source_xhtml(source, notes, marks, doc))
             put(f"EPUB/text/{source.id}.xhtml",
                 render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
                        notes=[note_context(source.id, a, ids, describe.page_of(doc.pages, a.start)) for a in notes]))
@@ -116,11 +117,6 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
         put("EPUB/toc.ncx", render("epub/toc.ncx", **paged))
         put("EPUB/package.opf", render("epub/package.opf", images=images, **paged))
     return path
-
-
-def image_href(source_id: str, image: document.Image) -> str:
-    """Where a source's image is in the EPUB, from EPUB/."""
-    return f"images/{source_id}/{image.name}"
 
 
 def markdown_blocks(text: str) -> list[str]:
@@ -146,7 +142,8 @@ def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = 
     marks = marks or Markers(None)
     doc = doc or readers.read(source)
     breaks = marks.in_text(source.id) if doc.plain else {}
-    render = Xhtml(source.id, layout.Placement(doc, notes, breaks), marks, breaks)
+    render = Xhtml(source.id, layout.Placement(doc, notes, breaks), marks, breaks,
+                   [f"../images/{image_name(source.id, k, i)}" for k, i in enumerate(doc.images)])
     if doc.plain:
         return str(marks.block(f"{source.id}/text")) + "\n".join(render.block(b) for b in doc.blocks)
     return "\n".join(str(marks.block(f"{source.id}/b{k}")) + render.block(b) for k, b in enumerate(doc.blocks))
@@ -156,8 +153,9 @@ class Xhtml:
     """A document's blocks as XHTML (builder/document.py), its text runs cut where notes and page
     breaks fall (builder/writers/layout.py). Headings go one level under the chapter's own <h1>."""
 
-    def __init__(self, sid: str, place: layout.Placement, marks: Markers, breaks: dict):
+    def __init__(self, sid: str, place: layout.Placement, marks: Markers, breaks: dict, images=()):
         self.sid, self.place, self.marks, self.breaks = sid, place, marks, breaks
+        self.images = list(images)  # hrefs of the document's images, by index
 
     def block(self, b) -> str:
         d = document
@@ -185,14 +183,9 @@ class Xhtml:
             return ('<dl class="fields">' + "".join(
                 f"<dt>{html.escape(f.name, quote=False)}</dt><dd>{self.inlines(f.inlines)}</dd>" for f in b.fields)
                 + "</dl>")
-        if isinstance(b, d.Figure) and b.image < len(self.place.doc.images):
-            image = self.place.doc.images[b.image]
-            return (f'<figure class="facsimile" style="margin: 1em 0; text-align: center">'
-                    f'<img src="../{image_href(self.sid, image)}" alt="{html.escape(b.alt)}" '
-                    f'style="max-width: 100%; height: auto; border: 1px solid #999"/></figure>')
         if isinstance(b, d.Figure):
             caption = f"<figcaption>{self.inlines(b.caption)}</figcaption>" if b.caption else ""
-            return f'<figure><p class="figure" role="img" aria-label="{html.escape(b.alt)}"/>{caption}</figure>'
+            return f'<figure><img src="{html.escape(self.images[b.image])}" alt="{html.escape(b.alt)}"/>{caption}</figure>'
         if isinstance(b, d.PageBoundary):
             label = html.escape(b.label or str(b.page))
             return f'<div class="page-of-original" role="separator" aria-label="Page {label} of the original"/>'

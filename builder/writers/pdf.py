@@ -24,7 +24,7 @@ from pathlib import Path
 from markdown_it.tree import SyntaxTreeNode
 
 from .. import __version__, characters, describe, document, readers, templating
-from . import layout
+from . import image_name, layout
 from ..anchor import Anchored
 from ..errors import ArchiveError, UsageError
 from ..model import Archive, Source
@@ -51,9 +51,10 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
         stage_templates(archive, folder)
         (folder / "sources").mkdir()
         (folder / "originals").mkdir()
+        (folder / "images").mkdir()
         for source in archive.sources:
             _put_json(folder / "sources" / f"{source.id}.json",
-                      source_data(source, anchors.get(source.id, []), ids, folder))
+                      source_data(source, anchors.get(source.id, []), ids, images=folder / "images"))
             _copy(source.path, folder / "originals" / source.file_name)
         _put_json(folder / "archive.json", archive_data(archive))
         with atomic_path(path) as out:
@@ -183,8 +184,14 @@ def archive_data(archive: Archive) -> dict:
     }
 
 
-def source_data(source: Source, notes: list[Anchored], ids: set[str], folder: Path | None = None) -> dict:
+def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Path | None = None) -> dict:
+    """A source as the JSON the template reads; its images (if any) written into the folder images."""
     doc = readers.read(source)
+    names = []
+    for k, image in enumerate(doc.images):
+        names.append(f"images/{image_name(source.id, k, image)}")
+        if images is not None:
+            (images / image_name(source.id, k, image)).write_bytes(image.data)
     ctx = describe.with_document(describe.source_context(source), doc)
     data = {
         "source": {**ctx, **{"lang_" + k: v for k, v in language(ctx["language"]).items()},
@@ -194,24 +201,15 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], folder: Pa
         "whole": [a.number for a in notes if a.whole],
     }
     data["notes"] = {str(a.number): note_data(a, ids, describe.page_of(doc.pages, a.start)) for a in notes}
-    if folder is not None:  # facsimile pages (builder/readers/facsimile.py), for the template's figures
-        for image in doc.images:
-            (folder / image_file(source.id, image)).parent.mkdir(parents=True, exist_ok=True)
-            (folder / image_file(source.id, image)).write_bytes(image.data)
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
         data["paragraphs"] = [[[_segment(seg, place.marked) for run in line for seg in place.segments(run)]
                                for line in _lines(p)] for p in doc.blocks]
     else:
-        tree = Tree(place, source.id)
+        tree = Tree(place, names)
         data["tree"] = headings([{**tree.block(b), "pb": f"{source.id}/b{k}"}
                                  for k, b in enumerate(doc.blocks)], shift=1)
     return data
-
-
-def image_file(source_id: str, image: document.Image) -> str:
-    """Where a source's image is in the build folder (the template reads it from there)."""
-    return f"images/{source_id}/{image.name}"
 
 
 def _lines(p: document.Paragraph) -> list[list[document.Text]]:
@@ -236,8 +234,9 @@ class Tree:
     """A document's blocks as the JSON tree the template walks (strings are text; a segment with
     notes is {"s", "m", "r"}; other nodes {"t": kind, "c": [children], ...})."""
 
-    def __init__(self, place: layout.Placement, sid: str = ""):
-        self.place, self.sid = place, sid
+    def __init__(self, place: layout.Placement, images=()):
+        self.place = place
+        self.images = list(images)  # paths of the document's images in the build folder, by index
 
     def block(self, b) -> dict:
         d = document
@@ -265,10 +264,7 @@ class Tree:
             return {"t": "fields", "c": [{"t": "field", "name": f.name, "c": self.inlines(f.inlines)}
                                          for f in b.fields]}
         if isinstance(b, d.Figure):
-            node = {"t": "figure", "image": b.image, "alt": b.alt, "c": self.inlines(b.caption)}
-            if b.image < len(self.place.doc.images):  # a tagged figure: its image, with alt text
-                node["src"] = image_file(self.sid, self.place.doc.images[b.image])
-            return node
+            return {"t": "figure", "src": self.images[b.image], "alt": b.alt, "c": self.inlines(b.caption)}
         if isinstance(b, d.PageBoundary):
             return {"t": "page-of-original", "page": b.page, "label": b.label or str(b.page)}
         raise TypeError(f"no PDF node for {type(b).__name__}")
