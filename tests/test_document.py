@@ -222,3 +222,28 @@ def test_a_figure_of_a_document_shows_in_both_editions(tmp_path, monkeypatch):
         assert "A red square, the facsimile" in alts
         assert any("/Image" in str(x.get("/Subtype", "")) for page in pdf.pages
                    for x in page.get_images().values())
+
+
+def test_a_right_to_left_document_is_set_right_to_left_in_both_editions(tmp_path, monkeypatch):
+    """Document.direction: the EPUB's source text gets dir="rtl", the PDF sets it right to left,
+    and both read back whole."""
+    from corpora import ARABIC
+
+    from builder import readers
+
+    def rtl(data, source=None):
+        doc = text.read(data, source)
+        return d.Document(doc.text, doc.blocks, kind=doc.kind, plain=True,
+                          direction="rtl" if source is not None and source.id == "arabic" else "ltr")
+
+    monkeypatch.setitem(readers.READERS, "txt", rtl)
+    built_ = build(small_corpus(tmp_path / "corpus"), tmp_path / "out")  # verified: read back whole
+    assert epubcheck_problems(built_.editions["epub"]) == []
+    with zipfile.ZipFile(built_.editions["epub"]) as z:
+        div = etree.fromstring(z.read("EPUB/text/arabic.xhtml")).find(".//h:div[@id='arabic-text']", NS)
+        assert div.get("dir") == "rtl"
+        other = etree.fromstring(z.read("EPUB/text/letter.xhtml")).find(".//h:div[@id='letter-text']", NS)
+        assert other.get("dir") is None
+    out = subprocess.run([tool("pdftotext"), "-raw", str(built_.editions["pdf"]), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    assert all(word in out for word in ARABIC.split()[-3:])

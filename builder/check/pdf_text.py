@@ -17,7 +17,8 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad\ufeff"))
 
 def recorded_hashes(text: str) -> set[str]:
     """Every SHA-256 written in the PDF's text (broken across lines with invisible spaces)."""
-    joined = re.sub(r"(?<=[0-9a-f])\s*\n\s*(?=[0-9a-f])", "", text.translate(INVISIBLE))
+    # the two halves of 32 hex digits each (not any hex letter before a line end: "file.md")
+    joined = re.sub(r"\b([0-9a-f]{32})\s*\n\s*(?=[0-9a-f]{32}\b)", r"\1", text.translate(INVISIBLE))
     return set(HEX64.findall(joined))
 
 

@@ -91,7 +91,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
             notes = anchors.get(source.id, [])
             marks.file = f"{source.id}.xhtml"
             doc = readers.read(source)
-            sctx = describe.with_document(sctx, doc)
+            sctx = {**describe.with_document(sctx, doc), "direction": doc.direction}
             for k, image in enumerate(doc.images):
                 name = image_name(source.id, k, image)
                 put(f"EPUB/images/{name}", image.data, compress=False)

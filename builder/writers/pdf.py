@@ -199,6 +199,7 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Pa
         "format": source.format,
         "file": f"originals/{source.file_name}",
         "whole": [a.number for a in notes if a.whole],
+        "direction": doc.direction,
     }
     data["notes"] = {str(a.number): note_data(a, ids, describe.page_of(doc.pages, a.start)) for a in notes}
     place = layout.Placement(doc, notes)
