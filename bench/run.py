@@ -28,9 +28,15 @@ def main(argv: list[str]) -> None:
         r = bench_epub.bench(n)
         print(f"| {n:,} | {r['ours_s']:.2f} | {r['ours_mib']:.0f} | {r['pandoc_s']:.2f} | {r['pandoc_mib']:.0f} "
               f"| {r['ratio']:.2f} | {r['epub_bytes']:,} |", flush=True)
+    print("\n## Reading: checked reads (builder.files) against plain reads, loading the same corpus\n")
+    import bench_reading
+    bench_reading.main(sizes)
     print("\n## PDF: annotated-archive against WeasyPrint\n", flush=True)
     import bench_pdf
     bench_pdf.main([n for n in sizes if n <= 2000])  # Typst needs ~0.7 MB a page in one compile
+    print("\n## Web edition: against our EPUB edition\n", flush=True)
+    import bench_web
+    bench_web.main(sizes)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import anchor, corpus, pagemap, verify
+from . import anchor, corpus, inert, pagemap, verify
 from .writers import epub
 from .model import Archive
+from .output import out_problems
 
 FORMATS = ("epub", "pdf")
 
@@ -32,7 +33,7 @@ class Built:
 
 
 def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Built:
-    archive = corpus.load(Path(corpus_dir))  # load and validate: every problem, or nothing
+    archive = corpus.load(Path(corpus_dir), also=out_problems(corpus_dir, out))  # every problem, or nothing
     archive, anchors = anchor.anchor(archive)  # every note placed, or nothing
     with staging(Path(out)) as folder:
         editions, pages, pdf_findings = {}, None, None
@@ -51,6 +52,7 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool)
     from .writers import pdf  # Typst is loaded only when a PDF is asked for
 
     path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf")
+    inert.refuse_pdf(path, archive)  # no script, action or unsafe link (docs/security.md)
     back = verify_pdf.read_back(path, archive)
     pages = None
     if paginate and not back.findings:
@@ -60,10 +62,17 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool)
 
 @contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """A folder inside out for editions in the making; gone afterwards, whatever happens."""
+    """A folder inside out for editions in the making; gone afterwards, whatever happens
+    (and out too, if the build made it and failed)."""
+    made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        if made and not any(out.iterdir()):
+            out.rmdir()
+        raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)

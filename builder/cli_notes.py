@@ -85,7 +85,8 @@ def export(corpus: Path, output: Path | None) -> None:
     """
     from . import corpus as corpus_mod
     from . import notes_io
-    from .output import atomic_path
+    from .errors import CorpusError
+    from .output import atomic_path, out_file_problems
 
     text, count = run(lambda: notes_io.export(corpus))
     if str(output) == "-":
@@ -94,6 +95,10 @@ def export(corpus: Path, output: Path | None) -> None:
     if output is None:
         slug = run(lambda: corpus_mod.load(corpus)).slug
         output = Path("output") / f"{slug}-notes.jsonld"
+    problems = out_file_problems(corpus, output)
+    if problems:  # -o inside the corpus, or not a file that can be written
+        click.echo(str(CorpusError(problems)), err=True)
+        sys.exit(CorpusError.exit_code)
     with atomic_path(output) as tmp:
         tmp.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output} ({count} notes)", err=True)

@@ -1,4 +1,8 @@
-"""The one place where library errors become a message and an exit code, for every command."""
+"""The one place where library errors become a message and an exit code, for every command.
+
+A bad input is an ArchiveError: its message (file, line, what, fix) and its exit code. Anything
+else is a fault of the tool: one line and exit 1, the traceback only under `archive --debug`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import sys
 import click
 
 from .errors import EXIT_FAULT, ArchiveError
+
+PASS_THROUGH = (click.ClickException, click.exceptions.Exit, click.Abort)
 
 
 def run(action):
@@ -18,3 +24,34 @@ def run(action):
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.exit(EXIT_FAULT)
+    except PASS_THROUGH:
+        raise
+    except Exception as e:
+        fault(e)
+
+
+def fault(e: Exception) -> None:
+    """A fault of the tool: re-raised under --debug, else one line on stderr and exit 1."""
+    if debugging():
+        raise e
+    if isinstance(e, OSError) and e.strerror:  # the system refused: a full disk, a permission
+        what = f"{e.filename}: {e.strerror}" if e.filename else e.strerror
+        click.echo(f"archive: {what} (an error of the system, not of the corpus; `archive --debug …` "
+                   "shows where)", err=True)
+        sys.exit(EXIT_FAULT)
+    what = " ".join(str(e).split())[:300] or "(no message)"
+    click.echo(f"archive: internal error: {type(e).__name__}: {what} "
+               "(a fault of the tool, not of the corpus; `archive --debug …` shows where)", err=True)
+    sys.exit(EXIT_FAULT)
+
+
+def debugging() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("debug"))
+
+
+class Group(click.Group):
+    """The `archive` group: whatever a command raises goes through run()'s handling."""
+
+    def invoke(self, ctx: click.Context):
+        return run(lambda: super(Group, self).invoke(ctx))

@@ -24,18 +24,20 @@ from .cli_run import run
               "run `archive transcribe ID` before the next build.")
 def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title: str | None,
         kind: str | None, how: str | None, no_ocr: bool) -> None:
-    """Add each FILE (.txt, .md or .html, UTF-8; a PDF; a scan: PNG, JPEG, TIFF) to the corpus.
+    """Add each FILE (text in any encoding, Markdown, HTML, an email or an mbox, a PDF, a scan:
+    PNG, JPEG, TIFF; told from its content) to the corpus as a new source.
 
-    A PDF or a scan is known from its content, not its name. A scan (or a PDF without a text
-    layer) is transcribed by OCR once, now, with its progress shown, and the transcription
-    stored beside it (as `archive transcribe ID` does; docs/scans.md).
+    A scan (or a PDF without a text layer) is transcribed by OCR once, now, with its progress
+    shown, and the transcription stored beside it (as `archive transcribe ID` does; docs/scans.md).
 
     The file is copied byte for byte to sources/<id>.<ext> (read-only; line ends, BOM and
-    spaces as received), its SHA-256 recorded in a provenance skeleton sources/<id>.toml for
+    spaces as received), its kind, media type, encoding (as detected: correct it there if the
+    text reads wrongly) and SHA-256 recorded in a provenance skeleton sources/<id>.toml for
     the editor to complete, and its id appended to the `sources` order in archive.toml (when
-    there is one; comments kept). Every file is checked first: a file that is not UTF-8, an
-    id already taken, or bytes already in the corpus refuse the whole command, listing every
-    problem, and nothing is written.
+    there is one; comments kept). An email's attachments become sources of their own, linked
+    both ways; an mbox becomes one source per message. Every file is checked first: a binary
+    file, an id already taken, or bytes already in the corpus refuse the whole command,
+    listing every problem, and nothing is written.
 
     Exit status: 0 added; 2 refused (nothing written); 1 a write failed (the corpus is as it was);
     3 Tesseract could not run for a scan (nothing written; --no-ocr adds it untranscribed).
@@ -44,6 +46,7 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
     Example:
       archive add ~/received/letter.txt --id branch-letter-2021 --kind letter --how "By e-mail, 2024."
       archive add scans/*.txt --corpus my-corpus
+      archive add inbox/minutes.eml --kind email
     """
     from . import transcribe
 
@@ -54,7 +57,7 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
                                                      ocr=not no_ocr))
     for a in report.added:
         click.echo(f"added {a.id}: {a.path} (received as {a.received_name})")
-        click.echo(f"  sha256 {a.sha256}")
+        click.echo(f"  {a.media_type or ''}{', encoding ' + a.encoding if a.encoding else ''}, sha256 {a.sha256}")
         click.echo(f"  provenance {a.sidecar}: to complete: {', '.join(a.to_complete)}")
     for t in transcribed:
         click.echo(f"transcribed {t.id}: {t.path}: {t.pages} page(s), {t.engine}, mean confidence "
@@ -65,4 +68,5 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
     elif not report.has_order:
         click.echo(f"{report.archive_toml} has no sources list: the sources are in id order")
     click.echo(f"{len(report.added)} source(s) added. Complete the provenance before the next edition: "
-               "the edition prints what it says (\"Not yet written.\", \"Unknown.\").")
+               "the edition prints what it says (\"Not yet written.\", \"Unknown.\"). "
+               f"`archive status {report.archive_toml.parent}` lists what is still to do.")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .links import safe_href
 from .model import Archive, Provenance, Source
 
+# an original that is active content (an HTML page, script and all) is carried in the EPUB under a
+# media type no reading system opens, outside the spine: inert (docs/security.md)
+CARRIED_AS = {"text/html": "application/octet-stream"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 
@@ -29,7 +33,7 @@ def date_line(p: Provenance) -> str:
 
 
 def title(p: Provenance) -> str:
-    return f"[{p.title}]" if p.title_supplied else p.title
+    return f"[{p.title}]" if p.title_supplied or p.title_derived else p.title
 
 
 def lemma(exact: str, width: int = 60) -> str:
@@ -52,21 +56,31 @@ def authors(p: Provenance) -> str:
     return "; ".join(parts)
 
 
+def publication_line(p: Provenance) -> str:
+    """The publication as the editions print it: its name, and "(inferred)" when it is inferred."""
+    if not p.publication:
+        return ""
+    return p.publication + (" (inferred)" if p.publication_certainty == "inferred" else "")
+
+
 def source_context(source: Source) -> dict:
     """Plain data about a source for templates (no live objects)."""
     p = source.provenance
     return {
         "id": source.id, "title": title(p), "title_plain": p.title, "title_supplied": p.title_supplied,
+        "title_derived": p.title_derived,
         "kind": p.kind or "not recorded", "language": p.language, "summary": p.summary, "rights": p.rights,
         "authors": authors(p), "author_list": [vars_(a) for a in p.authors],
         "date": date_line(p), "date_value": p.date.value, "date_certainty": p.date.certainty,
-        "date_evidence": p.date.evidence, "origin": p.origin_description, "publication": p.publication,
-        "url": p.url, "received_file_name": p.received_file_name, "received_format": p.received_format,
+        "date_evidence": p.date.evidence, "origin": p.origin_description, "publication": publication_line(p),
+        "url": p.url, "url_link": safe_href(p.url) or "", "received_file_name": p.received_file_name, "received_format": p.received_format,
         "received_how": p.received_how, "received_date": p.received_date,
         "recorded_sha256": p.received_sha256, "sha256": source.sha256, "size": source.size,
         "characters": source.characters, "file_name": source.file_name, "media_type": source.media_type,
+        "carried_as": CARRIED_AS.get(source.media_type, source.media_type),
         "condition": p.condition_summary, "flaws": list(p.flaws), "recorded": p.recorded,
         "transcription_note": transcription_note(source),
+        "encoding": encoding_line(p), "attachments": list(p.attachments), "attached_to": p.attached_to,
     }
 
 
@@ -87,6 +101,15 @@ def transcription_note(source: Source) -> str:
     if t.revised:
         return made + ", since revised by an editor."
     return made + ". It has not been revised by an editor: it may differ from the page; the scan is what was received."
+
+
+def encoding_line(p: Provenance) -> str:
+    """How the text's encoding is recorded, in words ("" when none is: UTF-8 is read)."""
+    if not p.received_encoding:
+        return ""
+    how = [p.received_detected] if p.received_detected else []
+    how += [f"confidence {p.received_confidence:g}"] if p.received_confidence is not None else []
+    return f"text in {p.received_encoding}" + (f" ({', '.join(how)})" if how else "")
 
 
 def with_document(ctx: dict, doc) -> dict:
@@ -110,6 +133,7 @@ def archive_context(archive: Archive, version: str) -> dict:
         "date": archive.date.date().isoformat(), "date_text": date_text(archive.date.date().isoformat()),
         "modified": archive.date.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "year": archive.date.year, "publisher": archive.publisher, "rights": archive.rights,
+        "license": archive.license,
         "description": archive.description, "subjects": list(archive.subjects),
         "editors": [vars_(e) for e in archive.editors], "version": version,
         "sources": [source_context(s) for s in archive.sources],

@@ -21,9 +21,10 @@ class Problem:
     message: str
     fix: str = ""
     line: int | None = None
+    where: str = ""  # what is wrong when it is not a file: "SOURCE_DATE_EPOCH", "--out"
 
     def __str__(self) -> str:
-        where = str(self.path) if self.path else "corpus"
+        where = self.where or (str(self.path) if self.path else "corpus")
         if self.line:
             where += f":{self.line}"
         text = f"{where}: error {self.code}: {self.message}"

@@ -1,8 +1,8 @@
 """Metadata for the deposit, in the forms repositories read: CSL-JSON, Dublin Core, METS + PREMIS.
 
 Plain functions from the archive's records (and the files already written) to bytes. Nothing
-here reads a clock: every date is the edition's date or one recorded in the corpus, and a date
-the corpus does not know is written as unknown, never guessed.
+here reads a clock: every date is given (the edition's, one recorded in the corpus, or an event's,
+from builder.clock), and a date the corpus does not know is never guessed.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Event:
 
     id: str
     type: str  # received | built | validated (PREMIS event types: ingestion, creation, validation)
-    date: str  # ISO 8601, or "unknown"
+    date: str  # ISO 8601 when it happened; EDTF ("[..2026-11-23]": on or before) when only a bound is known
     detail: str
     outcome: str  # success | failure | unknown
     outcome_note: str
@@ -99,16 +99,24 @@ def certainty_note(source: Source) -> str:
     if p.date.certainty == "unknown" or not p.date.value:
         parts.append("Date unknown.")
     else:
-        parts.append(f"Date {p.date.value} {p.date.certainty}" + (f": {p.date.evidence}" if p.date.evidence else "")
-                     + ".")
+        parts.append(_sentence(f"Date {p.date.value} {p.date.certainty}"
+                               + (f": {p.date.evidence}" if p.date.evidence else "")))
     if not p.authors:
         parts.append("Author unknown.")
     for a in p.authors:
         role = "" if a.role == "author" else f" ({a.role})"
-        parts.append(f"Author {a.name}{role} {a.certainty}" + (f": {a.evidence}" if a.evidence else "") + ".")
+        parts.append(_sentence(f"Author {a.name}{role} {a.certainty}" + (f": {a.evidence}" if a.evidence else "")))
+    if p.publication:
+        parts.append(f"Publication {p.publication} {p.publication_certainty}.")
     if p.kind:
         parts.append(f"Kind: {p.kind}.")
     return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    """Text ending in one full stop (evidence often ends in its own: no "month.." in the note)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def citations(archive: Archive) -> bytes:
@@ -141,6 +149,7 @@ def dublin_core_element(archive: Archive, formats: Iterable[str]) -> etree._Elem
     dc("identifier", archive.identifier)
     dc("language", archive.language)
     dc("rights", archive.rights)
+    dc("rights", archive.license)  # the licence URI (oai_dc has no dcterms:license)
     for s in archive.sources:
         dc("relation", f"{archive.identifier}#{s.id}")
     return root
@@ -153,9 +162,11 @@ def dublin_core(archive: Archive, formats: Iterable[str]) -> bytes:
 # -- METS with PREMIS -------------------------------------------------------------------------
 
 def mets(archive: Archive, files: list[PayloadFile], events: list[Event], agents: list[Agent],
-         formats: Iterable[str]) -> bytes:
-    """The package as METS: DC in dmdSec, a PREMIS object per file, events and agents, the files."""
-    date = archive.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+         formats: Iterable[str], created: str = "") -> bytes:
+    """The package as METS: DC in dmdSec, a PREMIS object per file, rights, events and agents, the files.
+
+    `created`: when the METS document was made (ISO 8601); the edition's date when not given."""
+    date = created or archive.date.strftime("%Y-%m-%dT%H:%M:%SZ")
     root = etree.Element(_m("mets"), nsmap={"mets": METS_NS, "premis": PREMIS_NS, "xlink": XLINK_NS,
                                              "xsi": XSI_NS, "dc": DC_NS, "oai_dc": OAI_DC_NS})
     root.set(f"{{{XSI_NS}}}schemaLocation", f"{METS_LOCATION} {PREMIS_LOCATION}")
@@ -178,6 +189,9 @@ def mets(archive: Archive, files: list[PayloadFile], events: list[Event], agents
     for i, f in enumerate(files, 1):
         tech = etree.SubElement(amd, _m("techMD"), ID=f"tech-{i}")
         _premis_wrap(tech, "PREMIS:OBJECT").append(_premis_object(f))
+    for i, (rid, statement) in enumerate(_rights_statements(archive, files), 1):
+        rights = etree.SubElement(amd, _m("rightsMD"), ID=f"rights-{rid}")
+        _premis_wrap(rights, "PREMIS:RIGHTS").append(statement)
     for event in events:
         digi = etree.SubElement(amd, _m("digiprovMD"), ID=f"digiprov-{event.id}")
         _premis_wrap(digi, "PREMIS:EVENT").append(_premis_event(event))
@@ -187,7 +201,7 @@ def mets(archive: Archive, files: list[PayloadFile], events: list[Event], agents
 
     file_sec = etree.SubElement(root, _m("fileSec"))
     file_ids: dict[str, str] = {}
-    for use in ("edition", "source", "notes", "metadata", "report"):
+    for use in USES:
         group = [(i, f) for i, f in enumerate(files, 1) if f.use == use]
         if not group:
             continue
@@ -202,7 +216,8 @@ def mets(archive: Archive, files: list[PayloadFile], events: list[Event], agents
 
     smap = etree.SubElement(root, _m("structMap"), TYPE="logical", LABEL="The archive")
     top = etree.SubElement(smap, _m("div"), TYPE="archive", LABEL=archive.full_title, DMDID="dmd-archive")
-    for use, label in (("edition", "Editions"), ("notes", "Editorial notes"), ("metadata", "Metadata"),
+    for use, label in (("edition", "Editions"), ("editorial", "Editorial matter"), ("notes", "Editorial notes"),
+                       ("provenance", "Provenance of the sources"), ("metadata", "Metadata"),
                        ("report", "Validation reports")):
         group = [f for f in files if f.use == use and f.path in file_ids]
         if group:
@@ -217,6 +232,51 @@ def mets(archive: Archive, files: list[PayloadFile], events: list[Event], agents
         if s.id in by_id:
             etree.SubElement(div, _m("fptr"), FILEID=file_ids[by_id[s.id].path])
     return _xml(root)
+
+
+USES = ("edition", "source", "provenance", "editorial", "notes", "metadata", "report")
+
+
+def _rights_statements(archive: Archive, files: list[PayloadFile]) -> list[tuple[str, etree._Element]]:
+    """PREMIS rights: the editorial matter's licence (its URI), and each source's rights as recorded."""
+    statements = []
+    editorial = [f.path for f in files if f.use not in ("source",)]
+    ed = etree.Element(_p("rightsStatement"))
+    _identifier(ed, "rightsStatementIdentifier", "editorial")
+    _text(ed, "rightsBasis", "License")
+    lic = etree.SubElement(ed, _p("licenseInformation"))
+    if archive.license:
+        doc = etree.SubElement(lic, _p("licenseDocumentationIdentifier"))
+        _text(doc, "licenseDocumentationIdentifierType", "URI")
+        _text(doc, "licenseDocumentationIdentifierValue", archive.license)
+    _text(lic, "licenseTerms", archive.rights)
+    for path in editorial:
+        _link_object(ed, path)
+    statements.append(("editorial", ed))
+    by_id = {f.source_id: f.path for f in files if f.use == "source"}
+    for s in archive.sources:
+        st = etree.Element(_p("rightsStatement"))
+        _identifier(st, "rightsStatementIdentifier", f"source-{s.id}")
+        _text(st, "rightsBasis", "Other")
+        other = etree.SubElement(st, _p("otherRightsInformation"))
+        _text(other, "otherRightsBasis", "rights holder as recorded in the source's provenance")
+        _text(other, "otherRightsNote", s.provenance.rights or "Not recorded.")
+        if s.id in by_id:
+            _link_object(st, by_id[s.id])
+        statements.append((f"source-{s.id}", st))
+    return statements
+
+
+def _identifier(parent: etree._Element, name: str, value: str) -> None:
+    ident = etree.SubElement(parent, _p(name))
+    _text(ident, f"{name}Type", "local")
+    _text(ident, f"{name}Value", value)
+
+
+def _link_object(parent: etree._Element, path: str) -> None:
+    link = etree.SubElement(parent, _p("linkingObjectIdentifier"))
+    _text(link, "linkingObjectIdentifierType", "local path in bag data/")
+    _text(link, "linkingObjectIdentifierValue", path)
 
 
 def _premis_wrap(parent: etree._Element, label: str) -> etree._Element:

@@ -20,6 +20,10 @@ MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html
 VISUAL_MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".tif": "image/tiff"}
 SOURCE_SUFFIXES += tuple(VISUAL_MEDIA_TYPES)
 MEDIA_TYPES.update(VISUAL_MEDIA_TYPES)
+SOURCE_SUFFIXES += (".eml",)  # email (builder/readers/email.py)
+MEDIA_TYPES[".eml"] = "message/rfc822"
+BINARY_SUFFIXES = {".eml"}  # sources whose bytes are not one text: their reader decodes them
+BINARY_SUFFIXES |= set(VISUAL_MEDIA_TYPES)  # a PDF or an image: bytes, not text
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Provenance:
 
     title: str
     title_supplied: bool = False
+    title_derived: bool = False  # True: the tool took it from the document's first line (archive add)
     kind: str = ""
     language: str = ""
     summary: str = ""
@@ -51,6 +56,7 @@ class Provenance:
     date: SourceDate = SourceDate()
     origin_description: str = ""
     publication: str = ""
+    publication_certainty: str = "stated"  # stated | inferred: how sure the edition is of the publication
     url: str = ""
     identifiers: tuple[str, ...] = ()
     received_file_name: str = ""
@@ -58,6 +64,13 @@ class Provenance:
     received_sha256: str = ""
     received_how: str = ""
     received_date: str = ""
+    received_encoding: str = ""  # of a text source; "" = UTF-8 (builder/received.py)
+    received_detected: str = ""
+    received_confidence: float | None = None
+    received_alternatives: tuple[str, ...] = ()
+    email: tuple[tuple[str, str], ...] = ()  # an email's header fields, (field, value) in display order
+    attachments: tuple[str, ...] = ()  # an email's attachments, by source id
+    attached_to: str = ""  # the email an attachment came with, by source id
     condition_summary: str = ""
     flaws: tuple[str, ...] = ()
     recorded: bool = True  # False: no sidecar, provenance missing
@@ -83,6 +96,9 @@ class Note:
     body: str  # Markdown
     selector: Selector = Selector()
     line: int = 0  # where the note starts in its notes file, for error messages
+    created: str = ""  # ISO 8601 UTC stamps, "" when not recorded
+    modified: str = ""
+    creator: str = ""  # who wrote it; "" for the archive's first editor
 
 
 @dataclass(frozen=True)
@@ -109,11 +125,15 @@ class Source:
         return self.path.name
 
     def read_text(self) -> str:
-        """The decoded text, exactly as received (no newline translation)."""
-        return self.path.read_bytes().decode("utf-8")
+        """The reading text: decoded in its recorded encoding (UTF-8 if none), a byte-order mark
+        dropped, line ends as received (builder/readers/encoding.py)."""
+        from .readers.encoding import reading_text
+        return reading_text(self.read_bytes(), self.provenance.received_encoding or "utf-8")
 
     def read_bytes(self) -> bytes:
-        return self.path.read_bytes()
+        """The bytes as received: a regular file, never a pipe or device (builder.files)."""
+        from .files import read_bytes
+        return read_bytes(self.path)
 
 
 @dataclass(frozen=True)
@@ -139,6 +159,7 @@ class Archive:
     sources: tuple[Source, ...]
     introduction: str  # Markdown
     page_size: str = "a5"
+    license: str = ""  # the editorial matter's licence, an absolute URI ("" when not given)
     warnings: tuple[str, ...] = field(default=())
 
     @property

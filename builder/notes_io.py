@@ -21,7 +21,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from . import anchor, corpus
+from . import anchor, clock, corpus, files
 from .errors import CorpusError, Problem, UsageError
 from .model import NOTE_KINDS, Archive, Selector, Source
 from .output import atomic_path
@@ -46,6 +46,9 @@ class Annotation:
     selector: Selector | None = Selector()  # Selector(): the whole source; None: no usable selector
     selector_types: tuple[str, ...] = ()  # as given, for a message when none is usable
     reply_to: str = ""  # the annotation it replies to; "" when it is not a reply
+    created: str = ""  # as the tool recorded them (ISO 8601 UTC); "" when not given
+    modified: str = ""
+    creator: str = ""  # the name (or account) of who wrote it; "" when not given
 
     @property
     def kind(self) -> str:
@@ -103,7 +106,11 @@ def read_annotations(path: Path) -> list[Annotation]:
     """Every annotation in a Hypothesis or W3C file. Raises UsageError for a file it cannot use."""
     path = Path(path)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(files.read_bytes(path, limit=files.SOURCE_BYTES).decode("utf-8"))
+    except files.Refused as e:
+        raise UsageError(str(e.problem)) from None
+    except RecursionError:
+        raise UsageError(f"{path}: JSON nested too deeply to be annotations") from None
     except OSError as e:
         raise UsageError(f"{path}: cannot read the annotations file: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
@@ -160,7 +167,9 @@ def _from_hypothesis(row: dict) -> Annotation:
     references = row.get("references") or []
     return Annotation(id=str(row.get("id", "")), tool="Hypothesis", body=str(row.get("text") or ""),
                       tags=tuple(str(t) for t in row.get("tags") or ()), targets=_unique(uris),
-                      selector=selector, selector_types=types, reply_to=str(references[-1]) if references else "")
+                      selector=selector, selector_types=types, reply_to=str(references[-1]) if references else "",
+                      created=_time(row.get("created")), modified=_time(row.get("updated")),
+                      creator=str(row.get("user") or ""))
 
 
 def _from_w3c(anno: dict) -> Annotation:
@@ -197,9 +206,19 @@ def _from_w3c(anno: dict) -> Annotation:
     aid = str(anno.get("id") or anno.get("@id") or "")
     if not aid:  # the model requires an id; without one, derive a stable one from the content
         aid = "sha256:" + hashlib.sha256(json.dumps(anno, sort_keys=True).encode()).hexdigest()[:16]
+    creator = anno.get("creator")
+    creator = creator[0] if isinstance(creator, list) and creator else creator
+    creator = creator.get("name") or creator.get("nickname") or "" if isinstance(creator, dict) else creator
     return Annotation(id=aid, tool="W3C", body="\n\n".join(t.strip() for t in texts if t.strip()),
                       tags=tuple(tags), targets=_unique(uris), selector=selector, selector_types=types,
-                      reply_to=reply_to)
+                      reply_to=reply_to, created=_time(anno.get("created")), modified=_time(anno.get("modified")),
+                      creator=creator if isinstance(creator, str) else "")
+
+
+def _time(value: Any) -> str:
+    """A tool's time stamp as an ISO 8601 UTC stamp; "" when absent or without a zone."""
+    when = clock.parse(value) if isinstance(value, str) else None
+    return clock.stamp(when) if when else ""
 
 
 def _selector(selectors: Any) -> tuple[Selector | None, tuple[str, ...]]:
@@ -343,6 +362,8 @@ def _note_fields(nid: str, a: Annotation, text: str, span: tuple[int, int] | Non
             fields["prefix"], fields["suffix"] = prefix, suffix
         fields["start"], fields["end"] = start, end
     fields["body"] = a.body.strip()
+    if a.creator:
+        fields["creator"] = a.creator
     return fields
 
 
@@ -360,20 +381,23 @@ def _merge(source: Source, text: str | None, found: list[tuple[Annotation, dict]
         raise UsageError(f"{path}: write the notes as [[notes]] tables, so that imported notes can join them")
     existing = {str(t.get("id") or f"n{i + 1}"): t for i, t in enumerate(tables)}
     actions, added, changed = [], [], False
+    when = clock.now()  # a replaced note's modified time, unless the annotation gives its own
     for a, fields in found:
         nid = fields["id"]
         old = existing.get(nid)
         if old is not None and _same_note(old, fields, text or ""):
             action = "unchanged"
         elif old is not None:
-            for key in [k for k in old if k not in fields]:
+            for key in [k for k in old if k not in fields and k not in ("created", "creator")]:
                 del old[key]
             for key, value in fields.items():
                 old[key] = _toml_value(key, value)
+            old["modified"] = _when(a.modified, when)
             action, changed = "replaced", True
         else:
             table = tomlkit.table()
-            for key, value in fields.items():
+            times = {k: clock.parse(v) for k, v in (("created", a.created), ("modified", a.modified or a.created)) if v}
+            for key, value in {**fields, **times}.items():
                 table[key] = _toml_value(key, value)
             table.comment(f"from {a.tool} annotation {a.id}")
             added.append(table)
@@ -390,6 +414,11 @@ def _merge(source: Source, text: str | None, found: list[tuple[Annotation, dict]
         out += "\n\n" + tomlkit.dumps(one).strip("\n")
     _write_checked(path, out + "\n")
     return actions, path
+
+
+def _when(recorded: str, now):
+    """The time to record: the annotation's own when it gives one, else now (a TOML date-time)."""
+    return clock.parse(recorded) if recorded else now
 
 
 def _same_note(table: Table, fields: dict, text: str) -> bool:
@@ -440,40 +469,67 @@ def serialise(collection: dict) -> str:
     return json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
 
 
+MOTIVATIONS = {"sic": "commenting", "gloss": "commenting", "condition": "describing",
+               "cross-reference": "linking"}  # W3C Web Annotation motivations that fit each note kind
+
+
 def collection_of(archive: Archive, anchors: dict[str, list[anchor.Anchored]]) -> dict:
+    """Every note as one W3C AnnotationCollection with a single page (`first` = `last`)."""
     items = []
     for source in archive.sources:
         placed = anchors.get(source.id, [])
         text = anchor.reading_text(source) if any(not a.whole for a in placed) else ""
         for a in sorted(placed, key=lambda a: a.number):
             items.append(annotation_of(archive, source, a, text))
+    collection_id, page_id = f"{archive.identifier}#notes", f"{archive.identifier}#notes-page-1"
     return {
         "@context": ANNO_CONTEXT,
-        "id": f"{archive.identifier}#notes",
+        "id": collection_id,
         "type": "AnnotationCollection",
         "label": f"Editorial notes: {archive.full_title}",
         "total": len(items),
-        "first": {"id": f"{archive.identifier}#notes-page-1", "type": "AnnotationPage", "startIndex": 0,
+        "first": {"id": page_id, "type": "AnnotationPage", "partOf": collection_id, "startIndex": 0,
                   "items": items},
+        "last": page_id,
     }
 
 
 def annotation_of(archive: Archive, source: Source, a: anchor.Anchored, text: str) -> dict:
-    target: dict[str, Any] = {"source": source_uri(archive, source)}
+    """One note as a W3C Annotation: a whole-source note targets the source's IRI itself."""
+    target: str | dict[str, Any] = source_uri(archive, source)
     if not a.whole:
         prefix, suffix = anchor.context(text, a.start, a.end, CONTEXT_WIDTH)
-        target["selector"] = [
+        target = {"source": target, "selector": [
             {"type": "TextQuoteSelector", "exact": text[a.start:a.end], "prefix": prefix, "suffix": suffix},
             {"type": "TextPositionSelector", "start": a.start, "end": a.end},
-        ]
-    return {
+        ]}
+    motivation = MOTIVATIONS.get(a.note.kind, "commenting")
+    annotation: dict[str, Any] = {
         "@context": ANNO_CONTEXT,
         "id": annotation_id(archive, source, a.note.id),
         "type": "Annotation",
-        "motivation": "commenting",
-        "body": [
-            {"type": "TextualBody", "purpose": "tagging", "value": a.note.kind},
-            {"type": "TextualBody", "purpose": "commenting", "format": "text/markdown", "value": a.note.body},
-        ],
-        "target": target,
+        "motivation": motivation,
     }
+    creator = creator_of(archive, a.note.creator)
+    if creator:
+        annotation["creator"] = creator
+    for key in ("created", "modified"):
+        if getattr(a.note, key):
+            annotation[key] = getattr(a.note, key)
+    annotation["body"] = [
+        {"type": "TextualBody", "purpose": "tagging", "value": a.note.kind},
+        {"type": "TextualBody", "purpose": motivation, "format": "text/markdown", "value": a.note.body},
+    ]
+    annotation["target"] = target
+    return annotation
+
+
+def creator_of(archive: Archive, name: str) -> dict:
+    """The note's creator as a W3C agent: the name the note gives, else the archive's first editor."""
+    name = name or (archive.editors[0].name if archive.editors else "")
+    if not name:
+        return {}
+    agent: dict[str, Any] = {"name": name}
+    if name == archive.publisher:  # the editor is the publishing organisation itself
+        agent["type"] = "Organization"
+    return agent

@@ -9,8 +9,45 @@ import os
 import shutil
 import tempfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
+
+from .errors import Problem
+
+
+def out_problems(corpus: Path, out: Path) -> list[Problem]:
+    """Why out cannot take the editions of corpus: inside the corpus (O501), not a folder (O502),
+    or not writable (O503). Nothing but the editing commands writes in a corpus."""
+    corpus, out = Path(corpus), Path(out)
+    real_out, real_corpus = Path(os.path.realpath(out)), Path(os.path.realpath(corpus))
+    if real_out == real_corpus or real_corpus in real_out.parents:
+        how = "" if Path(os.path.abspath(out)) == real_out else f" (it leads to {real_out})"
+        return [Problem("O501", out, f"'{out}' is inside the corpus {corpus}{how}: the editions would be "
+                        "written into the corpus", "choose a folder outside the corpus, e.g. --out output "
+                        "beside it", where="--out")]
+    if os.path.lexists(out) and not out.is_dir():
+        what = "a symbolic link to nothing" if out.is_symlink() and not out.exists() else "a file, not a folder"
+        return [Problem("O502", out, f"'{out}' is {what}", "name a folder (it is made if it does not exist)",
+                        where="--out")]
+    existing = out
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if existing != out and not existing.is_dir():
+        return [Problem("O502", out, f"'{out}' cannot be made: '{existing}' is a file, not a folder",
+                        "name a folder whose parents are folders", where="--out")]
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return [Problem("O503", out, f"'{existing}' cannot be written to (permission denied)",
+                        "choose a folder you can write to, or change its permissions", where="--out")]
+    return []
+
+
+def out_file_problems(corpus: Path, path: Path, option: str = "-o") -> list[Problem]:
+    """out_problems for a single file to be written (its folder), and not a folder itself (O502)."""
+    if Path(path).is_dir():
+        return [Problem("O502", path, f"'{path}' is a folder: name the file to write",
+                        f"e.g. {option} {Path(path) / 'notes.jsonld'}", where=option)]
+    return [replace(p, where=option) for p in out_problems(corpus, Path(path).parent)]
 
 
 @contextlib.contextmanager

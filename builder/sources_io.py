@@ -20,10 +20,12 @@ import tomlkit
 import tomlkit.exceptions
 import tomlkit.items
 
-from . import corpus, facsimile
+from . import corpus, facsimile, receiving
+from . import files as corpus_files  # `files` is the name of the files to add, below
 from .errors import ArchiveError, CorpusError, Problem
-from .model import MEDIA_TYPES, SOURCE_SUFFIXES
+from .model import SOURCE_SUFFIXES
 from .output import atomic_path
+from .readers.encoding import Detected
 
 TITLE_WIDTH = 80
 DEFAULT_KIND = "document"
@@ -44,6 +46,9 @@ class Added:
     sha256: str
     received_name: str
     to_complete: tuple[str, ...]
+    media_type: str = ""
+    encoding: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,16 @@ class _Plan:
     data: bytes
     sha256: str
     title: str
-    title_supplied: bool
+    title_supplied: bool  # True: derived by the tool from the first line (written as title_derived)
     kind: str
     how: str
+    media_type: str = ""
+    encoding: Detected | None = None  # of a text source
+    received_name: str = ""  # the file name it was received under (an attachment's own name)
+    email: tuple[tuple[str, str], ...] = ()  # an email's header fields
+    attachments: tuple[str, ...] = ()  # an email's attachments, by id
+    attached_to: str = ""  # the email an attachment came with, by id
+    how_received: str = ""  # for a message of an mbox or an attachment: where in what was received
 
 
 # -- ids and titles ---------------------------------------------------------------------------
@@ -146,29 +158,35 @@ def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, titl
     sources = root / "sources"
     problems: list[Problem] = []
     _check_archive_toml(root, problems)
+    if os.path.lexists(sources) and (refused := corpus_files.folder_problem(sources, root)):
+        problems.append(refused)  # a sources/ that leads out of the corpus is not written to
     names = ", ".join(str(f) for f in files)
     if source_id is not None and len(files) > 1:
         problems.append(Problem("A318", None, f"--id names one source, but {len(files)} files were given ({names})",
                                 "add the files one at a time with --id, or leave out --id to derive each id "
-                                "from its file name"))
+                                "from its file name", where="--id"))
         source_id = None
     if title is not None and len(files) > 1:
         problems.append(Problem("A318", None, f"--title names one source, but {len(files)} files were given "
-                                f"({names})", "add the files one at a time with --title, or leave it out"))
+                                f"({names})", "add the files one at a time with --title, or leave it out",
+                                where="--title"))
         title = None
     for option, value in (("--id", source_id), ("--title", title), ("--kind", kind), ("--how", how)):
         if value is not None and not value.strip():
-            problems.append(Problem("A319", None, f"{option} is blank", f"give {option} a value, or leave it out"))
+            problems.append(Problem("A319", None, f"{option} is blank", f"give {option} a value, or leave it out",
+                                    where=option))
     existing = _existing_digests(sources) if sources.is_dir() else {}
     plans: list[_Plan] = []
     ids: dict[str, Path] = {}
     digests: dict[str, Path] = {}
     for file in files:
-        p = _check_file(Path(file), sources, source_id, existing, ids, digests, problems)
-        if p is not None:
-            if title is not None:
+        for p in _check_file(Path(file), sources, source_id, existing, ids, digests, problems):
+            if title is not None and not p.attached_to:
                 p = replace(p, title=title.strip(), title_supplied=False)
-            plans.append(replace(p, kind=(kind or "").strip() or DEFAULT_KIND, how=(how or "").strip() or DEFAULT_HOW))
+            default_kind = "email" if p.suffix == ".eml" else DEFAULT_KIND
+            told = (how or "").strip() or DEFAULT_HOW
+            plans.append(replace(p, kind=((kind or "") if not p.attached_to else "").strip() or default_kind,
+                                 how=f"{p.how_received} {told}" if p.how_received else told))
     if problems:
         raise CorpusError(problems)
     return plans
@@ -178,10 +196,15 @@ def _check_archive_toml(root: Path, problems: list[Problem]) -> None:
     path = root / "archive.toml"
     if not path.is_file():
         problems.append(Problem("A300", path, "the corpus has no archive.toml",
-                                "give --corpus the corpus folder (the one holding archive.toml and sources/)"))
+                                "give --corpus the corpus folder (the one holding archive.toml and sources/), "
+                                f"or make a new corpus there first with `archive init {root}`"))
         return
     try:
-        doc = tomlkit.parse(path.read_bytes().decode("utf-8"))
+        raw = corpus_files.read_bytes(path, root, corpus_files.METADATA_BYTES, "metadata_bytes")
+        doc = tomlkit.parse(raw.decode("utf-8"))
+    except corpus_files.Refused as e:
+        problems.append(e.problem)
+        return
     except UnicodeDecodeError as e:
         problems.append(Problem("A301", path, f"not valid UTF-8 (byte {e.start})", "save archive.toml as UTF-8"))
         return
@@ -200,7 +223,11 @@ def _existing_digests(sources: Path) -> dict[str, Path]:
     for path in sorted(sources.iterdir()):
         if path.suffix in SOURCE_SUFFIXES and path.is_file() and not path.name.startswith("."):
             sha = hashlib.sha256()
-            with path.open("rb") as f:
+            try:
+                f = corpus_files.open_file(path, sources.parent)  # what the build would read, or nothing
+            except corpus_files.Refused:
+                continue  # the build reports it
+            with f:
                 while block := f.read(1 << 20):
                     sha.update(block)
             found.setdefault(sha.hexdigest(), path)
@@ -208,33 +235,38 @@ def _existing_digests(sources: Path) -> dict[str, Path]:
 
 
 def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict[str, Path],
-                ids: dict[str, Path], digests: dict[str, Path], problems: list[Problem]) -> _Plan | None:
-    """One file's problems (appended to problems); its plan when it has none."""
-    before = len(problems)
-    visual = facsimile.sniff_file(file)  # a PDF or a scan, known from its content
-    suffix = visual or file.suffix.lower()
-    if suffix not in SOURCE_SUFFIXES:
-        problems.append(Problem(
-            "A311", file, f"'{file.suffix or '(no extension)'}' is not a source format: sources are .txt, .md or .html",
-            "convert it to plain text, Markdown or HTML, add the converted copy, say how it was converted with "
-            "--how, and keep the original beside the corpus"))
+                ids: dict[str, Path], digests: dict[str, Path], problems: list[Problem]) -> list[_Plan]:
+    """One file's problems (appended to problems); its plans when it has none: one, or one per message
+    of an mbox, and one per attachment of an email (builder/receiving.py)."""
     try:
-        data = file.read_bytes()
+        data = corpus_files.read_bytes(file, limit=corpus_files.SOURCE_BYTES)  # never a pipe or device: no hang
+    except corpus_files.Refused as e:
+        problems.append(e.problem)
+        return []
     except OSError as e:
         problems.append(Problem("A310", file, f"cannot read the file: {e.strerror or e}",
                                 "check the path (a file, not a folder) and that it can be read"))
-        return None
-    text = None
-    try:
-        text = visual_title(data, visual, file, problems) if visual else data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        problems.append(Problem(
-            "A312", file, f"not valid UTF-8: byte {e.start} (0x{data[e.start]:02x}) on line {line}",
-            "convert it to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8, naming its real encoding), add the "
-            "converted copy with --how saying from which encoding (it is recorded as received.how), and keep "
-            "the original beside the corpus", line=line))
+        return []
     sid = source_id if source_id is not None else derive_id(file.name)
+    check = lambda name, data, sid, **received: _check_bytes(  # noqa: E731
+        file, name, data, sid, sources, existing, ids, digests, problems, **received)
+    return receiving.plans(file, data, sid, check, problems)
+
+
+def _check_bytes(file: Path, name: str, data: bytes, sid: str, sources: Path, existing: dict[str, Path],
+                 ids: dict[str, Path], digests: dict[str, Path], problems: list[Problem],
+                 **received) -> _Plan | None:
+    """One received item (a file, a message of an mbox, an attachment): its plan, or its problems."""
+    before = len(problems)
+    found = receiving.kind(file, name, data, problems)
+    if found is not None and found.suffix not in SOURCE_SUFFIXES:
+        problems.append(Problem(
+            "A311", file, f"{name}: {found.media_type} is not a kind of source this archive reads yet",
+            "sources are text (any encoding), Markdown, HTML, email, PDF or a scan (PNG, JPEG, TIFF); convert "
+            "it, add the converted copy and say how with --how, and keep the original beside the corpus"))
+    visual = found is not None and found.name in ("pdf", "image") and found.suffix in SOURCE_SUFFIXES
+    if visual:  # a PDF or a scan: A326 if it cannot be read; its title (docs/scans.md)
+        seen_title = visual_title(data, found.suffix, file, problems)
     if not corpus.ID_FORM.match(sid):
         problems.append(Problem("A313", file, f"id '{sid}' is not of the form [a-z][a-z0-9-]*",
                                 f"use lower-case letters, digits and hyphens, starting with a letter, "
@@ -260,10 +292,15 @@ def _check_file(file: Path, sources: Path, source_id: str | None, existing: dict
         problems.append(Problem("A317", file, f"the same bytes (SHA-256 {sha}) as {digests[sha]} in this command",
                                 "duplicates are almost always mistakes: add the file once"))
     digests.setdefault(sha, file)
-    if len(problems) > before or text is None:
+    if len(problems) > before or found is None:
         return None
-    title = text if visual else first_line_title(text, suffix)
-    return _Plan(file, sid, suffix, data, sha, title or file.name, True, "", "")
+    if visual:
+        title, supplied = seen_title, True  # a PDF's first line, or (a scan) its file name
+    else:
+        title, supplied = receiving.title(found, data, name)
+    received.setdefault("received_name", name)
+    return _Plan(file, sid, found.suffix, data, sha, title or name, supplied, "", "", media_type=found.media_type,
+                 encoding=found.encoding, **received)
 
 
 # -- writing: sources and sidecars first, archive.toml last; undone on failure -----------------
@@ -282,7 +319,8 @@ def add(corpus_dir: Path, files: list[Path], source_id: str | None = None, title
         for p in plans:
             path = _write_source(sources, p, written)
             sidecar = _write_sidecar(sources, p, written)
-            added.append(Added(p.id, path, sidecar, p.sha256, p.file.name, _to_complete(p)))
+            added.append(Added(p.id, path, sidecar, p.sha256, p.received_name or p.file.name, _to_complete(p),
+                               p.media_type, p.encoding.encoding if p.encoding else "", p.kind))
         has_order, appended = _write_order(root / "archive.toml", [p.id for p in plans])
     except BaseException as e:
         for path in reversed(written):
@@ -335,7 +373,7 @@ def _write_sidecar(sources: Path, p: _Plan, written: list[Path]) -> Path:
 def _to_complete(p: _Plan) -> tuple[str, ...]:
     """The fields of the skeleton that still say nothing, or only what the tool could guess."""
     fields = ["title"] if p.title_supplied else []
-    fields += ["kind"] if p.kind == DEFAULT_KIND else []
+    fields += ["kind"] if p.kind in (DEFAULT_KIND, "email") else []
     fields += ["summary", "rights", "authors", "date", "origin.description"]
     fields += ["received.how"] if p.how == DEFAULT_HOW else []
     return (*fields, "condition.summary")
@@ -347,21 +385,25 @@ def sidecar(p: _Plan) -> tomlkit.TOMLDocument:
     header = (f"Provenance of the source `{p.id}` (see docs/corpus-format.md). Written by `archive add`: "
               "a skeleton. The editor must complete: " + ", ".join(_to_complete(p)) + ".")
     if p.title_supplied:
-        header += (" The title is the file's first line: give the document's own title (and title_supplied = "
-                   "false), or a better one of yours.")
+        header += (" The title was derived by the tool from the file's first line (title_derived = true): give "
+                   "the document's own title, or one of yours with title_supplied = true, and remove title_derived.")
     header += (" Say \"unknown\" rather than guess; mark an inference as one and give the evidence."
                " [received] records the receipt: leave it as it is.")
     for line in textwrap.wrap(header, 96):
         doc.add(tomlkit.comment(line))
     doc.add(tomlkit.nl())
     doc["title"] = p.title
-    doc["title_supplied"] = p.title_supplied
+    doc["title_supplied"] = False
+    if p.title_supplied:  # the first line, taken by the tool: not the editor's word
+        doc["title_derived"] = True
     doc["kind"] = p.kind
     doc["summary"] = PLACEHOLDERS["summary"]
     doc["rights"] = PLACEHOLDERS["rights"]
     doc["date"] = _table(certainty="unknown")
     doc["origin"] = _table(description=PLACEHOLDERS["origin"])
-    doc["received"] = _table(file_name=p.file.name, format=MEDIA_TYPES[p.suffix], sha256=p.sha256, how=p.how)
+    doc["received"] = _table(file_name=p.received_name or p.file.name, format=p.media_type, sha256=p.sha256,
+                             how=p.how)
+    receiving.record(doc, p)
     doc["condition"] = _table(summary=PLACEHOLDERS["condition"])
     return doc
 

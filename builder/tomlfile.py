@@ -7,12 +7,26 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .errors import Problem
 
 
+MAX_DEPTH = 32  # tables and arrays nested deeper than this are refused (C165)
+
+
 def read(path: Path, problems: list[Problem], code: str) -> "Doc | None":
+    """Read and parse a TOML file (regular file, within the metadata size limit)."""
     try:
-        raw = path.read_bytes()
+        raw = files.read_bytes(path, limit=files.METADATA_BYTES, limit_key="metadata_bytes")
+    except files.Refused as e:
+        problems.append(e.problem)
+        return None
+    return parse(path, raw, problems, code)
+
+
+def parse(path: Path, raw: bytes, problems: list[Problem], code: str) -> "Doc | None":
+    """Parse TOML already read from path; every fault is a Problem with its line."""
+    try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         problems.append(Problem(code, path, f"not valid UTF-8 (byte {e.start})",
@@ -23,11 +37,77 @@ def read(path: Path, problems: list[Problem], code: str) -> "Doc | None":
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        line = int(m.group(1)) if m else None
+        date = re.search(r"=\s*(\d{4}-\d{1,2}-\d{1,2}\S*)", text.splitlines()[line - 1]) if line else None
+        if date:  # tomllib reads 2020-13-45 as a syntax error: say what it is
+            msg += f": '{date.group(1)}' is not a valid date (YYYY-MM-DD, month 01-12, a day the month has)"
         problems.append(Problem(code, path, f"malformed TOML: {msg}",
-                                "correct the TOML syntax at that line (https://toml.io)",
-                                line=int(m.group(1)) if m else None))
+                                "correct the TOML syntax at that line (https://toml.io)", line=line))
+        return None
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_DEPTH:
+        problems.append(Problem("C165", path, f"tables or arrays are nested more than {MAX_DEPTH} deep",
+                                "the corpus format needs at most three levels: flatten the structure"))
+        return None
+    bad = _unwritable(data)
+    if bad:
+        lines = [i for i, line in enumerate(text.splitlines(), 1)
+                 if ESCAPED_UNWRITABLE.search(line) and not QUOTING.match(line)] or [None]
+        for line in lines:
+            problems.append(Problem(
+                "C169", path, f"a value holds {bad}, which no edition can carry (XML and PDF text cannot)",
+                "remove it: write editorial text without control characters (a tab or a new line is fine)",
+                line=line))
         return None
     return Doc(path, text, data, problems)
+
+
+# Characters XML 1.0 cannot carry (C0 controls but tab, LF, CR; U+FFFE, U+FFFF; lone surrogates):
+# in editorial text they are a mistake, refused (C169); in a source they are shown as markers.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+ESCAPED_UNWRITABLE = re.compile(r"(?<!\\)(?:\\\\)*\\(?:u00(?:0[0-8bcef]|1[0-9a-f])|U000000(?:0[0-8bcef]|1[0-9a-f])"
+                                r"|u[fF]{3}[eEfF]|U0000[fF]{3}[eEfF])", re.IGNORECASE)
+
+
+QUOTING_KEYS = ("exact", "prefix", "suffix")
+QUOTING = re.compile(r"\s*(?:exact|prefix|suffix)\s*=")
+
+
+def unwritable_in(text: str) -> str:
+    """'U+0000' for the first character of text no edition can carry, or ''."""
+    m = UNWRITABLE.search(text)
+    return f"U+{ord(m.group()):04X}" if m else ""
+
+
+def _unwritable(value: object) -> str:
+    """The first character no edition can carry in any key or string of value, as 'U+XXXX', or ''.
+    A note's exact, prefix and suffix quote the source, whatever it holds: they are not checked."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found = unwritable_in(item)
+            if found:
+                return found
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(v for k, v in item.items() if k not in QUOTING_KEYS)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return ""
+
+
+def _depth(value: object) -> int:
+    """How deeply tables and arrays nest in value (without recursion)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class Doc:

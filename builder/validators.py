@@ -84,8 +84,8 @@ def ace_command() -> list[str]:
     return [found]
 
 
-def ace(path: Path, workdir: Path) -> list[Message]:
-    """Run DAISY Ace 1.4.6 on an EPUB; its accessibility violations (none when it passes)."""
+def ace_report(path: Path, workdir: Path) -> dict:
+    """Run DAISY Ace 1.4.6 on an EPUB; its full JSON report (EARL)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         raise ValidatorUnavailable("Ace needs Chromium: apt-get install chromium")
@@ -96,7 +96,11 @@ def ace(path: Path, workdir: Path) -> list[Message]:
     report = out / "report.json"
     if not report.is_file():
         raise ValidatorUnavailable(f"Ace gave no report (exit {proc.returncode}): {(proc.stderr or proc.stdout)[-800:]}")
-    data = json.loads(report.read_text())
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def ace_messages(data: dict) -> list[Message]:
+    """The accessibility violations in an Ace report (none when it passes)."""
     messages = []
     for doc in data.get("assertions", []):
         for a in doc.get("assertions", []):
@@ -104,3 +108,8 @@ def ace(path: Path, workdir: Path) -> list[Message]:
                                     a["earl:result"].get("dct:description", ""),
                                     doc.get("earl:testSubject", {}).get("url", "")))
     return messages
+
+
+def ace(path: Path, workdir: Path) -> list[Message]:
+    """Run DAISY Ace 1.4.6 on an EPUB; its accessibility violations (none when it passes)."""
+    return ace_messages(ace_report(path, workdir))

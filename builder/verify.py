@@ -56,7 +56,8 @@ def chapter_text(xhtml: bytes, container_id: str) -> str | None:
 
     def walk(el) -> None:
         is_ref = el.get(f"{{{EPUB_NS}}}type", "") == "noteref" or "doc-noteref" in el.get("role", "")
-        if not is_ref:
+        is_label = el.tag == f"{XHTML}dt" and el.getparent().get("class") == "fields"  # an email's field name
+        if not is_ref and not is_label:
             if el.tag == f"{XHTML}br":
                 parts.append("\n")
             elif el.tag == f"{XHTML}p":

@@ -17,7 +17,6 @@ from builder.errors import ValidatorUnavailable
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
-SEEDS = REPO.parent / "shared" / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

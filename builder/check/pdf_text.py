@@ -1,7 +1,9 @@
 """A PDF's pages against the sources: each source's text, compared without white space, whole
-and in order in the text pdftotext reads, passing over only what a typeset page adds (a page
-break with its footnotes, folio and running head, a hyphen at a line's end, a note marker's
-digits). Also every SHA-256 the pages record, for the attachments to be checked against.
+and in order in the text pdftotext reads, passing over only a page break (the footnotes, folio
+and running head between one page's last line and the next page's first). Nothing may be
+inserted inside the source's text on a page: not a note marker's digits (the edition draws its
+markers as shapes, templates/pdf/marker-glyphs.typ), not a hyphen (source text is not
+hyphenated). Also every SHA-256 the pages record, for the attachments to be checked against.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad\ufeff"))
 
 def recorded_hashes(text: str) -> set[str]:
     """Every SHA-256 written in the PDF's text (broken across lines with invisible spaces)."""
-    # the two halves of 32 hex digits each (not any hex letter before a line end: "file.md")
-    joined = re.sub(r"\b([0-9a-f]{32})\s*\n\s*(?=[0-9a-f]{32}\b)", r"\1", text.translate(INVISIBLE))
+    # the editions break a hash into two halves of 32; a word after it ("copy", "date") stays apart
+    joined = re.sub(r"(?<![0-9a-f])([0-9a-f]{32})\s*\n\s*([0-9a-f]{32})(?![0-9a-f])", r"\1\2",
+                    text.translate(INVISIBLE))
     return set(HEX64.findall(joined))
 
 
@@ -29,19 +32,15 @@ def _compact(text: str) -> str:
 def pdf_text_findings(pages: list[str], archive: Archive) -> list[verify.Finding]:
     """Each source's text, compared without white space, whole and in order in the pages.
 
-    Allowed between the characters of a source: a page break with its running head and folio,
-    a hyphen at a line's end (hyphenation), and a note marker's digits. Anything else is damage.
+    Allowed between the characters of a source: a page break with its footnotes, running head
+    and folio. Anything else (a note marker's digits fused into a word, a hyphen) is damage.
     """
     stream: list[str] = []  # compact characters of the PDF
     breaks: list[int] = []  # indexes in stream where a page starts
-    hyphens: set[int] = set()  # indexes of hyphens that end a line
     for page in pages:
         breaks.append(len(stream))
         for line in page.translate(INVISIBLE).split("\n"):
-            chars = _compact(line)
-            if chars.endswith("-"):
-                hyphens.add(len(stream) + len(chars) - 1)
-            stream.extend(chars)
+            stream.extend(_compact(line))
     pdf = "".join(stream)
     findings, at = [], 0
     for source in archive.sources:
@@ -55,7 +54,7 @@ def pdf_text_findings(pages: list[str], archive: Archive) -> list[verify.Finding
         for _ in range(50):
             if start < 0:
                 break
-            i, j = _match(pdf, start, want, hyphens, breaks)
+            i, j = _match(pdf, start, want, breaks)
             if best is None or i > best[0]:
                 best = (i, start, j)
             if i == len(want):
@@ -75,46 +74,46 @@ def pdf_text_findings(pages: list[str], archive: Archive) -> list[verify.Finding
     return findings
 
 
-def _match(pdf: str, j: int, want: str, hyphens: set[int], breaks: list[int]) -> tuple[int, int]:
-    """How far the source's characters can be followed from pdf[j]: (source index, pdf index)."""
+def _match(pdf: str, j: int, want: str, breaks: list[int]) -> tuple[int, int]:
+    """How far the source's characters can be followed from pdf[j]: (source index, pdf index).
+
+    When the text runs onto a new page by plain steps, the next page's running head may begin
+    with the source's next characters ("the w|ay" then "why you should..."): on a difference, the
+    match goes back to that page's start and passes over its head from there.
+    """
     i = 0
+    starts = set(breaks)
+    entered: tuple[int, int] | None = None  # (source index, page start) when a page was reached by plain steps
     while i < len(want):
-        step = _step(pdf, j, want, i, hyphens)
+        step = _step(pdf, j, want, i)
         if step is None:
-            resume = _across_page_break(pdf, j, want, i, breaks, hyphens)
+            resume = _across_page_break(pdf, j, want, i, breaks)
+            if resume is None and entered is not None:
+                i, resume = entered[0], _across_page_break(pdf, entered[1], want, entered[0], breaks)
             if resume is None:
                 break
-            j = resume
+            j, entered = resume, None
         else:
             i, j = step
+            if j in starts:
+                entered = (i, j)
     return i, j
 
 
-def _step(pdf: str, j: int, want: str, i: int, hyphens: set[int]) -> tuple[int, int] | None:
+def _step(pdf: str, j: int, want: str, i: int) -> tuple[int, int] | None:
     """One step along the source from pdf[j]: (source index, pdf index) after it, or None.
 
-    A step is the source's next character, a hyphen at a line's end, or a note marker.
+    A step is the source's next character and nothing else: the strict read-back. (It used to
+    pass over a hyphen at a line's end and a note marker's digits; a marker fused into a word,
+    "October 20168", then read as the source, and two markers after one character, "1213",
+    could not be told from one number.)
     """
     if j < len(pdf) and pdf[j] == want[i]:
         return i + 1, j + 1
-    if j in hyphens:
-        return i, j + 1
-    if (k := _note_marker(pdf, j, want, i)):
-        return i, j + k
     return None
 
 
-def _note_marker(pdf: str, j: int, want: str, i: int) -> int:
-    """The length of a note marker (1 to 3 digits) at pdf[j], after which the source goes on; else 0."""
-    for k in (1, 2, 3):
-        if not pdf[j:j + k].isdigit():
-            return 0
-        if pdf[j + k:j + k + 1] == want[i:i + 1]:
-            return k
-    return 0
-
-
-def _across_page_break(pdf: str, j: int, want: str, i: int, breaks: list[int], hyphens: set[int],
+def _across_page_break(pdf: str, j: int, want: str, i: int, breaks: list[int],
                        reach: int = 400) -> int | None:
     """Where the source resumes on the next page, past the footnotes, folio and running head.
 
@@ -126,16 +125,16 @@ def _across_page_break(pdf: str, j: int, want: str, i: int, breaks: list[int], h
         return None
     n = min(24, len(want) - i)
     for k in range(nxt, min(nxt + reach, len(pdf))):
-        if pdf[k] == want[i] and _follows(pdf, k, want, i, n, hyphens):
+        if pdf[k] == want[i] and _follows(pdf, k, want, i, n):
             return k
     return None
 
 
-def _follows(pdf: str, j: int, want: str, i: int, n: int, hyphens: set[int]) -> bool:
-    """Whether n characters of the source follow from pdf[j] (hyphens and note markers allowed)."""
+def _follows(pdf: str, j: int, want: str, i: int, n: int) -> bool:
+    """Whether n characters of the source follow from pdf[j], nothing inserted."""
     end = i + n
     while i < end:
-        step = _step(pdf, j, want, i, hyphens)
+        step = _step(pdf, j, want, i)
         if step is None:
             return False
         i, j = step

@@ -20,13 +20,30 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 def rebuilt_source(sid: str, path: Path, sha256: str, data: bytes | None = None) -> Source:
-    """An original an edition or bag carries, as a Source titled by its id."""
+    """An original an edition or bag carries, as a Source titled by its id. A text that is not
+    UTF-8 is read in the encoding the detector names (builder/readers/encoding.py): an edition
+    does not carry the corpus's `received.encoding`, so an editor's correction of it is known
+    only with --corpus."""
     data = path.read_bytes() if data is None else data
+    encoding = ""
     try:
         characters = len(data.decode("utf-8"))
     except UnicodeDecodeError:
-        characters = 0
-    return Source(sid, path, sha256, len(data), characters, Provenance(title=sid, received_file_name=path.name))
+        characters, encoding = 0, _detected(path, data)
+    provenance = Provenance(title=sid, received_file_name=path.name, received_encoding=encoding)
+    return Source(sid, path, sha256, len(data), characters, provenance)
+
+
+def _detected(path: Path, data: bytes) -> str:
+    from ..model import BINARY_SUFFIXES
+    from ..readers.encoding import NotText, detect
+
+    if path.suffix in BINARY_SUFFIXES:  # an email: its reader decodes it
+        return ""
+    try:
+        return detect(data).encoding
+    except NotText:
+        return ""
 
 
 def rebuilt_archive(sources: list[Source]) -> Archive:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from ..document import Document, check
-from . import html, markdown, pdf, scan, text
+from . import email, html, markdown, pdf, scan, text
 
 READERS = {
     "txt": text.read,
@@ -18,6 +18,7 @@ READERS = {
     "png": scan.read,
     "jpg": scan.read,
     "tif": scan.read,
+    "eml": email.read,  # builder/readers/email.py
 }
 
 

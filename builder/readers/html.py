@@ -9,6 +9,7 @@ from lxml import html as lxml_html
 
 from ..document import (Code, Document, Emphasis, Heading, Link, ListBlock, Loss, Paragraph, Quote, Span,
                         Strong, Table, ThematicBreak)
+from .encoding import source_text
 from .reading import Reading
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "i", "b", "u", "s", "sub", "sup", "span", "a", "blockquote", "q",
@@ -20,7 +21,7 @@ BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li
 
 
 def read(data: bytes, source=None) -> Document:
-    return document(data.decode("utf-8"))
+    return document(source_text(data, source))  # in its recorded encoding
 
 
 def sanitise(markup: str) -> str:

@@ -9,13 +9,14 @@ from markdown_it.tree import SyntaxTreeNode
 from .. import templating
 from ..document import (Code, Document, Emphasis, Heading, Link, ListBlock, Paragraph, Quote, Span, Strong,
                         Table, ThematicBreak)
+from .encoding import source_text
 from .reading import Reading
 
 LINK_SCHEMES = ("http", "https", "mailto")
 
 
 def read(data: bytes, source=None) -> Document:
-    return document(data.decode("utf-8"))
+    return document(source_text(data, source))  # in its recorded encoding
 
 
 def document(text: str) -> Document:

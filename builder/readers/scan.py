@@ -6,11 +6,10 @@ provenance's [facsimile] says otherwise. Also what the corpus loader checks of a
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from .. import facsimile as images
-from .. import pdftext, transcription
+from .. import files, pdftext, transcription
 from ..document import Document, Transcription
 from ..errors import Problem
 from . import facsimile
@@ -27,7 +26,7 @@ def transcription_path(source) -> Path:
 
 
 def read(data: bytes, source) -> Document:
-    file_text = transcription_path(source).read_bytes().decode("utf-8")
+    file_text = files.read_bytes(transcription_path(source)).decode("utf-8")
     text, starts = transcription.reading_text(file_text)
     record = source.provenance.transcription or Transcription()
     return facsimile.paged(text, starts, data, MEDIA_TYPES[source.path.suffix],
@@ -35,21 +34,17 @@ def read(data: bytes, source) -> Document:
                            ALT_REVISED if record.revised else ALT, kind="scan", transcription=record)
 
 
-def sha256_of(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            sha.update(block)
-    return sha.hexdigest()
-
-
 # ---------------------------------------------------------------- what the corpus loader checks
 
-def problems(source, stored: Path | None) -> list[Problem]:
+def problems(source, stored: Path | None, read: files.Reader) -> list[Problem]:
     """A PDF or scan source's problems: unreadable; a scan without its transcription, or with one
     that is not UTF-8 or has not as many pages as the scan; a PDF with a text layer and a
-    transcription (which would be ignored)."""
-    path, data = source.path, source.path.read_bytes()
+    transcription (which would be ignored). Every read goes through read (builder.files)."""
+    path = source.path
+    try:
+        data = read.source_bytes(path)
+    except files.Refused as e:
+        return [e.problem]
     media_type = MEDIA_TYPES[path.suffix]
     try:
         if media_type == "application/pdf":
@@ -65,7 +60,9 @@ def problems(source, stored: Path | None) -> list[Problem]:
                         f"run `archive transcribe {source.id}` (OCR, stored in sources/{source.id}"
                         f"{transcription.SUFFIX}), or write the transcription there yourself")]
     try:
-        text = stored.read_bytes().decode("utf-8")
+        text = read.source_bytes(stored).decode("utf-8")
+    except files.Refused as e:
+        return [e.problem]
     except UnicodeDecodeError as e:
         return [Problem("C181", stored, f"not valid UTF-8 (byte {e.start})", "save the transcription as UTF-8")]
     found = []

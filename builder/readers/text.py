@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 
 from ..document import Document, LineBreak, Paragraph, Text
+from .encoding import source_text
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def decode(data: bytes, source=None) -> str:
-    """The decoded text, exactly as received (no newline translation)."""
-    return data.decode("utf-8")
+    """The decoded text, in the encoding recorded (builder/readers/encoding.py): BOM dropped,
+    line ends as received."""
+    return source_text(data, source)
 
 
 def read(data: bytes, source=None) -> Document:

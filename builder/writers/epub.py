@@ -15,6 +15,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import __version__, characters, describe, document, notes_io, readers, templating
+from .. import links  # docs/security.md: safe links, editorial images
 from . import image_name, layout
 from ..anchor import Anchored
 from ..model import Archive, Source
@@ -68,12 +69,16 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
 
         def render(template: str, file: str | None = None, **extra) -> str:
             marks.file = file or template.split("/")[-1]  # where its markers are: href from EPUB/text/
-            return env.get_template(template).render(archive=ctx, pb=marks.block, **extra)
+            return templating.render(env, template, archive=ctx, pb=marks.block, **extra)
 
         put("mimetype", "application/epub+zip", compress=False)
         put("META-INF/container.xml", render("epub/container.xml"))
         for css in CSS_FILES:
-            put(f"EPUB/css/{css}", env.get_template(f"epub/{css}").render())
+            put(f"EPUB/css/{css}", templating.render(env, f"epub/{css}"))
+        for k, image in enumerate(links.images_of(archive)):  # editorial images, checked at load (builder/links.py)
+            put(f"EPUB/text/images/{image.name}", image.path.read_bytes(), compress=False)
+            images.append({"id": f"editorial-image-{k + 1}", "href": f"text/images/{image.name}",
+                           "media_type": image.media_type})
         put("EPUB/images/cover.svg", render("epub/cover.svg"))
         put("EPUB/text/cover.xhtml", render("epub/cover.xhtml"))
         put("EPUB/text/titlepage.xhtml", render("epub/titlepage.xhtml"))

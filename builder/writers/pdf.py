@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 import os
 import shutil
 import tempfile
@@ -23,7 +24,8 @@ from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
 
-from .. import __version__, characters, describe, document, readers, templating
+from .. import __version__, characters, describe, document, notes_io, readers, templating, typography
+from .. import inert, links  # docs/security.md: no action, no package, editorial images
 from . import image_name, layout
 from ..anchor import Anchored
 from ..errors import ArchiveError, UsageError
@@ -32,6 +34,7 @@ from ..output import atomic_path
 
 PDF_STANDARDS = ["a-3a", "ua-1"]
 MAIN = "edition.typ"
+NOTES_FILE = "notes/annotations.jsonld"  # in the build folder; attached to the PDF (relationship Supplement)
 
 
 def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> Path:
@@ -49,6 +52,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
     with tempfile.TemporaryDirectory(prefix="archive-pdf-") as tmp:
         folder = Path(tmp)
         stage_templates(archive, folder)
+        stage_markers(archive, folder)
         (folder / "sources").mkdir()
         (folder / "originals").mkdir()
         (folder / "images").mkdir()
@@ -56,22 +60,44 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
             _put_json(folder / "sources" / f"{source.id}.json",
                       source_data(source, anchors.get(source.id, []), ids, images=folder / "images"))
             _copy(source.path, folder / "originals" / source.file_name)
-        _put_json(folder / "archive.json", archive_data(archive))
-        with atomic_path(path) as out:
+        (folder / "notes").mkdir()
+        (folder / NOTES_FILE).write_text(notes_io.serialise(notes_io.collection_of(archive, anchors)),
+                                         encoding="utf-8")
+        links.stage_images(archive, folder)  # editorial images, checked at load
+        _put_json(folder / "archive.json", {**archive_data(archive), "notes_file": NOTES_FILE})
+        with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
-                                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True)
+                                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True,
+                                          **inert.typst_packages(folder))
                 compiler.compile(output=str(out), format="pdf", pdf_standards=PDF_STANDARDS,
                                  timestamp=archive.timestamp)
                 blocks = _blocks_placed(compiler)
+                if archive.license:
+                    mark_licence(out, archive.license)
             except typst.TypstError as e:
                 missing = re.search(r'the text `"(.+?)"` could not be displayed', e.message or "")
                 if missing:  # the corpus needs a font the edition does not ship: the user can fix it
                     raise UsageError(_no_font(archive, missing.group(1))) from e
+                if (problem := inert.typst_problem(archive, e)) is not None:
+                    raise problem from None
                 hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
                 raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
     return path, blocks
+
+
+def mark_licence(path: Path, licence: str) -> None:
+    """The licence URI in the XMP, where PDF/A allows it without an extension schema:
+    xmpRights:WebStatement (and xmpRights:Marked: the document is rights-managed). Saved with a
+    deterministic /ID and no pikepdf date, so the same inputs still give the same bytes (object
+    streams generated: the file is about half the size Typst writes)."""
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["xmpRights:WebStatement"] = licence
+            meta["xmpRights:Marked"] = "True"
+        pdf.save(path, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def _blocks_placed(compiler) -> list[tuple]:
@@ -130,10 +156,29 @@ def stage_templates(archive: Archive, folder: Path) -> None:
                 shutil.copyfile(typ, folder / typ.name)
 
 
+CJK_FONTS = Path("/usr/share/fonts/opentype/noto")  # Debian's fonts-noto-cjk (./run installs it)
+
+
+MARKER_GLYPHS = "marker-glyphs.typ"
+
+
+def stage_markers(archive: Archive, folder: Path) -> None:
+    """The note markers' glyphs (0-9 and a comma) as SVG shapes in markers/, made by Typst from
+    marker-glyphs.typ: a marker drawn from them is no text, so no extraction fuses it into a word."""
+    import typst
+
+    (folder / "markers").mkdir()
+    pages = typst.compile(str(folder / MARKER_GLYPHS), root=str(folder), format="svg",
+                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True)
+    for name, svg in zip([*"0123456789", "comma"], pages if isinstance(pages, list) else [pages]):
+        (folder / "markers" / f"{name}.svg").write_bytes(svg)
+
+
 def fonts_dirs(archive: Archive) -> list[Path]:
-    """The corpus's own fonts (templates/pdf/fonts/) first, then the shipped ones."""
+    """The corpus's own fonts (templates/pdf/fonts/) first, then the shipped ones, then Noto CJK
+    (Chinese, Japanese and Korean: too large to ship; Typst falls back to it for those characters)."""
     own = archive.templates_dir / "pdf" / "fonts"
-    return [d for d in (own, templating.packaged_templates() / "pdf" / "fonts") if d.is_dir()]
+    return [d for d in (own, templating.packaged_templates() / "pdf" / "fonts", CJK_FONTS) if d.is_dir()]
 
 
 def _no_font(archive: Archive, text: str) -> str:
@@ -177,8 +222,8 @@ def archive_data(archive: Archive) -> dict:
         "editors": [e.name for e in archive.editors],
         "date": [d.year, d.month, d.day, d.hour, d.minute, d.second],
         "page_size": archive.page_size,
-        "introduction": markdown_tree(archive.introduction, {s.id for s in archive.sources},
-                                      marks="introduction"),
+        "introduction": typography.tree(markdown_tree(archive.introduction, {s.id for s in archive.sources},
+                                                      marks="introduction")),
         "sources": [{"id": s.id, "title": describe.title(s.provenance), "file": s.file_name,
                      "sha256": s.sha256} for s in archive.sources],
     }
@@ -194,23 +239,61 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Pa
             (images / image_name(source.id, k, image)).write_bytes(image.data)
     ctx = describe.with_document(describe.source_context(source), doc)
     data = {
-        "source": {**ctx, **{"lang_" + k: v for k, v in language(ctx["language"]).items()},
-                   "has_language": bool(ctx["language"]), "short_title": _clip(ctx["title"], 48)},
+        "source": {**editorial_context(ctx), **{"lang_" + k: v for k, v in language(ctx["language"]).items()},
+                   "has_language": bool(ctx["language"]), "short_title": typography.short_title(ctx["title"], 46),
+                   "author_groups": author_groups(ctx["author_list"])},
         "format": source.format,
         "file": f"originals/{source.file_name}",
         "whole": [a.number for a in notes if a.whole],
+        "endnotes": as_endnotes(source, notes),
         "direction": doc.direction,
     }
     data["notes"] = {str(a.number): note_data(a, ids, describe.page_of(doc.pages, a.start)) for a in notes}
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
-        data["paragraphs"] = [[[_segment(seg, place.marked) for run in line for seg in place.segments(run)]
+        data["paragraphs"] = [[[_segment(seg, place.marked)
+                                for seg in refs_at_word_end([seg for run in line for seg in place.segments(run)])]
                                for line in _lines(p)] for p in doc.blocks]
     else:
         tree = Tree(place, names)
         data["tree"] = headings([{**tree.block(b), "pb": f"{source.id}/b{k}"}
                                  for k, b in enumerate(doc.blocks)], shift=1)
     return data
+
+
+# A source whose notes run longer than this many times its own text has them as endnotes, after
+# its text, rather than footnotes: in footnotes they would leave a few lines of the source on each
+# page (docs/pdf.md, "Footnotes or endnotes").
+ENDNOTES_ABOVE = 1.0
+
+# The editor's words in the provenance record (typographic quotes and dashes); never the source's.
+EDITORIAL_FIELDS = ("summary", "rights", "date", "date_evidence", "origin", "publication", "received_how",
+                    "condition", "authors")
+
+
+def as_endnotes(source: Source, notes: list[Anchored]) -> bool:
+    written = sum(len(a.note.body) for a in notes if not a.whole)
+    return written > ENDNOTES_ABOVE * max(source.characters, 1)
+
+
+def editorial_context(ctx: dict) -> dict:
+    out = {**ctx, **{k: typography.editorial(ctx[k]) for k in EDITORIAL_FIELDS if isinstance(ctx.get(k), str)}}
+    out["flaws"] = [typography.editorial(f) for f in ctx["flaws"]]
+    return out
+
+
+def author_groups(authors: list[dict]) -> list[dict]:
+    """Authors in order, those in a row with the same certainty and evidence on one line: the
+    provenance page says each fact once (four authors named in one line: one evidence)."""
+    groups: list[dict] = []
+    for a in authors:
+        name = a["name"] if a["role"] == "author" else f"{a['name']} ({a['role']})"
+        if groups and groups[-1]["same"] == (a["certainty"], a["evidence"]):
+            groups[-1]["names"].append(name)
+        else:
+            groups.append({"names": [name], "certainty": a["certainty"], "same": (a["certainty"], a["evidence"]),
+                           "evidence": typography.editorial(a["evidence"])})
+    return [{k: v for k, v in g.items() if k != "same"} for g in groups]
 
 
 def _lines(p: document.Paragraph) -> list[list[document.Text]]:
@@ -222,6 +305,27 @@ def _lines(p: document.Paragraph) -> list[list[document.Text]]:
         else:
             lines[-1].append(n)
     return lines
+
+
+def refs_at_word_end(line) -> list[layout.Segment]:
+    """The line's segments with each note marker moved past the rest of its word (letters and
+    punctuation, up to the next white space or the line's end): "Berger's¹", "2016,²", never
+    "Berger¹'s". A marker is drawn as shapes, not text (templates/pdf/marker-glyphs.typ), and the gap
+    it leaves inside a word would read as a space to every extractor; at a word's end it does not."""
+    out = list(line)
+    k = 0
+    while k < len(out) - 1:
+        seg, nxt = out[k], out[k + 1]
+        if seg.refs and nxt.text[:1] and not nxt.text[0].isspace():
+            cut = next((i for i, ch in enumerate(nxt.text) if ch.isspace()), len(nxt.text))
+            out[k] = replace(seg, refs=())
+            if cut == len(nxt.text):
+                out[k + 1] = replace(nxt, refs=seg.refs + nxt.refs)
+            else:
+                out[k + 1:k + 2] = [replace(nxt, text=nxt.text[:cut], refs=seg.refs),
+                                    replace(nxt, text=nxt.text[cut:], starts=(), breaks=(), at=nxt.at + cut)]
+        k += 1
+    return out
 
 
 def _segment(seg: layout.Segment, marked: bool = True) -> str | dict:
@@ -284,7 +388,7 @@ class Tree:
     def inline(self, n) -> list:
         d = document
         if isinstance(n, d.Text):
-            return [_segment(seg, self.place.marked) for seg in self.place.segments(n)]
+            return [_segment(seg, self.place.marked) for seg in refs_at_word_end(self.place.segments(n))]
         if isinstance(n, d.LineBreak):
             return [{"t": "br"}] if n.hard else [" "]
         if isinstance(n, d.Code):
@@ -302,14 +406,11 @@ class Tree:
 
 def note_data(a: Anchored, ids: set[str], page: int | None = None) -> dict:
     data = {"number": a.number, "kind": a.note.kind, "whole": a.whole, "id": a.note.id,
-            "lemma": describe.lemma(a.note.selector.exact), "body": markdown_tree(a.note.body, ids, shift=None)}
+            "lemma": describe.lemma(a.note.selector.exact),
+            "body": typography.tree(markdown_tree(a.note.body, ids, shift=None))}
     if page is not None:  # the page of the original the passage stands on (a PDF, a scan)
         data["page"] = page
     return data
-
-
-def _clip(s: str, width: int) -> str:
-    return s if len(s) <= width else s[: width - 1].rstrip() + "…"
 
 
 # ---------------------------------------------------------------- Markdown and HTML as a JSON tree
@@ -411,7 +512,8 @@ def _inlines(nodes, ids) -> list:
         elif t == "link":
             out.append(_link(str(n.attrs.get("href", "")), _inlines(n.children, ids), ids))
         elif t == "image":
-            out.extend(_inlines(n.children, ids) or [str(n.attrs.get("alt", ""))])
+            alt = _inlines(n.children, ids) or [str(n.attrs.get("alt", ""))]
+            out.append(links.pdf_image(str(n.attrs.get("src", "")), alt))
         elif t in ("html_inline", "html_block"):
             out.append(n.content)
         elif n.children:

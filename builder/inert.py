@@ -1,0 +1,231 @@
+"""What an edition may not contain: script, event handlers, forms, frames, or a reference that
+loads or leaves to anything outside the book. `active(data, kind)` lists what it finds.
+
+Every document the EPUB writer renders is scanned (builder/templating.render); a corpus
+template that writes active content is refused (T108), naming the template. The same scan
+reads a written EPUB back in the tests (tests/test_hostile_content.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+from lxml import etree
+
+from .errors import ArchiveError, CorpusError, Problem
+from .links import safe_href
+
+ACTIVE_ELEMENTS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input",
+                   "button", "textarea", "select", "base", "portal", "handler", "listener", "foreignObject",
+                   "audio", "video", "source", "track"}
+URL_ATTRIBUTES = {"href", "src", "srcset", "poster", "action", "formaction", "data", "background", "cite",
+                  "longdesc", "usemap", "manifest", "ping", "lowsrc", "dynsrc", "codebase", "archive", "icon"}
+CSS_ACTIVE = re.compile(r"@import|url\s*\(|expression\s*\(|-moz-binding|behavior\s*:|javascript:", re.I)
+SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+
+
+def active(data: str | bytes, kind: str) -> list[str]:
+    """What is active in a document of the given kind ("xhtml", "svg", "css", other: nothing)."""
+    if kind == "css":
+        return [f"style sheet: {m.group(0)}" for m in CSS_ACTIVE.finditer(_text(data))]
+    if kind not in ("xhtml", "svg"):
+        return []  # the package files (OPF, NCX, container) are the tool's own: a corpus cannot replace them
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        root = etree.fromstring(raw, PARSER)
+    except etree.XMLSyntaxError as e:
+        return [f"not well-formed XML: {e}"]
+    found: list[str] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            if isinstance(el, etree._ProcessingInstruction) and el.target == "xml-stylesheet":
+                found.append("an xml-stylesheet instruction")
+            continue
+        tag = etree.QName(el).localname
+        if tag in ACTIVE_ELEMENTS:
+            found.append(f"<{tag}>")
+        if tag == "meta" and (el.get("http-equiv") or "").lower() in ("refresh", "set-cookie", "content-security-policy"):
+            found.append(f"<meta http-equiv=\"{el.get('http-equiv')}\">")
+        if tag == "style" and CSS_ACTIVE.search(el.text or ""):
+            found.append("<style> loading or running something")
+        if tag in ("set", "animate") and (el.get("attributeName") or "").split(":")[-1] in ("href", "src"):
+            found.append(f"<{tag}> changing a link")
+        for name, value in el.attrib.items():
+            local = etree.QName(name).localname.lower()
+            if local.startswith("on"):
+                found.append(f"<{tag} {local}>")
+            elif local == "style" and CSS_ACTIVE.search(value):
+                found.append(f"<{tag} style=\"{value[:40]}\">")
+            elif local in URL_ATTRIBUTES and not _inside_or_safe(tag, local, value, kind):
+                found.append(f"<{tag} {local}=\"{value[:60]}\">")
+    return found
+
+
+def _inside_or_safe(tag: str, attribute: str, value: str, kind: str) -> bool:
+    """A link (a/@href) may go to a safe address or inside the book; anything else must be a
+    path inside the book (no scheme, not absolute, not climbing out of EPUB/)."""
+    if tag == "a" and attribute == "href" and kind in ("xhtml", "svg") and safe_href(value):
+        return True
+    if tag in ("blockquote", "q", "del", "ins") and attribute == "cite":
+        return True  # not loaded, not followed
+    if SCHEME.match(value) or value.startswith(("/", "\\")) or "\\" in value:
+        return False
+    depth = 1  # content documents are in EPUB/text/
+    for part in value.split("#")[0].split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif part not in ("", "."):
+            depth += 1
+    return True
+
+
+def _text(data: str | bytes) -> str:
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+
+
+def kind_of(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+# ---------------------------------------------------------------- the PDF edition
+
+PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/ResetForm", "/GoToR", "/GoToE",
+                      "/Rendition", "/Sound", "/Movie", "/RichMediaExecute", "/Hide", "/SetOCGState", "/Trans"}
+
+
+def pdf_active(path) -> list[str]:
+    """What in a PDF could run or reach outside it: JavaScript, launch, form submission, remote
+    go-to actions, open or additional actions, and URI actions to anything but http(s)/mailto."""
+    import pikepdf
+
+    found: list[str] = []
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root
+        for key in ("/OpenAction", "/AA", "/AcroForm"):
+            if key in root:
+                found.append(f"the document has {key}")
+        names = root.get("/Names")
+        if names is not None and "/JavaScript" in names:
+            found.append("the document has /Names /JavaScript")
+        for obj in _dictionaries(pdf):
+            if "/JS" in obj:
+                found.append("a /JS entry")
+            if "/AA" in obj:
+                found.append("additional actions (/AA)")
+            kind = obj.get("/S")
+            if kind is None or not isinstance(kind, pikepdf.Name):
+                continue
+            if str(kind) in PDF_ACTIVE_ACTIONS:
+                found.append(f"a {kind} action")
+            elif str(kind) == "/URI":
+                uri = bytes(obj.get("/URI", b"")).decode("latin-1") if "/URI" in obj else ""
+                if not safe_href(uri) or uri.startswith("#"):
+                    found.append(f"a link to «{uri[:60]}»")
+    return found
+
+
+ACTION_KEYS = ("/A", "/AA", "/Next", "/OpenAction") + tuple(
+    f"/{k}" for k in ("O", "C", "K", "F", "V", "D", "U", "E", "X", "Fo", "Bl", "PO", "PC", "PV", "PI",
+                      "WC", "WS", "DS", "WP", "DP"))  # where an action can be, and the triggers of /AA
+
+
+def _dictionaries(pdf):
+    """Every dictionary a viewer can act on: the catalog, each page and its annotations, each
+    outline item, and every action reachable from them (/A, /AA and its triggers, /Next chains).
+    (Walking every object of a long PDF, its structure tree included, costs seconds: the
+    structure tree and the fonts hold no action a viewer runs.)"""
+    import pikepdf
+
+    containers = (pikepdf.Dictionary, pikepdf.Array)
+    seen: set = set()
+    todo = [pdf.Root]
+    for page in pdf.pages:
+        todo.append(page.obj)
+        todo.extend(page.obj.get("/Annots", []) or [])
+    outline = pdf.Root.get("/Outlines")
+    stack = [outline.get("/First")] if isinstance(outline, pikepdf.Dictionary) else []
+    while stack:  # outline items: /First of each, then /Next along
+        item = stack.pop()
+        if not isinstance(item, pikepdf.Dictionary) or (item.is_indirect and item.objgen in seen):
+            continue
+        seen.add(item.objgen) if item.is_indirect else None
+        todo.append(item)
+        stack.extend(x for x in (item.get("/First"), item.get("/Next")) if x is not None)
+    seen.clear()
+    while todo:
+        obj = todo.pop()
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Array):
+            todo.extend(v for v in obj if isinstance(v, containers))
+        elif isinstance(obj, pikepdf.Dictionary):
+            yield obj
+            todo.extend(v for key in ACTION_KEYS if isinstance(v := obj.get(key), containers))
+
+
+def refuse_pdf(path, archive) -> None:
+    """Refuse a PDF edition with anything active in it (pdf_active): the corpus's own Typst
+    templates made it (T108), or the tool did (a fault)."""
+    found = pdf_active(path)
+    if not found:
+        return
+    what = "; ".join(dict.fromkeys(found))
+    own = corpus_typst(archive)
+    if own:
+        raise CorpusError([Problem("T108", own[0].parent, f"the corpus's Typst templates put active content in the "
+                                   f"PDF edition: {what}", "link only to http:, https: or mailto: addresses; no "
+                                   "actions, scripts or forms")])
+    raise ArchiveError(f"{path.name}: the PDF edition holds active content ({what}); this is a fault of the tool")
+
+
+def corpus_typst(archive) -> list:
+    folder = archive.templates_dir / "pdf"
+    return sorted(folder.glob("*.typ")) if folder.is_dir() else []
+
+
+def typst_problem(archive, error) -> CorpusError | None:
+    """A Typst error when the corpus brings its own Typst templates: a problem of the corpus (T109)."""
+    own = corpus_typst(archive)
+    if not own:
+        return None
+    return CorpusError([Problem("T109", own[0].parent, f"Typst could not make the PDF edition with the corpus's "
+                                f"templates ({', '.join(p.name for p in own)}): {getattr(error, 'message', error)}",
+                                "correct the template; a Typst template reads only the files of its build "
+                                "folder (the data the edition gives it) and loads no package")])
+
+
+# Typst fetches `@preview/...` packages from the network and reads `@local/...` packages from the
+# user's data folder. The corpus's templates may import neither (T107, builder/templating.py); and
+# while Typst runs, it is pointed at package folders inside its build folder and at a proxy that
+# does not exist, so that nothing is fetched or read outside even if a check were missed.
+OFFLINE_ENV = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+               "ALL_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+               "http_proxy": "http://127.0.0.1:9", "all_proxy": "http://127.0.0.1:9", "NO_PROXY": "", "no_proxy": ""}
+
+
+def typst_packages(folder) -> dict:
+    """Compiler arguments: package folders inside the build folder (empty)."""
+    from pathlib import Path
+
+    return {"package_path": str(Path(folder) / ".packages"), "package_cache_path": str(Path(folder) / ".cache")}
+
+
+@contextmanager
+def offline():
+    saved = {k: os.environ.get(k) for k in OFFLINE_ENV}
+    os.environ.update(OFFLINE_ENV)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
