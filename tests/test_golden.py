@@ -16,8 +16,8 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "36175bd6e576b90168783f0a7be3a0a72cf552ecce1d40421a2b7fa2ad5733b6",
-    "pdf": "ed93df09034fe1f301b41c700e064fa8659bb8f1e80fe5d5e435b888a67f8bf4",
+    "epub": "7e6b6531606a7c7201c69d6b8df97d52808baeef6f1f56986b6f4bfd8d0a6d11",
+    "pdf": "2d302e220775719ca951954056a37b504810355da004b976520b1c747dcd9c37",
 }
 
 
