@@ -39,10 +39,14 @@ def sniff(head: bytes) -> str | None:
 
 
 def sniff_file(path) -> str | None:
+    """sniff() of a file's first bytes; None if it may not be read (a FIFO, a device, a folder:
+    builder.files opens nothing that could make a command wait; the caller reports it)."""
+    from . import files
+
     try:
-        with open(path, "rb") as f:
+        with files.open_file(path) as f:
             return sniff(f.read(16))
-    except OSError:
+    except (files.Refused, OSError):
         return None
 
 

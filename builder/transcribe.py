@@ -19,7 +19,7 @@ import tomlkit
 import tomlkit.exceptions
 import tomlkit.items
 
-from . import facsimile, pdftext, transcription
+from . import facsimile, files, pdftext, transcription
 from .errors import ArchiveError, CorpusError, Problem
 from .output import atomic_path
 
@@ -75,7 +75,10 @@ def transcribe(corpus_dir: Path, sid: str, language: str | None = None, force: b
         raise CorpusError([Problem(
             "A320", sources / sid, f"no scan '{sid}' in the corpus" + (f" (found: {', '.join(others)})" if others else ""),
             "give the id of a PNG, JPEG, TIFF or PDF source (its file name without the extension)")])
-    data = original.read_bytes()
+    try:  # as a build reads it: inside the corpus, a regular file, within the limit (builder.files)
+        data = files.read_bytes(original, Path(corpus_dir), files.SOURCE_BYTES)
+    except files.Refused as e:
+        raise CorpusError([e.problem]) from None
     media_type = media_type_of(original)
     try:
         if not needs_ocr(data, media_type):
@@ -183,6 +186,6 @@ def _may_need_ocr(file: Path) -> bool:
     if suffix is None:
         return False
     try:
-        return suffix != ".pdf" or needs_ocr(file.read_bytes(), "application/pdf")
-    except (OSError, pdftext.PdfUnreadable):
+        return suffix != ".pdf" or needs_ocr(files.read_bytes(file, limit=files.SOURCE_BYTES), "application/pdf")
+    except (files.Refused, OSError, pdftext.PdfUnreadable):
         return False  # sources_io reports it
