@@ -112,6 +112,10 @@ from .cli_sources import add  # noqa: E402  (`archive add`)
 
 main.add_command(add)
 
+from .cli_transcribe import transcribe  # noqa: E402  (`archive transcribe`)
+
+main.add_command(transcribe)
+
 from .cli_workflow import cite, init, preview, status  # noqa: E402  (the editor's commands)
 
 for command in (init, status, cite, preview):

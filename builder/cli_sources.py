@@ -20,10 +20,15 @@ from .cli_run import run
 @click.option("--kind", metavar="K", help="What the document is: letter, news report, statement, … "
               "Default: document.")
 @click.option("--how", metavar="TEXT", help="How it reached the archive (received.how).")
+@click.option("--no-ocr", is_flag=True, help="Add scans without transcribing them now (no Tesseract needed); "
+              "run `archive transcribe ID` before the next build.")
 def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title: str | None,
-        kind: str | None, how: str | None) -> None:
-    """Add each FILE (text in any encoding, Markdown, HTML, an email or an mbox, told from its
-    content) to the corpus as a new source.
+        kind: str | None, how: str | None, no_ocr: bool) -> None:
+    """Add each FILE (text in any encoding, Markdown, HTML, an email or an mbox, a PDF, a scan:
+    PNG, JPEG, TIFF; told from its content) to the corpus as a new source.
+
+    A scan (or a PDF without a text layer) is transcribed by OCR once, now, with its progress
+    shown, and the transcription stored beside it (as `archive transcribe ID` does; docs/scans.md).
 
     The file is copied byte for byte to sources/<id>.<ext> (read-only; line ends, BOM and
     spaces as received), its kind, media type, encoding (as detected: correct it there if the
@@ -34,7 +39,8 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
     file, an id already taken, or bytes already in the corpus refuse the whole command,
     listing every problem, and nothing is written.
 
-    Exit status: 0 added; 2 refused (nothing written); 1 a write failed (the corpus is as it was).
+    Exit status: 0 added; 2 refused (nothing written); 1 a write failed (the corpus is as it was);
+    3 Tesseract could not run for a scan (nothing written; --no-ocr adds it untranscribed).
 
     \b
     Example:
@@ -42,13 +48,20 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
       archive add scans/*.txt --corpus my-corpus
       archive add inbox/minutes.eml --kind email
     """
-    from . import sources_io
+    from . import transcribe
 
-    report = run(lambda: sources_io.add(corpus_dir, list(files), source_id, title, kind, how))
+    def progress(sid: str, page: int, total: int) -> None:
+        click.echo(f"  {sid}: OCR page {page} of {total}…", err=True)
+
+    report, transcribed = run(lambda: transcribe.add(corpus_dir, list(files), source_id, title, kind, how, progress,
+                                                     ocr=not no_ocr))
     for a in report.added:
         click.echo(f"added {a.id}: {a.path} (received as {a.received_name})")
         click.echo(f"  {a.media_type or ''}{', encoding ' + a.encoding if a.encoding else ''}, sha256 {a.sha256}")
         click.echo(f"  provenance {a.sidecar}: to complete: {', '.join(a.to_complete)}")
+    for t in transcribed:
+        click.echo(f"transcribed {t.id}: {t.path}: {t.pages} page(s), {t.engine}, mean confidence "
+                   f"{t.mean_confidence:.1f}; a machine transcription: read it against the scan")
     if report.appended:
         click.echo(f"{report.archive_toml}: {', '.join(report.appended)} appended to the sources order; "
                    "move each where it belongs")

@@ -19,10 +19,13 @@ from typing import Sequence
 
 from . import files, links, templating, tomlfile
 from . import received as receipt
+from .readers import scan
+from .transcription import SUFFIX as TRANSCRIPTION_SUFFIX
 from .errors import CorpusError, Problem
 from .model import (
     BINARY_SUFFIXES,
     NOTE_KINDS,
+    VISUAL_MEDIA_TYPES,
     SOURCE_SUFFIXES,
     Archive,
     Editor,
@@ -47,7 +50,7 @@ ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "
 ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+\Z")  # RFC 3986 absolute-URI, no spaces
 PROVENANCE_KEYS = {"title", "title_supplied", "title_derived", "kind", "language", "summary", "rights",
                    "authors",
-                   "date", "origin", "received", "condition", "email"}
+                   "date", "origin", "received", "condition", "email", "transcription", "facsimile"}
 NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body", "created", "modified", "creator"}
 
 
@@ -230,12 +233,15 @@ def _load_sources(folder: Path, read: files.Reader, warnings: list[str]) -> dict
     texts: dict[str, Path] = {}
     sidecars: dict[str, Path] = {}
     notes: dict[str, Path] = {}
+    transcriptions: dict[str, Path] = {}  # a scan's machine transcription (docs/scans.md)
     for path in sorted(folder.iterdir()):
         name = path.name
         if name.startswith(".") or path.is_dir():
             continue
         if name.endswith(".notes.toml"):
             notes[name[: -len(".notes.toml")]] = path
+        elif name.endswith(TRANSCRIPTION_SUFFIX):
+            transcriptions[name[: -len(TRANSCRIPTION_SUFFIX)]] = path
         elif path.suffix == ".toml":
             sidecars[path.stem] = path
         elif path.suffix in SOURCE_SUFFIXES:
@@ -252,7 +258,7 @@ def _load_sources(folder: Path, read: files.Reader, warnings: list[str]) -> dict
             problems.append(Problem("C123", path, f"id '{sid}' is not of the form [a-z][a-z0-9-]*",
                                     f"rename it, e.g. to '{id_from(sid)}{path.suffix}' (and its sidecar); "
                                     "record the received name as received.file_name"))
-    for kind, named in (("provenance sidecar", sidecars), ("notes file", notes)):
+    for kind, named in (("provenance sidecar", sidecars), ("notes file", notes), ("transcription", transcriptions)):
         for sid, path in named.items():
             if sid not in texts:
                 problems.append(Problem("C126", path, f"{kind} for '{sid}', but there is no sources/{sid}.txt, "
@@ -262,6 +268,8 @@ def _load_sources(folder: Path, read: files.Reader, warnings: list[str]) -> dict
         source = _load_source(sid, path, sidecars.get(sid), notes.get(sid), read, warnings)
         if source:
             sources[sid] = source
+            if path.suffix in VISUAL_MEDIA_TYPES:
+                problems += scan.problems(source, transcriptions.get(sid), read)
     return sources
 
 
@@ -446,6 +454,7 @@ def _provenance(path: Path, problems: list[Problem], read: files.Reader | None =
         condition_summary=doc.get(condition, "summary", required=bool(condition), default="",
                                   where="condition."),
         flaws=_strings(doc, condition, "flaws", "condition."),
+        transcription=scan.transcription_record(doc, d), facsimile=scan.facsimile_pages(doc, d),
         **receipt.read(doc, d, received),
     )
 

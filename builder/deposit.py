@@ -237,6 +237,11 @@ def write_payload(data: Path, archive: Archive, anchors: dict, editions: dict[st
     for s in archive.sources:
         put(f"sources/{s.file_name}", s.read_bytes(), "source", s.provenance.received_format or s.media_type,
             source_id=s.id, original_name=s.provenance.received_file_name)
+    from .files import read_bytes as corpus_file  # every read of the corpus: builder.files
+    for s in archive.sources:  # a scan's transcription: its reading text, made by OCR or an editor (docs/scans.md)
+        stored = s.path.with_name(f"{s.id}.transcription.txt")
+        if stored.is_file():
+            put(f"transcriptions/{stored.name}", corpus_file(stored), "notes", "text/plain")
     for s in archive.sources:
         sidecar = s.path.with_name(f"{s.id}.toml")
         if s.provenance.recorded and sidecar.is_file():
@@ -267,6 +272,7 @@ def write_payload(data: Path, archive: Archive, anchors: dict, editions: dict[st
 USES = {"edition": "an edition", "source": "a source, byte for byte as received", "notes": "the editorial notes",
         "provenance": "a source's provenance", "editorial": "editorial matter",
         "metadata": "metadata", "report": "a validation report"}
+TRANSCRIPTION = "the transcription of a scan, the text its editions show (how it was made: its provenance)"
 ABOUT = {"notes/annotations.jsonld": "the editorial notes, as W3C Web Annotation JSON-LD",
          "introduction.md": "the editorial introduction (Markdown), as the editions print it",
          "metadata/citations.json": "a citation of every source, as CSL-JSON",
@@ -290,7 +296,7 @@ def readme(archive: Archive, files: list[PayloadFile]) -> str:
              "PREMIS fixity, formats, rights and events (received, built, validated).", "", "Files", "-----"]
     by_name = {f"sources/{s.file_name}": s for s in archive.sources}
     for f in files:
-        about = ABOUT.get(f.path, USES.get(f.use, f.use))
+        about = ABOUT.get(f.path, TRANSCRIPTION if f.path.startswith("transcriptions/") else USES.get(f.use, f.use))
         if f.path.startswith("provenance/"):
             about += " (" + ("as data, JSON" if f.path.endswith(".json") else "as recorded, TOML") + ")"
         lines.append(f"{f.path}  ({f.mime}, {f.size:,} bytes): {about}")

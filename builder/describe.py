@@ -79,8 +79,28 @@ def source_context(source: Source) -> dict:
         "characters": source.characters, "file_name": source.file_name, "media_type": source.media_type,
         "carried_as": CARRIED_AS.get(source.media_type, source.media_type),
         "condition": p.condition_summary, "flaws": list(p.flaws), "recorded": p.recorded,
+        "transcription_note": transcription_note(source),
         "encoding": encoding_line(p), "attachments": list(p.attachments), "attached_to": p.attached_to,
     }
+
+
+def transcription_note(source: Source) -> str:
+    """What the editions say above a scan's text: that it is a transcription, and how it was made
+    (builder/readers/scan.py); "" for every other source."""
+    if not source.path.with_name(source.id + ".transcription.txt").is_file():
+        return ""
+    t = source.provenance.transcription
+    if t is None:
+        return "The text below is a transcription of the scan shown with it; how it was made is not recorded."
+    if t.engine == "editor":
+        return "The text below is a transcription of the scan shown with it, made by an editor."
+    how = ", ".join(x for x in (f"{t.engine} {t.version}".strip(), f"language {t.language}" if t.language else "",
+                                f"on {t.date}" if t.date else "",
+                                f"mean word confidence {t.confidence:.0f}%" if t.confidence is not None else "") if x)
+    made = f"The text below is a machine transcription of the scan shown with it, made by OCR ({how})"
+    if t.revised:
+        return made + ", since revised by an editor."
+    return made + ". It has not been revised by an editor: it may differ from the page; the scan is what was received."
 
 
 def encoding_line(p: Provenance) -> str:
@@ -118,3 +138,13 @@ def archive_context(archive: Archive, version: str) -> dict:
         "editors": [vars_(e) for e in archive.editors], "version": version,
         "sources": [source_context(s) for s in archive.sources],
     }
+
+
+def page_of(pages: tuple[int, ...], start: int | None) -> int | None:
+    """The page of the original (1-based) where a passage beginning at start stands, for a
+    document that keeps its original's pages (a PDF, a scan); None otherwise."""
+    if not pages or start is None:
+        return None
+    import bisect
+
+    return bisect.bisect_right(pages, start)

@@ -11,12 +11,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .document import Transcription
+
 NOTE_KINDS = ("sic", "gloss", "condition", "cross-reference")
 SOURCE_SUFFIXES = (".txt", ".md", ".html")
 MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html"}
+# PDF sources and scans (docs/scans.md): read by builder/readers/pdf.py and scan.py
+VISUAL_MEDIA_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".tif": "image/tiff"}
+SOURCE_SUFFIXES += tuple(VISUAL_MEDIA_TYPES)
+MEDIA_TYPES.update(VISUAL_MEDIA_TYPES)
 SOURCE_SUFFIXES += (".eml",)  # email (builder/readers/email.py)
 MEDIA_TYPES[".eml"] = "message/rfc822"
 BINARY_SUFFIXES = {".eml"}  # sources whose bytes are not one text: their reader decodes them
+BINARY_SUFFIXES |= set(VISUAL_MEDIA_TYPES)  # a PDF or an image: bytes, not text
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class Provenance:
     condition_summary: str = ""
     flaws: tuple[str, ...] = ()
     recorded: bool = True  # False: no sidecar, provenance missing
+    transcription: Transcription | None = None  # [transcription]: how a scan's text was made (docs/scans.md)
+    facsimile: str | tuple[int, ...] = ""  # [facsimile] pages: "all", "none", page numbers; "": the kind's default
 
 
 @dataclass(frozen=True)

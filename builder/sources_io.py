@@ -20,7 +20,7 @@ import tomlkit
 import tomlkit.exceptions
 import tomlkit.items
 
-from . import corpus, receiving
+from . import corpus, facsimile, receiving
 from . import files as corpus_files  # `files` is the name of the files to add, below
 from .errors import ArchiveError, CorpusError, Problem
 from .model import SOURCE_SUFFIXES
@@ -33,6 +33,7 @@ DEFAULT_HOW = "Added with `archive add`; how it was received is not recorded."
 PLACEHOLDERS = {"summary": "Not yet written.", "rights": "Unknown.", "origin": "Unknown.",
                 "condition": "Not yet examined."}
 ID_FILES = (*SOURCE_SUFFIXES, ".toml", ".notes.toml")  # any of these means the id is taken
+ID_FILES += (".transcription.txt",)  # a scan's transcription (builder.transcribe)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,23 @@ def first_line_title(text: str, suffix: str) -> str:
         if line:
             return line if len(line) <= TITLE_WIDTH else line[: TITLE_WIDTH - 1].rstrip() + "…"
     return ""
+
+
+def visual_title(data: bytes, suffix: str, file: Path | None = None, problems: list[Problem] | None = None) -> str:
+    """A PDF's first line of text, clipped; "" for a scan (its file name is used). A PDF or an
+    image that cannot be read is a problem (A326)."""
+    from . import pdftext
+
+    try:
+        if suffix != ".pdf":
+            facsimile.count(data, facsimile.IMAGE_SUFFIXES[suffix])
+            return ""
+        return first_line_title(pdftext.read(data).text, ".txt")
+    except (pdftext.PdfUnreadable, facsimile.ImageUnreadable) as e:
+        if problems is not None:
+            problems.append(Problem("A326", file, f"cannot be read as {suffix[1:].upper()}: {e}",
+                                    "add the file exactly as received; if it is damaged, say so and ask for another copy"))
+        return ""
 
 
 # -- checking: every problem, before anything is written ------------------------------------
@@ -244,8 +262,11 @@ def _check_bytes(file: Path, name: str, data: bytes, sid: str, sources: Path, ex
     if found is not None and found.suffix not in SOURCE_SUFFIXES:
         problems.append(Problem(
             "A311", file, f"{name}: {found.media_type} is not a kind of source this archive reads yet",
-            "sources are text (any encoding), Markdown, HTML or email; convert it, add the converted copy and "
-            "say how with --how, and keep the original beside the corpus"))
+            "sources are text (any encoding), Markdown, HTML, email, PDF or a scan (PNG, JPEG, TIFF); convert "
+            "it, add the converted copy and say how with --how, and keep the original beside the corpus"))
+    visual = found is not None and found.name in ("pdf", "image") and found.suffix in SOURCE_SUFFIXES
+    if visual:  # a PDF or a scan: A326 if it cannot be read; its title (docs/scans.md)
+        seen_title = visual_title(data, found.suffix, file, problems)
     if not corpus.ID_FORM.match(sid):
         problems.append(Problem("A313", file, f"id '{sid}' is not of the form [a-z][a-z0-9-]*",
                                 f"use lower-case letters, digits and hyphens, starting with a letter, "
@@ -273,7 +294,10 @@ def _check_bytes(file: Path, name: str, data: bytes, sid: str, sources: Path, ex
     digests.setdefault(sha, file)
     if len(problems) > before or found is None:
         return None
-    title, supplied = receiving.title(found, data, name)
+    if visual:
+        title, supplied = seen_title, True  # a PDF's first line, or (a scan) its file name
+    else:
+        title, supplied = receiving.title(found, data, name)
     received.setdefault("received_name", name)
     return _Plan(file, sid, found.suffix, data, sha, title or name, supplied, "", "", media_type=found.media_type,
                  encoding=found.encoding, **received)

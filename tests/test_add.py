@@ -155,6 +155,8 @@ def test_first_line_title_and_derived_ids():
 REFUSALS = {
     "not-a-source-format": ("notes.docx", b"PK\x03\x04\x14\x00", (), ["not a source this archive can read",
                                                                        "binary file"]),
+    "damaged-pdf": ("scan.pdf", b"%PDF-1.7\n", (), ["A326", "cannot be read as PDF"]),
+    "damaged-image": ("scan.png", b"\x89PNG\r\n\x1a\n and no more", (), ["A326", "cannot be read as PNG"]),
     "bad-id": ("ok.txt", b"Fine.\n", ("--id", "9-Lives"), ["id '9-Lives' is not of the form"]),
     "id-taken": ("ok.txt", b"Fine.\n", ("--id", JLM), [f"id '{JLM}' is already in the corpus"]),
     "derived-id-taken": (f"{JLM}.md", b"Other bytes.\n", (), [f"id '{JLM}' is already in the corpus"]),

@@ -165,8 +165,14 @@ BAD_INPUTS = {
         lambda c: edit(c / "archive.toml", '  "joint-statement-jlm-training",\n', ""),
         "C122", "source 'joint-statement-jlm-training' is not in the sources list"),
     "file of another format": (
+        lambda c: (c / "sources" / "letter.docx").write_bytes(b"PK\x03\x04"),
+        "C125", "'.docx' is not a source format"),
+    "damaged PDF": (
         lambda c: (c / "sources" / "scan.pdf").write_bytes(b"%PDF-1.7\n"),
-        "C125", "'.pdf' is not a source format"),
+        "C184", "scan.pdf: error C184: cannot be read"),
+    "damaged scan": (
+        lambda c: (c / "sources" / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n"),
+        "C184", "scan.png: error C184: cannot be read"),
     "source not UTF-8": (
         lambda c: (c / "sources" / "butler-berger-report.txt").write_bytes(
             (c / "sources" / "butler-berger-report.txt").read_bytes() + b"\xff"),

@@ -8,12 +8,16 @@
 from __future__ import annotations
 
 from ..document import Document, check
-from . import email, html, markdown, text
+from . import email, html, markdown, pdf, scan, text
 
 READERS = {
     "txt": text.read,
     "md": markdown.read,
     "html": html.read,
+    "pdf": pdf.read,  # a PDF without a text layer is read as a scan
+    "png": scan.read,
+    "jpg": scan.read,
+    "tif": scan.read,
     "eml": email.read,  # builder/readers/email.py
 }
 

@@ -105,10 +105,11 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
             text = Markup(source_xhtml(source, notes, marks, doc))
             put(f"EPUB/text/{source.id}.xhtml",
                 render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
-                       notes=[note_context(source.id, a, ids) for a in notes]))
+                       notes=[note_context(source.id, a, ids, describe.page_of(doc.pages, a.start)) for a in notes]))
             put(f"EPUB/text/{source.id}-provenance.xhtml", render("epub/provenance.xhtml", f"{source.id}-provenance.xhtml",
                                                                     source=sctx))
-            put(f"EPUB/originals/{source.file_name}", source.read_bytes())
+            put(f"EPUB/originals/{source.file_name}", source.read_bytes(),
+                compress=source.media_type.startswith("text/"))  # a PDF or an image is compressed already
         put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml", page_list=pages is not None))
         # the notes as W3C Web Annotation JSON-LD, so that an EPUB alone can be checked for lost notes
         put(NOTES_FILE, notes_io.serialise(notes_io.collection_of(archive, anchors)))
@@ -250,8 +251,8 @@ def noteref(sid: str, n: int) -> str:
             f'href="#{sid}-note-{n}">{n}</a>')
 
 
-def note_context(sid: str, a: Anchored, ids: set[str]) -> dict:
+def note_context(sid: str, a: Anchored, ids: set[str], page: int | None = None) -> dict:
     body = templating.link_sources(templating.markdown(a.note.body), ids, "{id}.xhtml")
     return {"number": a.number, "id": f"{sid}-note-{a.number}", "ref": f"{sid}-ref-{a.number}",
             "kind": a.note.kind, "whole": a.whole, "quote": describe.lemma(a.note.selector.exact),
-            "body": Markup(body), "note_id": a.note.id}
+            "body": Markup(body), "note_id": a.note.id, "page": page}

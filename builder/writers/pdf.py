@@ -244,11 +244,11 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Pa
                    "author_groups": author_groups(ctx["author_list"])},
         "format": source.format,
         "file": f"originals/{source.file_name}",
-        "notes": {str(a.number): note_data(a, ids) for a in notes},
         "whole": [a.number for a in notes if a.whole],
         "endnotes": as_endnotes(source, notes),
         "direction": doc.direction,
     }
+    data["notes"] = {str(a.number): note_data(a, ids, describe.page_of(doc.pages, a.start)) for a in notes}
     place = layout.Placement(doc, notes)
     if doc.plain:  # paragraphs of lines of segments
         data["paragraphs"] = [[[_segment(seg, place.marked)
@@ -404,10 +404,13 @@ class Tree:
         raise TypeError(f"no PDF node for {type(n).__name__}")
 
 
-def note_data(a: Anchored, ids: set[str]) -> dict:
-    return {"number": a.number, "kind": a.note.kind, "whole": a.whole, "id": a.note.id,
+def note_data(a: Anchored, ids: set[str], page: int | None = None) -> dict:
+    data = {"number": a.number, "kind": a.note.kind, "whole": a.whole, "id": a.note.id,
             "lemma": describe.lemma(a.note.selector.exact),
             "body": typography.tree(markdown_tree(a.note.body, ids, shift=None))}
+    if page is not None:  # the page of the original the passage stands on (a PDF, a scan)
+        data["page"] = page
+    return data
 
 
 # ---------------------------------------------------------------- Markdown and HTML as a JSON tree
