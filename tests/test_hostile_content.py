@@ -367,8 +367,12 @@ def markup_build(tmp_path_factory):
     return root, build(root, tmp_path_factory.mktemp("markup-out"))
 
 
+STRAIGHT = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+
+
 def squeeze(text: str) -> str:
-    return "".join(text.split())
+    """Without white space, and with the editor's typographic quotes (builder/typography.py) straight."""
+    return "".join(text.translate(STRAIGHT).split())
 
 
 @pytest.mark.parametrize("where", sorted(MARKUP_IN))
