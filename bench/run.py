@@ -34,6 +34,9 @@ def main(argv: list[str]) -> None:
     print("\n## PDF: annotated-archive against WeasyPrint\n", flush=True)
     import bench_pdf
     bench_pdf.main([n for n in sizes if n <= 2000])  # Typst needs ~0.7 MB a page in one compile
+    print("\n## Web edition: against our EPUB edition\n", flush=True)
+    import bench_web
+    bench_web.main(sizes)
 
 
 if __name__ == "__main__":

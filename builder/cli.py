@@ -14,6 +14,7 @@ CORPUS = click.argument("corpus", type=click.Path(path_type=Path), default=Path(
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive")
+<<<<<<< HEAD
 @click.option("--debug", is_flag=True, help="On a fault of the tool, show the Python traceback.")
 def main(debug: bool) -> None:
     """Build and check annotated archives: EPUB 3 and PDF/A editions of a corpus of sources.
@@ -23,6 +24,31 @@ def main(debug: bool) -> None:
       archive build                 # builds ./corpus into ./output
       archive build my-corpus --out dist --format epub
       archive --debug build         # a fault of the tool shows its traceback
+=======
+def main() -> None:
+    """Build and check annotated archives: EPUB 3, PDF/A and web editions of a corpus of sources,
+    and a BagIt deposit.
+
+    \b
+    From an empty folder to a deposit (docs/tutorial.md):
+      archive init letters --title "Letters of 1921"   # a new corpus
+      archive add ~/received/*.txt --corpus letters    # sources, exactly as received
+      archive status letters                           # what is still to write
+      archive notes import notes.json letters          # notes from Hypothesis
+      archive preview letters                          # the web edition, live
+      archive build letters --strict                   # EPUB + PDF, refused if incomplete
+      archive build letters --format web               # a static web site
+      archive deposit letters --strict                 # the BagIt deposit
+      archive check output                             # is everything whole?
+      archive cite butler-letter-to-jlm --format bibtex
+      archive notes export -o notes.jsonld
+
+    \b
+    Each command has its own --help. Shell completion (bash; zsh and fish alike):
+      eval "$(_ARCHIVE_COMPLETE=bash_source archive)"      # in ~/.bashrc
+      eval "$(_ARCHIVE_COMPLETE=zsh_source archive)"       # in ~/.zshrc
+      _ARCHIVE_COMPLETE=fish_source archive | source       # in ~/.config/fish/completions/archive.fish
+>>>>>>> workflow
     """
 
 
@@ -30,18 +56,36 @@ def main(debug: bool) -> None:
 @CORPUS
 @click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
               help="Folder for the editions.")
-@click.option("--format", "fmt", type=click.Choice(["epub", "pdf", "all"]), default="all", show_default=True,
-              help="Which edition(s) to build.")
-def build(corpus: Path, out: Path, fmt: str) -> None:
+@click.option("--format", "fmt", type=click.Choice(["epub", "pdf", "web", "all"]), default="all",
+              show_default=True, help="Which edition(s) to build: all is the EPUB and the PDF; web is a static "
+              "site in OUT/<slug>-web/.")
+@click.option("--strict", is_flag=True, help="Refuse (exit 2) a corpus with anything incomplete "
+              "(`archive status` lists it).")
+def build(corpus: Path, out: Path, fmt: str, strict: bool) -> None:
     """Build the editions of CORPUS (default ./corpus) into --out (default ./output).
 
     \b
     Example:
       archive build corpus --out output --format all
+      archive build corpus --format web      # then open output/<slug>-web/index.html
+      archive build corpus --strict          # refuse placeholders, unknown rights, ...
     """
     from .build import FORMATS
     from .build import build as run_build
 
+    if strict:
+        from .status import refuse_incomplete
+        run(lambda: refuse_incomplete(corpus, None))
+    if fmt == "web":
+        from .web import build_site
+        site = run(lambda: build_site(corpus, out))
+        for warning in site.warnings:
+            click.echo(warning, err=True)
+        click.echo(f"web: {site.folder}/index.html ({site.pages} pages, {site.files} files"
+                   + (", searchable)" if site.searchable else ")"))
+        click.echo(f"{len(site.archive.sources)} sources; every one read back whole from its page.")
+        _incomplete(site.archive, corpus)
+        return
     formats = FORMATS if fmt == "all" else (fmt,)
     result = run(lambda: run_build(corpus, out, formats))
     for warning in result.warnings:
@@ -52,6 +96,17 @@ def build(corpus: Path, out: Path, fmt: str) -> None:
     recorded = sum(1 for s in sources if s.provenance.received_sha256)
     click.echo(f"{len(sources)} sources; {recorded} verified against the SHA-256 recorded on receipt"
                + (f", {len(sources) - recorded} without a recorded SHA-256" if recorded < len(sources) else "") + ".")
+    _incomplete(result.archive, corpus)
+
+
+def _incomplete(archive, corpus: Path) -> None:
+    """After a build that was not --strict: say, in one line, if the corpus is incomplete."""
+    from .status import of_archive
+    blocking = of_archive(archive, corpus, placed=True).blocking
+    if blocking:
+        codes = ", ".join(sorted({i.code for i in blocking}))
+        click.echo(f"note: {len(blocking)} thing(s) incomplete in the corpus ({codes}); the edition prints them as "
+                   f"they are. `archive status {corpus}` lists them; --strict refuses them.", err=True)
 
 
 from .cli_notes import notes  # noqa: E402  (the `archive notes` group)
@@ -66,6 +121,11 @@ main.add_command(check)
 from .cli_sources import add  # noqa: E402  (`archive add`)
 
 main.add_command(add)
+
+from .cli_workflow import cite, init, preview, status  # noqa: E402  (the editor's commands)
+
+for command in (init, status, cite, preview):
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

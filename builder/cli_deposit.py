@@ -17,7 +17,9 @@ CORPUS = click.argument("corpus", type=click.Path(path_type=Path), default=Path(
 @CORPUS
 @click.option("--out", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
               help="Folder for the editions, the bag and its zip.")
-def deposit(corpus: Path, out: Path) -> None:
+@click.option("--strict", is_flag=True, help="Refuse (exit 2) a corpus with anything incomplete "
+              "(`archive status` lists it); without it, each is a warning.")
+def deposit(corpus: Path, out: Path, strict: bool) -> None:
     """Make the deposit of CORPUS: OUT/<slug>-deposit/ (BagIt 1.0) and OUT/<slug>-deposit.zip.
 
     The editions in OUT are reused when the record of their inputs matches; otherwise they are
@@ -25,10 +27,18 @@ def deposit(corpus: Path, out: Path) -> None:
 
     \b
     Example:
-      archive deposit corpus --out output
+      archive deposit corpus --out output --strict
       archive check output/my-archive-deposit.zip
     """
     from .deposit import deposit as run_deposit
+    from .status import refuse_incomplete, status
+
+    if strict:
+        run(lambda: refuse_incomplete(corpus, out))
+    else:
+        for item in run(lambda: status(corpus, out)).blocking:
+            click.echo(f"{item.path or corpus}: warning {item.code}: {item.message} (--strict refuses this)",
+                       err=True)
 
     result = run(lambda: run_deposit(corpus, out))
     for warning in result.warnings:
@@ -45,7 +55,7 @@ def deposit(corpus: Path, out: Path) -> None:
               help="Check against this corpus instead of what each file carries.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check(paths: tuple[Path, ...], corpus_dir: Path | None, as_json: bool) -> None:
-    """Check EPUBs, PDFs, bags (folder or zip) or output folders for damage.
+    """Check EPUBs, PDFs, web editions, bags (folder or zip) or output folders for damage.
 
     Exit codes: 0 all holds; 1 damage found; 2 bad usage or unreadable input;
     3 a validator (EPUBCheck, qpdf, pdftotext) could not run.

@@ -55,4 +55,5 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
     elif not report.has_order:
         click.echo(f"{report.archive_toml} has no sources list: the sources are in id order")
     click.echo(f"{len(report.added)} source(s) added. Complete the provenance before the next edition: "
-               "the edition prints what it says (\"Not yet written.\", \"Unknown.\").")
+               "the edition prints what it says (\"Not yet written.\", \"Unknown.\"). "
+               f"`archive status {report.archive_toml.parent}` lists what is still to do.")

@@ -42,8 +42,13 @@ PAGE_SIZES = ("a5", "a4", "us-trade")
 CERTAINTIES = ("stated", "inferred", "unknown")
 
 ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
+<<<<<<< HEAD
                 "description", "subjects", "sources", "editors", "pdf", "limits"}
 PROVENANCE_KEYS = {"title", "title_supplied", "kind", "language", "summary", "rights", "authors",
+=======
+                "description", "subjects", "sources", "editors", "pdf"}
+PROVENANCE_KEYS = {"title", "title_supplied", "title_derived", "kind", "language", "summary", "rights", "authors",
+>>>>>>> workflow
                    "date", "origin", "received", "condition", "email"}
 NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body"}
 
@@ -415,6 +420,7 @@ def _provenance(path: Path, problems: list[Problem], read: files.Reader | None =
     return Provenance(
         title=doc.get(d, "title", required=True, default=path.stem),
         title_supplied=doc.get(d, "title_supplied", bool, default=False),
+        title_derived=doc.get(d, "title_derived", bool, default=False),
         kind=doc.get(d, "kind", required=True, default=""),
         language=language,
         summary=doc.get(d, "summary", required=True, default=""),

@@ -29,7 +29,7 @@ def date_line(p: Provenance) -> str:
 
 
 def title(p: Provenance) -> str:
-    return f"[{p.title}]" if p.title_supplied else p.title
+    return f"[{p.title}]" if p.title_supplied or p.title_derived else p.title
 
 
 def lemma(exact: str, width: int = 60) -> str:
@@ -57,6 +57,7 @@ def source_context(source: Source) -> dict:
     p = source.provenance
     return {
         "id": source.id, "title": title(p), "title_plain": p.title, "title_supplied": p.title_supplied,
+        "title_derived": p.title_derived,
         "kind": p.kind or "not recorded", "language": p.language, "summary": p.summary, "rights": p.rights,
         "authors": authors(p), "author_list": [vars_(a) for a in p.authors],
         "date": date_line(p), "date_value": p.date.value, "date_certainty": p.date.certainty,

@@ -40,6 +40,7 @@ class Provenance:
 
     title: str
     title_supplied: bool = False
+    title_derived: bool = False  # True: the tool took it from the document's first line (archive add)
     kind: str = ""
     language: str = ""
     summary: str = ""

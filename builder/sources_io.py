@@ -68,7 +68,7 @@ class _Plan:
     data: bytes
     sha256: str
     title: str
-    title_supplied: bool
+    title_supplied: bool  # True: derived by the tool from the first line (written as title_derived)
     kind: str
     how: str
     media_type: str = ""
@@ -178,7 +178,8 @@ def _check_archive_toml(root: Path, problems: list[Problem]) -> None:
     path = root / "archive.toml"
     if not path.is_file():
         problems.append(Problem("A300", path, "the corpus has no archive.toml",
-                                "give --corpus the corpus folder (the one holding archive.toml and sources/)"))
+                                "give --corpus the corpus folder (the one holding archive.toml and sources/), "
+                                f"or make a new corpus there first with `archive init {root}`"))
         return
     try:
         raw = corpus_files.read_bytes(path, root, corpus_files.METADATA_BYTES, "metadata_bytes")
@@ -360,15 +361,17 @@ def sidecar(p: _Plan) -> tomlkit.TOMLDocument:
     header = (f"Provenance of the source `{p.id}` (see docs/corpus-format.md). Written by `archive add`: "
               "a skeleton. The editor must complete: " + ", ".join(_to_complete(p)) + ".")
     if p.title_supplied:
-        header += (" The title is the file's first line: give the document's own title (and title_supplied = "
-                   "false), or a better one of yours.")
+        header += (" The title was derived by the tool from the file's first line (title_derived = true): give "
+                   "the document's own title, or one of yours with title_supplied = true, and remove title_derived.")
     header += (" Say \"unknown\" rather than guess; mark an inference as one and give the evidence."
                " [received] records the receipt: leave it as it is.")
     for line in textwrap.wrap(header, 96):
         doc.add(tomlkit.comment(line))
     doc.add(tomlkit.nl())
     doc["title"] = p.title
-    doc["title_supplied"] = p.title_supplied
+    doc["title_supplied"] = False
+    if p.title_supplied:  # the first line, taken by the tool: not the editor's word
+        doc["title_derived"] = True
     doc["kind"] = p.kind
     doc["summary"] = PLACEHOLDERS["summary"]
     doc["rights"] = PLACEHOLDERS["rights"]

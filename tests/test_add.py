@@ -65,7 +65,9 @@ def test_add_keeps_the_bytes_and_the_build_accepts_it(tmp_path, corpus_copy):
         "file_name": "Letter to the Editor (2021).TXT", "format": "text/plain", "sha256": sha,
         "how": "Added with `archive add`; how it was received is not recorded.",
         "encoding": "utf-8", "detected": "byte-order mark", "confidence": 1.0}
-    assert (sidecar["title"], sidecar["title_supplied"], sidecar["kind"]) == ("Letter to the editor", True, "letter")
+    assert (sidecar["title"], sidecar["title_derived"], sidecar["title_supplied"], sidecar["kind"]) == (
+        "Letter to the editor", True, False, "letter")  # derived by the tool, not supplied by the editor
+    assert corpus.load(corpus_copy).sources[-1].provenance.title_derived
     assert (sidecar["summary"], sidecar["rights"], sidecar["date"], sidecar["origin"], sidecar["condition"]) == (
         "Not yet written.", "Unknown.", {"certainty": "unknown"}, {"description": "Unknown."},
         {"summary": "Not yet examined."})
@@ -110,6 +112,7 @@ def test_add_with_id_and_title(tmp_path, corpus_copy):
     sidecar = tomllib.loads((corpus_copy / "sources" / "branch-minutes-2020.toml").read_text(encoding="utf-8"))
     assert (sidecar["title"], sidecar["title_supplied"], sidecar["received"]["file_name"]) == (
         "Branch minutes", False, "x.txt")
+    assert "title_derived" not in sidecar
     assert corpus.load(corpus_copy).sources[-1].provenance.title == "Branch minutes"
 
 

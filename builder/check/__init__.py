@@ -9,8 +9,8 @@ zipfile, pikepdf, pdftotext, bagit), so a writer's mistake cannot hide from the 
 `check(paths, corpus_dir)` returns a Report; it raises only for bad usage. Exit codes:
 0 all holds; 1 damage found; 2 unreadable input or bad usage; 3 a validator could not run.
 
-One module per thing checked: `epub`, `pdf` (with `pdf_text`, the pages against the sources)
-and `bag` (folders and zips); `report` holds the Report and Expected, `records` what an edition
+One module per thing checked: `epub`, `pdf` (with `pdf_text`, the pages against the sources),
+`web` (a web edition's folder) and `bag` (folders and zips); `report` holds the Report and Expected, `records` what an edition
 or bag carries, read back as the archive model. Here: which check a path gets.
 """
 
@@ -23,6 +23,7 @@ from .epub import check_epub
 from .pdf import check_pdf, pdf_pages_text
 from .pdf_text import pdf_text_findings, recorded_hashes
 from .report import Expected, Finding, Report
+from .web import check_web, is_web_edition
 
 __all__ = ["Expected", "Finding", "Report", "check", "check_bag", "check_bag_zip", "check_epub",
            "check_output_folder", "check_path", "check_pdf", "pdf_pages_text", "pdf_text_findings",
@@ -55,6 +56,8 @@ def check_path(path: Path, report: Report, expected: Expected | None, epubcheck:
         report.unreadable.append(f"{label}: not a regular file (a pipe, socket or device): nothing to check")
     elif path.is_dir() and (path / "bagit.txt").is_file():
         check_bag(path, report, expected, epubcheck, label)
+    elif is_web_edition(path):
+        check_web(path, report, expected, label)
     elif path.is_dir():
         check_output_folder(path, report, expected, epubcheck, label)
     elif path.suffix == ".epub":
@@ -75,7 +78,7 @@ def check_output_folder(folder: Path, report: Report, expected: Expected | None,
         if p.name.startswith("."):
             continue
         if p.suffix in (".epub", ".pdf") or (p.suffix == ".zip" and p.name.endswith("-deposit.zip")) \
-                or (p.is_dir() and (p / "bagit.txt").is_file()):
+                or (p.is_dir() and (p / "bagit.txt").is_file()) or is_web_edition(p):
             found = True
             check_path(p, report, expected, epubcheck, f"{label.rstrip('/')}/{p.name}")
     if not found:
