@@ -14,18 +14,8 @@ CORPUS = click.argument("corpus", type=click.Path(path_type=Path), default=Path(
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive")
-<<<<<<< HEAD
 @click.option("--debug", is_flag=True, help="On a fault of the tool, show the Python traceback.")
 def main(debug: bool) -> None:
-    """Build and check annotated archives: EPUB 3 and PDF/A editions of a corpus of sources.
-
-    \b
-    Example:
-      archive build                 # builds ./corpus into ./output
-      archive build my-corpus --out dist --format epub
-      archive --debug build         # a fault of the tool shows its traceback
-=======
-def main() -> None:
     """Build and check annotated archives: EPUB 3, PDF/A and web editions of a corpus of sources,
     and a BagIt deposit.
 
@@ -41,6 +31,7 @@ def main() -> None:
       archive deposit letters --strict                 # the BagIt deposit
       archive check output                             # is everything whole?
       archive cite butler-letter-to-jlm --format bibtex
+      archive --debug build letters                    # a fault of the tool shows its traceback
       archive notes export -o notes.jsonld
 
     \b
@@ -48,7 +39,6 @@ def main() -> None:
       eval "$(_ARCHIVE_COMPLETE=bash_source archive)"      # in ~/.bashrc
       eval "$(_ARCHIVE_COMPLETE=zsh_source archive)"       # in ~/.zshrc
       _ARCHIVE_COMPLETE=fish_source archive | source       # in ~/.config/fish/completions/archive.fish
->>>>>>> workflow
     """
 
 

@@ -8,6 +8,7 @@ kept: the render pass reads them again, one at a time.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -16,7 +17,7 @@ import unicodedata
 from pathlib import Path
 from typing import Sequence
 
-from . import files, tomlfile
+from . import files, register, tomlfile
 from . import received as receipt
 from .errors import CorpusError, Problem
 from .model import (
@@ -42,13 +43,8 @@ PAGE_SIZES = ("a5", "a4", "us-trade")
 CERTAINTIES = ("stated", "inferred", "unknown")
 
 ARCHIVE_KEYS = {"title", "subtitle", "slug", "identifier", "language", "date", "publisher", "rights",
-<<<<<<< HEAD
                 "description", "subjects", "sources", "editors", "pdf", "limits"}
-PROVENANCE_KEYS = {"title", "title_supplied", "kind", "language", "summary", "rights", "authors",
-=======
-                "description", "subjects", "sources", "editors", "pdf"}
 PROVENANCE_KEYS = {"title", "title_supplied", "title_derived", "kind", "language", "summary", "rights", "authors",
->>>>>>> workflow
                    "date", "origin", "received", "condition", "email"}
 NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body"}
 
@@ -74,6 +70,11 @@ def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
     introduction = _read_introduction(root / "introduction.md", read)
     problems += files.tree_problems(root / "templates", root, read.limits.source_bytes)  # read by name later
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
+    entries = register.load(root / register.FILE, read, problems)
+    problems += register.check_references(entries, [(root / "introduction.md", 1, introduction)] + [
+        (s.notes_path, n.line, n.body) for s in sources.values() for n in s.notes])
+    if archive is not None and entries:
+        archive = dataclasses.replace(archive, register=entries)
     if problems or archive is None:
         raise CorpusError(problems + _unplaced_notes(sources))
     return archive

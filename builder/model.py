@@ -147,6 +147,7 @@ class Archive:
     introduction: str  # Markdown
     page_size: str = "a5"
     warnings: tuple[str, ...] = field(default=())
+    register: tuple = field(default=())  # builder.register.Entry: people, organisations, terms
 
     @property
     def full_title(self) -> str:
