@@ -71,8 +71,9 @@ def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
     problems += files.tree_problems(root / "templates", root, read.limits.source_bytes)  # read by name later
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
     entries = register.load(root / register.FILE, read, problems)
-    problems += register.check_references(entries, [(root / "introduction.md", 1, introduction)] + [
-        (s.notes_path, n.line, n.body) for s in sources.values() for n in s.notes])
+    if entries is not None:
+        problems += register.check_references(entries, [(root / "introduction.md", 1, introduction)] + [
+            (s.notes_path, n.line, n.body) for s in sources.values() for n in s.notes])
     if archive is not None and entries:
         archive = dataclasses.replace(archive, register=entries)
     if problems or archive is None:

@@ -40,17 +40,18 @@ class Entry:
         return self.kind in ("person", "organisation")
 
 
-def load(path: Path, read: files.Reader, problems: list[Problem]) -> tuple[Entry, ...]:
-    """The register, if the corpus has one; every fault a Problem (R100-R105, R107)."""
+def load(path: Path, read: files.Reader, problems: list[Problem]) -> tuple[Entry, ...] | None:
+    """The register, if the corpus has one; every fault a Problem (R100-R105, R107). None: the file
+    is there but could not be read (references to it are then not checked)."""
     import os
     if not os.path.lexists(path):
         return ()
     raw = read.metadata(path)
     if raw is None:
-        return ()
+        return None
     doc = tomlfile.parse(path, raw, problems, "R100")
     if doc is None:
-        return ()
+        return None
     return parse(doc, problems)
 
 

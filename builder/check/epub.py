@@ -142,8 +142,8 @@ def _notes(path: Path, expected: Expected, report: Report, label: str) -> dict[s
                 continue
             root = etree.fromstring(z.read(chapter), PARSER)
             refs = [a for a in root.iter(f"{{{XHTML_NS}}}a") if "noteref" in a.get(f"{{{OPS_NS}}}type", "").split()]
-            asides = {el.get("id"): el for el in root.iter()
-                      if "footnote" in el.get(f"{{{OPS_NS}}}type", "").split() and el.get("id")}
+            asides = {el.get("id"): el for el in root.iter()  # the notes: endnotes (footnotes before issue 14)
+                      if {"footnote", "endnote"} & set(el.get(f"{{{OPS_NS}}}type", "").split()) and el.get("id")}
             targets = {}
             for a in refs:
                 href = a.get("href", "")
