@@ -44,8 +44,13 @@ def reader(epub):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 480, "height": 760})
-        page.set_content('<!DOCTYPE html><html><body style="margin:0">'
-                         '<div id="viewer" style="width:480px;height:760px"></div></body></html>')
+        # served from an http origin, as a reading app is: from about:blank (origin "null") epub.js
+        # resolves a link against "null/EPUB/..." and a note reference leads nowhere
+        page.route("http://reader.test/**", lambda r: r.fulfill(
+            status=200, content_type="text/html",
+            body='<!DOCTYPE html><html><body style="margin:0"><div id="viewer" style="width:480px;height:760px">'
+                 '</div></body></html>'))
+        page.goto("http://reader.test/")
         page.add_script_tag(path=str(READING / "jszip" / "dist" / "jszip.min.js"))
         page.add_script_tag(path=str(READING / "epubjs" / "dist" / "epub.min.js"))
         data = base64.b64encode(epub.read_bytes()).decode()
@@ -85,8 +90,9 @@ def test_no_section_renders_empty(reader):
     empty = []
     for href in hrefs:
         show(reader, href)
-        text = reader.evaluate("() => rendition.getContents()[0].document.body.innerText.trim()")
-        if len(text) < 10:
+        text, images = reader.evaluate("""() => { const b = rendition.getContents()[0].document.body;
+            return [b.innerText.trim(), b.querySelectorAll('img, svg').length]; }""")
+        if len(text) < 10 and not images:  # the cover is its picture
             empty.append(href)
     assert empty == []
 
