@@ -100,7 +100,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
                 put(f"EPUB/images/{name}", image.data, compress=False)
                 images.append({"id": f"img-{source.id}-{k + 1}", "href": f"images/{name}",
                                "media_type": image.media_type})
-            text = Markup(source_xhtml(source, notes, marks, doc))
+            text = Markup(source_xhtml(source, notes, marks, doc, css_numbers=True))
             put(f"EPUB/text/{source.id}.xhtml",
                 render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
                        notes=[note_context(source.id, a, ids, index, sctx["title"]) for a in notes]))
@@ -143,7 +143,7 @@ def _max_page(page_list: list[dict]) -> int:
 
 
 def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = None,
-                 doc: document.Document | None = None) -> str:
+                 doc: document.Document | None = None, css_numbers: bool = False) -> str:
     """The source reproduced in full, as XHTML: every character of its reading text kept, notes
     marked in place, and the PDF edition's page breaks marked where they fall (exactly, in a
     plain-text source; before the block where they fall, in any other)."""
@@ -151,7 +151,7 @@ def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = 
     doc = doc or readers.read(source)
     breaks = marks.in_text(source.id) if doc.plain else {}
     render = Xhtml(source.id, layout.Placement(doc, notes, breaks), marks, breaks,
-                   [f"../images/{image_name(source.id, k, i)}" for k, i in enumerate(doc.images)])
+                   [f"../images/{image_name(source.id, k, i)}" for k, i in enumerate(doc.images)], css_numbers)
     if doc.plain:
         return str(marks.block(f"{source.id}/text")) + "\n".join(render.block(b) for b in doc.blocks)
     return "\n".join(str(marks.block(f"{source.id}/b{k}")) + render.block(b) for k, b in enumerate(doc.blocks))
@@ -161,9 +161,11 @@ class Xhtml:
     """A document's blocks as XHTML (builder/document.py), its text runs cut where notes and page
     breaks fall (builder/writers/layout.py). Headings go one level under the chapter's own <h1>."""
 
-    def __init__(self, sid: str, place: layout.Placement, marks: Markers, breaks: dict, images=()):
+    def __init__(self, sid: str, place: layout.Placement, marks: Markers, breaks: dict, images=(),
+                 css_numbers: bool = False):
         self.sid, self.place, self.marks, self.breaks = sid, place, marks, breaks
         self.images = list(images)  # hrefs of the document's images, by index
+        self.css_numbers = css_numbers  # note numbers drawn by the style sheet, not in the text (noteref)
         self.slight = {a.number for a in place.placed if slight(a.note.selector.exact)}
 
     def block(self, b) -> str:
@@ -239,7 +241,7 @@ class Xhtml:
             cls = "passage slight" if any(n in self.slight for n in seg.marks) else "passage"
             text = (f'<span class="{cls}" aria-details="{sid}-note-{seg.marks[0]}" '
                     f'data-notes="{notes}">{text}</span>')
-        return before + text + "".join(noteref(sid, n) for n in seg.refs)
+        return before + text + "".join(noteref(sid, n, self.css_numbers) for n in seg.refs)
 
 
 def shown_xhtml(text: str, at: int) -> str:
@@ -251,7 +253,14 @@ def shown_xhtml(text: str, at: int) -> str:
                    for piece, marker in characters.pieces(text, at))
 
 
-def noteref(sid: str, n: int) -> str:
+def noteref(sid: str, n: int, css_number: bool = False) -> str:
+    """A note's reference. css_number (the EPUB): the number is drawn by the style sheet from
+    data-n (edition.css) and named by aria-label, so that text copied, searched or extracted from
+    the source (calibre's text, a reader's selection) holds the source's words only, no digit fused
+    into a word (issue 14)."""
+    if css_number:
+        return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{sid}-ref-{n}" '
+                f'href="#{sid}-note-{n}" data-n="{n}" aria-label="Note {n}"></a>')
     return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{sid}-ref-{n}" '
             f'href="#{sid}-note-{n}">{n}</a>')
 
