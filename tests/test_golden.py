@@ -16,7 +16,7 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "f52f02d187b7d0b2ddf7152143bcd379aa46ac2f49d49120a9e80cd0e195e921",
+    "epub": "c46a6e582dc7801e0bfd04c79e65ed1c39bec462f73d46c016cebfc5da1da706",
     "pdf": "eb3a77e8cfc38d427b45736e8c3d9561b3c44081f2212ff84eec7d39e768138b",
 }
 
