@@ -139,6 +139,11 @@ def link(html: str, pattern: str) -> str:
     return LINK.sub(lambda m: f'href="{pattern.format(id=m.group(1))}"', html)
 
 
+def plain(html: str) -> str:
+    """A rendered reference's words without its link (an edition with no glossary: the web edition)."""
+    return re.sub(r'<a href="#register:[^"]*">(.*?)</a>', r"\1", html, flags=re.S)
+
+
 def ordered(entries: tuple[Entry, ...]) -> list[Entry]:
     """Entries in alphabetical order of their names (case-insensitive, then id)."""
     return sorted(entries, key=lambda e: (e.name.casefold(), e.id))
