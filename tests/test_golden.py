@@ -16,8 +16,8 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "c46a6e582dc7801e0bfd04c79e65ed1c39bec462f73d46c016cebfc5da1da706",
-    "pdf": "eb3a77e8cfc38d427b45736e8c3d9561b3c44081f2212ff84eec7d39e768138b",
+    "epub": "d239dd5dd216a0739814afaee023a66e83edbc0575c131401f6d5eaf9b0bf9b9",
+    "pdf": "ae5eedd55ec9fa084c4a008c342e4fabca6fc10a7ac40a7701126964f4dd96d9",
 }
 
 
