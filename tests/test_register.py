@@ -252,3 +252,51 @@ def test_an_edition_without_a_register_has_no_glossary(tmp_path):
         names = set(z.namelist())
     assert "EPUB/text/glossary.xhtml" not in names and "EPUB/text/index.xhtml" not in names
     assert PurePosixPath("EPUB/text/colophon.xhtml").as_posix() in names
+
+
+# ------------------------------------------------------------------ the PDF's glossary, index, citations
+
+@pytest.fixture(scope="module")
+def default_pdf(tmp_path_factory):
+    root = tmp_path_factory.mktemp("regpdf") / "corpus"
+    shutil.copytree(CORPUS, root)
+    built = build(root, tmp_path_factory.mktemp("regpdf-out"), ("pdf",))
+    return built.archive, built.editions["pdf"]
+
+
+def pdf_pages(path) -> list[str]:
+    import subprocess
+    from conftest import tool
+    text = subprocess.run([tool("pdftotext"), "-raw", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    return text.split("\f")
+
+
+def test_pdf_glossary_index_and_citations(default_pdf):
+    archive, pdf = default_pdf
+    pages = pdf_pages(pdf)
+    flat = " ".join(" ".join(pages).replace("\u00ad\n", "").split())
+    glossary = next(i for i, p in enumerate(pages) if p.lstrip().startswith("Glossary") or "\nGlossary\n" in p[:200])
+    for e in archive.register:
+        assert e.name in flat and " ".join(e.description.split())[:50] in flat, e.id
+    index_page = next(i for i, p in enumerate(pages) if i >= glossary and "Index of people and organisations\n" in p)
+    lines = pages[index_page].splitlines()
+    for e in archive.register:
+        if not e.indexed:
+            continue
+        line = next(ln for ln in lines if ln.startswith((e.name + ",", f"{e.name} ({e.short}),")))
+        assert re.findall(r", (\d+)", line), line  # every entry of the default register is referred to
+    # each page the index names for the JLM holds the reference's words (a page's folio is its last line)
+    by_folio = {}
+    for p in pages:  # the folio: a page's last line, or the first word of its running head
+        lines_ = p.strip().splitlines()
+        for candidate in (lines_[-1].strip(), lines_[0].split()[0]) if lines_ else ():
+            if candidate.isdigit():
+                by_folio.setdefault(candidate, p)
+    jlm = next(ln for ln in lines if ln.startswith("Jewish Labour Movement"))
+    for n in re.findall(r", (\d+)", jlm):
+        assert "Jewish Labour" in " ".join(by_folio[n].split()), n
+    # How to cite, as in the EPUB and `archive cite`
+    assert " ".join(citation.text(citation.edition_item(archive)).split()) in flat
+    for source in archive.sources:
+        assert " ".join(citation.text(citation.source_item(archive, source)).split())[:80] in flat
