@@ -31,6 +31,7 @@ def main(debug: bool) -> None:
       archive deposit letters --strict                 # the BagIt deposit
       archive check output                             # is everything whole?
       archive cite butler-letter-to-jlm --format bibtex
+      archive --debug build letters                    # a fault of the tool shows its traceback
       archive notes export -o notes.jsonld
       archive --debug build                            # a fault of the tool shows its traceback
 

@@ -8,6 +8,7 @@ kept: the render pass reads them again, one at a time.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -17,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from . import files, links, templating, tomlfile
+from . import files, links, register, templating, tomlfile
 from . import received as receipt
 from .readers import scan
 from .transcription import SUFFIX as TRANSCRIPTION_SUFFIX
@@ -79,6 +80,12 @@ def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
     if archive is not None:  # and no link or image in its editorial matter leaves the edition
         links.check_archive(archive, problems, warnings)
         archive = replace(archive, warnings=tuple(warnings))
+    entries = register.load(root / register.FILE, read, problems)
+    if entries is not None:
+        problems += register.check_references(entries, [(root / "introduction.md", 1, introduction)] + [
+            (s.notes_path, n.line, n.body) for s in sources.values() for n in s.notes])
+    if archive is not None and entries:
+        archive = replace(archive, register=entries)
     if problems or archive is None:
         raise CorpusError(problems + _unplaced_notes(sources))
     return archive

@@ -161,6 +161,7 @@ class Archive:
     page_size: str = "a5"
     license: str = ""  # the editorial matter's licence, an absolute URI ("" when not given)
     warnings: tuple[str, ...] = field(default=())
+    register: tuple = field(default=())  # builder.register.Entry: people, organisations, terms
 
     @property
     def full_title(self) -> str:

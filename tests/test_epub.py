@@ -108,8 +108,8 @@ def test_a_build_whose_epub_drops_a_word_fails_and_writes_nothing(tmp_path, monk
     word = next(w for w in victim.read_text().split() if w.isalpha() and len(w) > 6)
     original = epub_mod.source_xhtml
 
-    def drop_a_word(source, notes, marks=None, doc=None):
-        xhtml = original(source, notes, marks, doc)
+    def drop_a_word(source, notes, marks=None, doc=None, **kw):
+        xhtml = original(source, notes, marks, doc, **kw)
         if source.id == victim.id:
             assert word in xhtml
             xhtml = xhtml.replace(word, "", 1)

@@ -280,7 +280,8 @@ def test_a_note_opens_as_a_pop_up(browser, served):
     page.click(f"#{LETTER}-ref-{number}")
     popup = page.locator(".note-popup")
     popup.wait_for(state="visible", timeout=5000)
-    assert " ".join(note["body"].split())[:60] in " ".join(popup.inner_text().split())
+    words = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", note["body"])  # a Markdown link shows its words
+    assert " ".join(words.split())[:60] in " ".join(popup.inner_text().split())
     assert page.evaluate("document.activeElement.className") == "note-popup"
     assert axe_violations(page) == []  # with the pop-up open
     page.keyboard.press("Escape")
@@ -353,8 +354,9 @@ def test_preview_shows_an_edit_without_a_rebuild(browser, corpus_copy):
         assert marker not in page.content()
         notes = corpus_copy / "sources" / f"{LETTER}.notes.toml"
         text = notes.read_text(encoding="utf-8")
-        notes.write_text(text.replace('body = "The Jewish Labour Movement (JLM)',
-                                      f'body = "{marker}. The Jewish Labour Movement (JLM)', 1), encoding="utf-8")
+        notes.write_text(text.replace('body = "[The Jewish Labour Movement](#register:jlm) (JLM)',
+                                      f'body = "{marker}. [The Jewish Labour Movement](#register:jlm) (JLM)', 1),
+                         encoding="utf-8")
         page.wait_for_function(f"document.body.innerText.includes({marker!r})", timeout=15000)
         notes.write_text(text.replace('exact = "Jewish Labour Movement"', 'exact = "Jewish Labour Movemen X"', 1),
                          encoding="utf-8")  # a note that cannot be placed: the page shows the problem

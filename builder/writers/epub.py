@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import __version__, characters, describe, document, notes_io, readers, templating
+from .. import __version__, characters, citation, describe, document, notes_io, readers, register, templating
 from .. import links  # docs/security.md: safe links, editorial images
 from . import image_name, layout
 from ..anchor import Anchored
@@ -59,6 +59,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
     page-list and pageBreakSource naming the PDF edition (docs/pages.md)."""
     env = templating.environment(archive.templates_dir)
     ctx = describe.archive_context(archive, __version__)
+    ctx["register"] = bool(archive.register)  # a glossary and an index (builder/register.py)
     ids = {s.id for s in archive.sources}
     marks = Markers(pages)
     images: list[dict] = []  # the sources' images (page facsimiles, figures), for the manifest
@@ -90,8 +91,10 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
         marks.file = "introduction.xhtml"
         intro = "".join(str(marks.block(f"introduction/b{k}")) + block for k, block in
                         enumerate(markdown_blocks(archive.introduction)))
-        put("EPUB/text/introduction.xhtml",
-            render("epub/introduction.xhtml", body=Markup(templating.link_sources(intro, ids, "{id}.xhtml"))))
+        index = Index(archive)
+        intro = index.refer(templating.link_sources(intro, ids, "{id}.xhtml"), "introduction.xhtml",
+                            "introduction", "Introduction")
+        put("EPUB/text/introduction.xhtml", render("epub/introduction.xhtml", body=Markup(reflowing(intro))))
         for source, sctx in zip(archive.sources, ctx["sources"]):
             notes = anchors.get(source.id, [])
             marks.file = f"{source.id}.xhtml"
@@ -102,15 +105,21 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
                 put(f"EPUB/images/{name}", image.data, compress=False)
                 images.append({"id": f"img-{source.id}-{k + 1}", "href": f"images/{name}",
                                "media_type": image.media_type})
-            text = Markup(source_xhtml(source, notes, marks, doc))
+            text = Markup(source_xhtml(source, notes, marks, doc, css_numbers=True))
             put(f"EPUB/text/{source.id}.xhtml",
                 render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
-                       notes=[note_context(source.id, a, ids, describe.page_of(doc.pages, a.start)) for a in notes]))
+                       notes=[note_context(source.id, a, ids, describe.page_of(doc.pages, a.start), index, sctx["title"]) for a in notes]))
             put(f"EPUB/text/{source.id}-provenance.xhtml", render("epub/provenance.xhtml", f"{source.id}-provenance.xhtml",
-                                                                    source=sctx))
+                                                                    source=sctx, cite=cite_line(archive, source)))
+            put(f"EPUB/text/{source.id}-original.xhtml", render("epub/original.xhtml", f"{source.id}-original.xhtml",
+                                                                  source=sctx))
             put(f"EPUB/originals/{source.file_name}", source.read_bytes(),
                 compress=source.media_type.startswith("text/"))  # a PDF or an image is compressed already
-        put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml", page_list=pages is not None))
+        if archive.register:
+            put("EPUB/text/glossary.xhtml", render("epub/glossary.xhtml", entries=index.glossary()))
+            put("EPUB/text/index.xhtml", render("epub/index.xhtml", entries=index.entries()))
+        put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml", page_list=pages is not None,
+                                               cite=cite_line(archive, None)))
         # the notes as W3C Web Annotation JSON-LD, so that an EPUB alone can be checked for lost notes
         put(NOTES_FILE, notes_io.serialise(notes_io.collection_of(archive, anchors)))
         page_list = marks.page_list()
@@ -140,7 +149,7 @@ def _max_page(page_list: list[dict]) -> int:
 
 
 def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = None,
-                 doc: document.Document | None = None) -> str:
+                 doc: document.Document | None = None, css_numbers: bool = False) -> str:
     """The source reproduced in full, as XHTML: every character of its reading text kept, notes
     marked in place, and the PDF edition's page breaks marked where they fall (exactly, in a
     plain-text source; before the block where they fall, in any other)."""
@@ -148,7 +157,7 @@ def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = 
     doc = doc or readers.read(source)
     breaks = marks.in_text(source.id) if doc.plain else {}
     render = Xhtml(source.id, layout.Placement(doc, notes, breaks), marks, breaks,
-                   [f"../images/{image_name(source.id, k, i)}" for k, i in enumerate(doc.images)])
+                   [f"../images/{image_name(source.id, k, i)}" for k, i in enumerate(doc.images)], css_numbers)
     if doc.plain:
         return str(marks.block(f"{source.id}/text")) + "\n".join(render.block(b) for b in doc.blocks)
     return "\n".join(str(marks.block(f"{source.id}/b{k}")) + render.block(b) for k, b in enumerate(doc.blocks))
@@ -158,9 +167,12 @@ class Xhtml:
     """A document's blocks as XHTML (builder/document.py), its text runs cut where notes and page
     breaks fall (builder/writers/layout.py). Headings go one level under the chapter's own <h1>."""
 
-    def __init__(self, sid: str, place: layout.Placement, marks: Markers, breaks: dict, images=()):
+    def __init__(self, sid: str, place: layout.Placement, marks: Markers, breaks: dict, images=(),
+                 css_numbers: bool = False):
         self.sid, self.place, self.marks, self.breaks = sid, place, marks, breaks
         self.images = list(images)  # hrefs of the document's images, by index
+        self.css_numbers = css_numbers  # note numbers drawn by the style sheet, not in the text (noteref)
+        self.slight = {a.number for a in place.placed if slight(a.note.selector.exact)}
 
     def block(self, b) -> str:
         d = document
@@ -232,9 +244,10 @@ class Xhtml:
         if seg.marks:
             notes = " ".join(f"{sid}-note-{n}" for n in seg.marks)
             # aria-details takes one id (EPUBCheck RSC-005): the first note; data-notes lists all
-            text = (f'<span class="passage" aria-details="{sid}-note-{seg.marks[0]}" '
+            cls = "passage slight" if any(n in self.slight for n in seg.marks) else "passage"
+            text = (f'<span class="{cls}" aria-details="{sid}-note-{seg.marks[0]}" '
                     f'data-notes="{notes}">{text}</span>')
-        return before + text + "".join(noteref(sid, n) for n in seg.refs)
+        return before + text + "".join(noteref(sid, n, self.css_numbers) for n in seg.refs)
 
 
 def shown_xhtml(text: str, at: int) -> str:
@@ -246,13 +259,97 @@ def shown_xhtml(text: str, at: int) -> str:
                    for piece, marker in characters.pieces(text, at))
 
 
-def noteref(sid: str, n: int) -> str:
+def noteref(sid: str, n: int, css_number: bool = False) -> str:
+    """A note's reference. css_number (the EPUB): the number is drawn by the style sheet from
+    data-n (edition.css) and named by aria-label, so that text copied, searched or extracted from
+    the source (calibre's text, a reader's selection) holds the source's words only, no digit fused
+    into a word (issue 14)."""
+    if css_number:
+        return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{sid}-ref-{n}" '
+                f'href="#{sid}-note-{n}" data-n="{n}" aria-label="Note {n}"></a>')
     return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{sid}-ref-{n}" '
             f'href="#{sid}-note-{n}">{n}</a>')
 
 
-def note_context(sid: str, a: Anchored, ids: set[str], page: int | None = None) -> dict:
+def note_context(sid: str, a: Anchored, ids: set[str], page: int | None = None,
+                 index: "Index | None" = None, title: str = "") -> dict:
+    note_id = f"{sid}-note-{a.number}"
     body = templating.link_sources(templating.markdown(a.note.body), ids, "{id}.xhtml")
-    return {"number": a.number, "id": f"{sid}-note-{a.number}", "ref": f"{sid}-ref-{a.number}",
-            "kind": a.note.kind, "whole": a.whole, "quote": describe.lemma(a.note.selector.exact),
+    if index is not None:
+        body = index.refer(body, f"{sid}.xhtml", note_id, f"{title}, note {a.number}")
+    exact = a.note.selector.exact
+    quote = describe.lemma(exact)
+    return {"number": a.number, "id": note_id, "ref": f"{sid}-ref-{a.number}",
+            "kind": a.note.kind, "whole": a.whole, "quote": quote,
+            "unseen": "" if quote or a.whole else unseen(exact),
             "body": Markup(body), "note_id": a.note.id, "page": page}
+
+
+def reflowing(html_: str) -> str:
+    """Tables of editorial matter, marked to become lists of rows at a narrow width (edition.css):
+    each cell labelled with its column's header, so that no column is lost on a phone."""
+    import re
+
+    def table(m) -> str:
+        heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", m.group(0), re.S)]
+
+        def row(r) -> str:
+            k = iter(range(10 ** 6))
+            return re.sub(r"<td(?=[ >])", lambda c: (f'<td data-label="{html.escape(heads[i])}"'
+                                                        if (i := next(k)) < len(heads) else c.group(0)), r.group(0))
+        body = re.sub(r"<tr>.*?</tr>", row, m.group(0), flags=re.S)
+        return body.replace("<table>", '<table class="reflow">', 1)
+    return re.sub(r"<table>.*?</table>", table, html_, flags=re.S)
+
+
+def unseen(exact: str) -> str:
+    """What a passage that shows as nothing holds (a no-break space, a line end): 'U+00A0 NO-BREAK
+    SPACE', so that its note can say what it marks."""
+    import unicodedata
+    names = [f"U+{ord(c):04X} {unicodedata.name(c, 'character')}" for c in dict.fromkeys(exact)]
+    return ", ".join(names)
+
+
+def slight(exact: str) -> bool:
+    """A passage too slight for an underline to be seen: blank, or a single mark."""
+    return not exact.strip() or (len(exact.strip()) <= 2 and not any(c.isalnum() for c in exact))
+
+
+def cite_line(archive: Archive, source: Source | None) -> str:
+    """How to cite the edition (source None) or a source: the text form of `archive cite`, from the
+    same CSL-JSON item as the deposit (builder/citation.py)."""
+    item = citation.edition_item(archive) if source is None else citation.source_item(archive, source)
+    return citation.text(item).strip()
+
+
+class Index:
+    """The register's entries (builder/register.py) and where the editions refer to them: every
+    `#register:ID` link is pointed at the glossary and given an id, which the index links back to."""
+
+    def __init__(self, archive: Archive):
+        self.by_id = {e.id: e for e in archive.register}
+        self.found: dict[str, list[dict]] = {e: [] for e in self.by_id}
+
+    def refer(self, html_: str, file: str, where: str, label: str) -> str:
+        if not self.by_id:
+            return html_
+        count: dict[str, int] = {}
+
+        def one(m) -> str:
+            eid = m.group(1)
+            if eid not in self.by_id:
+                return m.group(0)
+            count[eid] = count.get(eid, 0) + 1
+            rid = f"{where}-r-{eid}" + (f"-{count[eid]}" if count[eid] > 1 else "")
+            if count[eid] == 1:
+                self.found[eid].append({"href": f"{file}#{rid}", "label": label})
+            return f'id="{rid}" href="glossary.xhtml#{eid}"'
+        return register.LINK.sub(one, html_)
+
+    def glossary(self) -> list[dict]:
+        return [{"entry": e, "index": e.indexed and bool(self.found[e.id])}
+                for e in register.ordered(tuple(self.by_id.values()))]
+
+    def entries(self) -> list[dict]:
+        return [{"entry": e, "found": self.found[e.id]}
+                for e in register.ordered(tuple(self.by_id.values())) if e.indexed]

@@ -226,6 +226,19 @@ def archive_data(archive: Archive) -> dict:
                                                       marks="introduction")),
         "sources": [{"id": s.id, "title": describe.title(s.provenance), "file": s.file_name,
                      "sha256": s.sha256} for s in archive.sources],
+        **apparatus_data(archive),
+    }
+
+
+def apparatus_data(archive: Archive) -> dict:
+    """The register (glossary, index) and the How to cite lines, as the template reads them (issue 14)."""
+    from .. import citation, register
+    from .epub import cite_line
+    return {
+        "register": [{"id": e.id, "kind": e.kind, "name": e.name, "short": e.short, "description": e.description,
+                      "evidence": e.evidence, "indexed": e.indexed} for e in register.ordered(archive.register)],
+        "cite": cite_line(archive, None),
+        "cites": {s.id: cite_line(archive, s) for s in archive.sources},
     }
 
 
@@ -524,6 +537,8 @@ def _inlines(nodes, ids) -> list:
 
 
 def _link(href: str, children: list, ids: set[str]) -> dict:
+    if href.startswith("#register:"):  # a reference to the register: its words, marked for the index
+        return {"t": "reg", "id": href[len("#register:"):], "c": children}
     if href.startswith("#") and href[1:] in ids:
         return {"t": "a", "ref": f"src-{href[1:]}", "c": children}
     if href.split(":", 1)[0].lower() in ("http", "https", "mailto"):

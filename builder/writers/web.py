@@ -17,7 +17,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import __version__, citation, describe, notes_io, readers, templating
+from .. import __version__, citation, describe, notes_io, readers, register, templating
 from ..anchor import Anchored
 from ..model import Archive
 from . import image_name
@@ -41,7 +41,7 @@ def html_of(xhtml: str) -> str:
 
 
 def note_context(sid: str, a: Anchored, ids: set[str]) -> dict:
-    body = templating.link_sources(templating.markdown(a.note.body), ids, "{id}.html")
+    body = register.plain(templating.link_sources(templating.markdown(a.note.body), ids, "{id}.html"))
     return {"number": a.number, "id": f"{sid}-note-{a.number}", "ref": f"{sid}-ref-{a.number}",
             "kind": a.note.kind, "whole": a.whole, "quote": describe.lemma(a.note.selector.exact),
             "body": Markup(html_of(body)), "note_id": a.note.id}
@@ -71,7 +71,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], folder: Path, se
     page("index.html", "index.html")
     intro = "".join(markdown_blocks(archive.introduction))
     page("introduction.html", "introduction.html",
-         body=Markup(html_of(templating.link_sources(intro, ids, "{id}.html"))))
+         body=Markup(html_of(register.plain(templating.link_sources(intro, ids, "{id}.html")))))
     sctxs = ctx["sources"]
     for k, (source, sctx) in enumerate(zip(archive.sources, sctxs)):
         notes = anchors.get(source.id, [])
@@ -103,7 +103,7 @@ def glossary(archive: Archive, anchors: dict[str, list[Anchored]], ids: set[str]
                 continue
             term = describe.lemma(a.note.selector.exact) or describe.title(source.provenance)
             target = f"{source.id}-note-{a.number}" if a.whole else f"{source.id}-ref-{a.number}"
-            body = templating.link_sources(templating.markdown(a.note.body), ids, "{id}.html")
+            body = register.plain(templating.link_sources(templating.markdown(a.note.body), ids, "{id}.html"))
             entries.append({"term": term, "source_id": source.id, "note_id": a.note.id, "number": a.number,
                             "source_title": describe.title(source.provenance), "href": f"{source.id}.html#{target}",
                             "body": Markup(html_of(body)), "key": (term.casefold(), source.id, a.number)})
