@@ -45,7 +45,7 @@ def active(data: str | bytes, kind: str) -> list[str]:
                 found.append("an xml-stylesheet instruction")
             continue
         tag = etree.QName(el).localname
-        if tag in ACTIVE_ELEMENTS:
+        if tag in ACTIVE_ELEMENTS and not _inert_original(tag, el):
             found.append(f"<{tag}>")
         if tag == "meta" and (el.get("http-equiv") or "").lower() in ("refresh", "set-cookie", "content-security-policy"):
             found.append(f"<meta http-equiv=\"{el.get('http-equiv')}\">")
@@ -62,6 +62,21 @@ def active(data: str | bytes, kind: str) -> list[str]:
             elif local in URL_ATTRIBUTES and not _inside_or_safe(tag, local, value, kind):
                 found.append(f"<{tag} {local}=\"{value[:60]}\">")
     return found
+
+
+# media types an <object> may show an original as: none of them runs (an HTML original is carried
+# as application/octet-stream: describe.CARRIED_AS)
+PASSIVE_TYPES = {"text/plain", "text/markdown", "message/rfc822", "application/pdf", "application/octet-stream",
+                 "image/png", "image/jpeg", "image/gif", "image/tiff", "image/webp"}
+
+
+def _inert_original(tag: str, el) -> bool:
+    """The original-file page's <object>: an original inside the book (../originals/NAME), of a
+    media type that does not run, with its fallback text inside (templates/epub/original.xhtml)."""
+    data, kind = el.get("data") or "", (el.get("type") or "").lower()
+    name = data[len("../originals/"):] if data.startswith("../originals/") else ""
+    return (tag == "object" and bool(name) and "/" not in name and not name.startswith(".")
+            and kind in PASSIVE_TYPES)
 
 
 def _inside_or_safe(tag: str, attribute: str, value: str, kind: str) -> bool:

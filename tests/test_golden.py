@@ -16,8 +16,8 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "7e6b6531606a7c7201c69d6b8df97d52808baeef6f1f56986b6f4bfd8d0a6d11",
-    "pdf": "2d302e220775719ca951954056a37b504810355da004b976520b1c747dcd9c37",
+    "epub": "4c8e69f262d6459c07d8c0139487666e47e7ecedeafd6287d2493477e7622e86",
+    "pdf": "d8ec37a184aaf34b2ec426c3d3165d5080a3687fdb934846d947a2dad09c495e",
 }
 
 

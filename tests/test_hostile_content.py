@@ -731,3 +731,19 @@ def test_a_template_attack_is_an_answer_not_a_traceback(tmp_path):
     assert f"{path}:{INJECTED_LINE}: error T104" in result.output and "fix:" in result.output
     assert "Traceback" not in result.output
     assert not [p for p in out.iterdir() if not p.name.startswith(".")] if out.exists() else True
+
+
+@pytest.mark.parametrize("data,kind,runs", [
+    ("../originals/letter.txt", "text/plain", False),  # the original-file page: passive, inside the book
+    ("../originals/page.html", "application/octet-stream", False),  # an HTML original, carried inert
+    ("../originals/page.html", "text/html", True),  # the same original asked to render: active
+    ("../originals/drawing.svg", "image/svg+xml", True),  # SVG can hold script
+    ("https://example.org/x.pdf", "application/pdf", True),  # not inside the book
+    ("../../x.txt", "text/plain", True),  # out of the book
+])
+def test_only_a_passive_original_may_be_embedded_as_an_object(data, kind, runs):
+    from builder import inert
+
+    page = (f'<html xmlns="http://www.w3.org/1999/xhtml"><body><object data="{data}" type="{kind}">'
+            '<p>fallback</p></object></body></html>')
+    assert bool(inert.active(page, "xhtml")) is runs
