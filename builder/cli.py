@@ -23,6 +23,7 @@ def main(debug: bool) -> None:
     From an empty folder to a deposit (docs/tutorial.md):
       archive init letters --title "Letters of 1921"   # a new corpus
       archive add ~/received/*.txt --corpus letters    # sources, exactly as received
+      archive transcribe scan-1921 --corpus letters    # OCR a scan again (add does it once)
       archive status letters                           # what is still to write
       archive notes import notes.json letters          # notes from Hypothesis
       archive preview letters                          # the web edition, live
