@@ -14,6 +14,7 @@ today's date and changes the working directory; bagit-python still validates it 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -249,6 +250,9 @@ def write_payload(data: Path, archive: Archive, anchors: dict, editions: dict[st
         record = deposit_records.provenance_record(archive, s, len(anchors.get(s.id, [])))
         put(f"provenance/{s.id}.json", metadata.json_bytes(record), "provenance")
     put("introduction.md", archive.introduction.encode("utf-8"), "editorial")
+    if archive.register:  # people, organisations and terms (builder/register.py): as recorded, and as JSON
+        put("register.toml", corpus_file(archive.root / "register.toml"), "editorial")
+        put("register.json", metadata.json_bytes([dataclasses.asdict(e) for e in archive.register]), "editorial")
     put("notes/annotations.jsonld", metadata.json_bytes(notes_io.collection_of(archive, anchors)), "notes")
     for s in archive.sources:
         if s.notes_path and s.notes_path.is_file():
@@ -275,6 +279,8 @@ USES = {"edition": "an edition", "source": "a source, byte for byte as received"
 TRANSCRIPTION = "the transcription of a scan, the text its editions show (how it was made: its provenance)"
 ABOUT = {"notes/annotations.jsonld": "the editorial notes, as W3C Web Annotation JSON-LD",
          "introduction.md": "the editorial introduction (Markdown), as the editions print it",
+         "register.toml": "the register of people, organisations and terms, as the corpus records it",
+         "register.json": "the same register as JSON: id, kind, name, short form, description, evidence",
          "metadata/citations.json": "a citation of every source, as CSL-JSON",
          "metadata/citation.json": "a citation of this edition, as CSL-JSON",
          "metadata/citation.txt": "a citation of this edition, as a line of text",

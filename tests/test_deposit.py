@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import tomllib
 import re
 import os
 import shutil
@@ -79,6 +80,17 @@ def test_payload_holds_editions_originals_notes_metadata_reports(default_deposit
         assert (data / "metadata" / name).is_file()
     assert {p.name for p in (data / "reports").iterdir()} >= {"epubcheck.json", "pdf-checks.json",
                                                              "fidelity-epub.json"}
+
+
+def test_the_register_travels_as_recorded_and_as_json(default_deposit):
+    """Issue 11: the register of people, organisations and terms is among the bag's records."""
+    data = default_deposit.bag / "data"
+    assert (data / "register.toml").read_bytes() == (CORPUS / "register.toml").read_bytes()
+    entries = json.loads((data / "register.json").read_text(encoding="utf-8"))
+    recorded = tomllib.loads((CORPUS / "register.toml").read_text(encoding="utf-8"))
+    assert [e["id"] for e in entries] == [e["id"] for e in recorded["entry"]]
+    assert all(e["description"] and e["evidence"] for e in entries)
+    assert "register.toml" in (default_deposit.bag / "data" / "README.txt").read_text(encoding="utf-8")
 
 
 def test_readme_tells_a_person_what_each_file_is(default_deposit):
