@@ -30,6 +30,7 @@ def deposit(corpus: Path, out: Path, strict: bool) -> None:
       archive deposit corpus --out output --strict
       archive check output/my-archive-deposit.zip
     """
+    from . import progress
     from .deposit import deposit as run_deposit
     from .status import refuse_incomplete, status
 
@@ -41,7 +42,7 @@ def deposit(corpus: Path, out: Path, strict: bool) -> None:
                        err=True)
 
     result = run(lambda: run_deposit(corpus, out))
-    for warning in result.warnings:
+    for warning in progress.warnings(result.warnings):
         click.echo(warning, err=True)
     click.echo(f"editions: {'reused (inputs unchanged)' if result.reused else 'built'}: "
                + ", ".join(str(p) for p in result.editions.values()))
