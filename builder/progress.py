@@ -54,8 +54,8 @@ def _said(label: str, count: int | None, started: float) -> None:
     if shown():
         _write("\r\x1b[K")
     if verbose and not quiet:
-        what = f" {count:,}" if count is not None else ""
-        _write(f"archive: {label}:{what} ({time.monotonic() - started:.1f} s)\n")
+        what = f": {count:,}" if count is not None else ""
+        _write(f"archive: {label}{what} ({time.monotonic() - started:.1f} s)\n")
 
 
 def each(label: str, items: Iterable[T]) -> Iterator[T]:
