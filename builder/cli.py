@@ -37,6 +37,7 @@ def main(debug: bool, quiet: bool, verbose: bool) -> None:
       archive notes export -o notes.jsonld
       archive --debug build                            # a fault of the tool shows its traceback
       archive --verbose build                          # each step, and every warning listed
+      archive transcribe minutes-1987                  # OCR of a scan, made again
 
     \b
     Each command has its own --help. Shell completion (bash; zsh and fish alike):
