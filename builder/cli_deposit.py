@@ -37,9 +37,9 @@ def deposit(corpus: Path, out: Path, strict: bool) -> None:
     if strict:
         run(lambda: refuse_incomplete(corpus, out))
     else:
-        for item in run(lambda: status(corpus, out)).blocking:
-            click.echo(f"{item.path or corpus}: warning {item.code}: {item.message} (--strict refuses this)",
-                       err=True)
+        for line in progress.warnings(f"{item.path or corpus}: warning {item.code}: {item.message} "
+                                      "(--strict refuses this)" for item in run(lambda: status(corpus, out)).blocking):
+            click.echo(line, err=True)
 
     result = run(lambda: run_deposit(corpus, out))
     for warning in progress.warnings(result.warnings):

@@ -111,8 +111,17 @@ def warnings(lines: Iterable[str]) -> list[str]:
             out.append(line)
         elif m["code"] not in summarised:
             summarised.add(m["code"])
-            what = re.split(r" \(|; ", many[0]["what"], maxsplit=1)[0]
+            what = _common(many[0]["what"], many[1]["what"])
             first = ", ".join(w["where"] or "?" for w in many[:FIRST])
             out.append(f"warning {m['code']} ×{len(many)}: {what} (first {FIRST}: {first}; "
                        "--verbose lists all)")
     return out
+
+
+def _common(one: str, other: str) -> str:
+    """What two warnings of a kind say alike: up to a bracket or a semicolon, the words that differ
+    (an id, a file name) shown as '…'."""
+    a, b = (re.split(r" \(|; ", text, maxsplit=1)[0].split(" ") for text in (one, other))
+    if len(a) != len(b):
+        return " ".join(a)
+    return " ".join(x if x == y else "…" for x, y in zip(a, b))

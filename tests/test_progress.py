@@ -131,3 +131,6 @@ def test_summary_keeps_few_and_other_kinds_as_they_are():
     assert out == ["warning W201 ×5: no provenance (first 3: s/0.txt, s/1.txt, s/2.txt; --verbose lists all)",
                    "a.md:3: warning L102: a link to nowhere"]
     assert progress.warnings(lines[:3]) == lines[:3]  # FIRST or fewer: as they are
+    named = [f"s/{i}.toml: warning S401: '{i}' has no provenance record (--strict refuses this)" for i in "abcd"]
+    assert progress.warnings(named) == ["warning S401 ×4: … has no provenance record (first 3: s/a.toml, s/b.toml, "
+                                        "s/c.toml; --verbose lists all)"]
