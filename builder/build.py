@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import anchor, corpus, inert, pagemap, verify
+from . import anchor, corpus, inert, pagemap, progress, verify
 from .writers import epub
 from .model import Archive
 from .output import out_problems
@@ -41,7 +41,8 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
             editions["pdf"], pdf_findings, pages = paginated_pdf(archive, anchors, folder, "epub" in formats)
         if "epub" in formats:
             editions["epub"] = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages)
-        verify.editions(archive, editions, pdf_findings)  # read back what was written: DamageFound
+        with progress.step("editions read back"):
+            verify.editions(archive, editions, pdf_findings)  # read back what was written: DamageFound
         final = {kind: path.replace(Path(out) / path.name) for kind, path in editions.items()}
     return Built(archive, final, archive.warnings)
 
@@ -51,9 +52,11 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool)
     from . import verify_pdf
     from .writers import pdf  # Typst is loaded only when a PDF is asked for
 
-    path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf")
+    with progress.step("PDF laid out"):
+        path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf")
     inert.refuse_pdf(path, archive)  # no script, action or unsafe link (docs/security.md)
-    back = verify_pdf.read_back(path, archive)
+    with progress.step("PDF read back"):
+        back = verify_pdf.read_back(path, archive)
     pages = None
     if paginate and not back.findings:
         pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts)

@@ -15,7 +15,10 @@ CORPUS = click.argument("corpus", type=click.Path(path_type=Path), default=Path(
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive")
 @click.option("--debug", is_flag=True, help="On a fault of the tool, show the Python traceback.")
-def main(debug: bool) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="No progress on the terminal (there is none in a pipe).")
+@click.option("--verbose", "-v", is_flag=True, help="Say what each step did, and list every warning "
+              "(many of one kind are otherwise summarised).")
+def main(debug: bool, quiet: bool, verbose: bool) -> None:
     """Build and check annotated archives: EPUB 3, PDF/A and web editions of a corpus of sources,
     and a BagIt deposit.
 
@@ -23,7 +26,6 @@ def main(debug: bool) -> None:
     From an empty folder to a deposit (docs/tutorial.md):
       archive init letters --title "Letters of 1921"   # a new corpus
       archive add ~/received/*.txt --corpus letters    # sources, exactly as received
-      archive transcribe scan-1921 --corpus letters    # OCR a scan again (add does it once)
       archive status letters                           # what is still to write
       archive notes import notes.json letters          # notes from Hypothesis
       archive preview letters                          # the web edition, live
@@ -32,9 +34,10 @@ def main(debug: bool) -> None:
       archive deposit letters --strict                 # the BagIt deposit
       archive check output                             # is everything whole?
       archive cite butler-letter-to-jlm --format bibtex
-      archive --debug build letters                    # a fault of the tool shows its traceback
       archive notes export -o notes.jsonld
       archive --debug build                            # a fault of the tool shows its traceback
+      archive --verbose build                          # each step, and every warning listed
+      archive transcribe minutes-1987                  # OCR of a scan, made again
 
     \b
     Each command has its own --help. Shell completion (bash; zsh and fish alike):
@@ -42,6 +45,8 @@ def main(debug: bool) -> None:
       eval "$(_ARCHIVE_COMPLETE=zsh_source archive)"       # in ~/.zshrc
       _ARCHIVE_COMPLETE=fish_source archive | source       # in ~/.config/fish/completions/archive.fish
     """
+    from . import progress
+    progress.configure(quiet_=quiet, verbose_=verbose)
 
 
 @main.command()
@@ -62,6 +67,7 @@ def build(corpus: Path, out: Path, fmt: str, strict: bool) -> None:
       archive build corpus --format web      # then open output/<slug>-web/index.html
       archive build corpus --strict          # refuse placeholders, unknown rights, ...
     """
+    from . import progress
     from .build import FORMATS
     from .build import build as run_build
 
@@ -71,7 +77,7 @@ def build(corpus: Path, out: Path, fmt: str, strict: bool) -> None:
     if fmt == "web":
         from .web import build_site
         site = run(lambda: build_site(corpus, out))
-        for warning in site.warnings:
+        for warning in progress.warnings(site.warnings):
             click.echo(warning, err=True)
         click.echo(f"web: {site.folder}/index.html ({site.pages} pages, {site.files} files"
                    + (", searchable)" if site.searchable else ")"))
@@ -80,7 +86,7 @@ def build(corpus: Path, out: Path, fmt: str, strict: bool) -> None:
         return
     formats = FORMATS if fmt == "all" else (fmt,)
     result = run(lambda: run_build(corpus, out, formats))
-    for warning in result.warnings:
+    for warning in progress.warnings(result.warnings):
         click.echo(warning, err=True)
     for kind, path in result.editions.items():
         click.echo(f"{kind}: {path} ({path.stat().st_size:,} bytes)")

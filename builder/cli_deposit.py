@@ -30,18 +30,19 @@ def deposit(corpus: Path, out: Path, strict: bool) -> None:
       archive deposit corpus --out output --strict
       archive check output/my-archive-deposit.zip
     """
+    from . import progress
     from .deposit import deposit as run_deposit
     from .status import refuse_incomplete, status
 
     if strict:
         run(lambda: refuse_incomplete(corpus, out))
     else:
-        for item in run(lambda: status(corpus, out)).blocking:
-            click.echo(f"{item.path or corpus}: warning {item.code}: {item.message} (--strict refuses this)",
-                       err=True)
+        for line in progress.warnings(f"{item.path or corpus}: warning {item.code}: {item.message} "
+                                      "(--strict refuses this)" for item in run(lambda: status(corpus, out)).blocking):
+            click.echo(line, err=True)
 
     result = run(lambda: run_deposit(corpus, out))
-    for warning in result.warnings:
+    for warning in progress.warnings(result.warnings):
         click.echo(warning, err=True)
     click.echo(f"editions: {'reused (inputs unchanged)' if result.reused else 'built'}: "
                + ", ".join(str(p) for p in result.editions.values()))

@@ -20,6 +20,7 @@ from typing import Sequence
 
 from . import files, links, register, templating, tomlfile
 from . import received as receipt
+from . import progress
 from .readers import scan
 from .transcription import SUFFIX as TRANSCRIPTION_SUFFIX
 from .errors import CorpusError, Problem
@@ -271,7 +272,7 @@ def _load_sources(folder: Path, read: files.Reader, warnings: list[str]) -> dict
                 problems.append(Problem("C126", path, f"{kind} for '{sid}', but there is no sources/{sid}.txt, "
                                         ".md or .html", "rename it to match its source, or add the source"))
     sources = {}
-    for sid, path in texts.items():
+    for sid, path in progress.each("sources read", texts.items()):
         source = _load_source(sid, path, sidecars.get(sid), notes.get(sid), read, warnings)
         if source:
             sources[sid] = source

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, anchor, check, clock, corpus, deposit_records, metadata, notes_io, validators
+from . import progress
 from .build import FORMATS, build
 from .errors import DamageFound, ValidatorUnavailable
 from .metadata import Agent, Event, PayloadFile
@@ -54,14 +55,17 @@ def deposit(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> 
     archive = corpus.load(corpus_dir, also=out_problems(corpus_dir, out))  # every problem, or nothing
     archive, anchors = anchor.anchor(archive)
     editions, reused, built_at = editions_for(corpus_dir, out, archive, formats)
-    reports, events, checks = validate(archive, anchors, editions)
+    with progress.step("editions checked (EPUBCheck, Ace, read-back)"):
+        reports, events, checks = validate(archive, anchors, editions)
     bag = out / f"{archive.slug}-deposit"
     with atomic_dir(bag) as tmp:
         tmp.chmod(0o755)
-        files = write_payload(tmp / "data", archive, anchors, editions, reports, events, checks, built_at)
+        with progress.step("payload written"):
+            files = write_payload(tmp / "data", archive, anchors, editions, reports, events, checks, built_at)
         write_tags(tmp, archive, files, clock.now())
         with atomic_path(out / f"{archive.slug}-deposit.zip") as zip_tmp:
-            write_zip(tmp, zip_tmp, bag.name, archive)
+            with progress.step("zip written"):
+                write_zip(tmp, zip_tmp, bag.name, archive)
     size = sum(f.size for f in files)
     return Deposited(bag, out / f"{archive.slug}-deposit.zip", editions, reused, size, len(files),
                      archive.warnings)
@@ -72,7 +76,7 @@ def deposit(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> 
 def inputs_record(corpus_dir: Path, formats: tuple[str, ...]) -> dict:
     """What the editions are made from: every corpus file's SHA-256, the tool, SOURCE_DATE_EPOCH."""
     files = {}
-    for p in sorted(corpus_dir.rglob("*")):
+    for p in progress.each("corpus hashed", sorted(corpus_dir.rglob("*"))):
         rel = p.relative_to(corpus_dir)
         if not p.is_dir() and not any(part.startswith(".") for part in rel.parts):
             files[rel.as_posix()] = _corpus_sha256(p, corpus_dir)

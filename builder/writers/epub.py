@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from .. import __version__, characters, citation, describe, document, notes_io, readers, register, templating
 from .. import links  # docs/security.md: safe links, editorial images
+from .. import progress
 from . import image_name, layout
 from ..anchor import Anchored
 from ..model import Archive, Source
@@ -95,7 +96,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
         intro = index.refer(templating.link_sources(intro, ids, "{id}.xhtml"), "introduction.xhtml",
                             "introduction", "Introduction")
         put("EPUB/text/introduction.xhtml", render("epub/introduction.xhtml", body=Markup(reflowing(intro))))
-        for source, sctx in zip(archive.sources, ctx["sources"]):
+        for source, sctx in progress.each("EPUB written", zip(archive.sources, ctx["sources"])):
             notes = anchors.get(source.id, [])
             marks.file = f"{source.id}.xhtml"
             doc = readers.read(source)
