@@ -134,6 +134,15 @@ def check_references(entries: tuple[Entry, ...], texts) -> list[Problem]:
     return out
 
 
+def check_links(entries: tuple[Entry, ...], links) -> list[Problem]:
+    """R109: a register link (a notes file's `kind = "register"`) to no entry. links: (path, Note)."""
+    ids = {e.id for e in entries}
+    known = ", ".join(sorted(ids)) or f"none: the corpus has no {FILE}"
+    return [Problem("R109", path, f"register link '{n.id}' names entry '{n.entry}', which is no entry of the "
+                    "register", f"use an entry's id ({known}), or add the entry to {FILE}", n.line or None)
+            for path, n in links if n.entry and n.entry not in ids]
+
+
 def link(html: str, pattern: str) -> str:
     """Rewrite rendered `href="#register:ID"` to the edition's own target (pattern with {id})."""
     return LINK.sub(lambda m: f'href="{pattern.format(id=m.group(1))}"', html)
