@@ -100,12 +100,12 @@ def _unplaced_notes(sources: dict[str, Source]) -> list[Problem]:
     from .anchor import anchor_source, reading_text
     found: list[Problem] = []
     for source in sources.values():
-        if source.notes:
+        if source.notes or source.links:
             try:
                 text = reading_text(source)
             except (UnicodeDecodeError, OSError, KeyError, files.Refused):
                 continue  # the source itself is at fault: reported on its own
-            found += anchor_source(source, text)[1]
+            found += anchor_source(source, text)[1] + anchor_source(source, text, links=True)[1]
     return found
 
 

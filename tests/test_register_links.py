@@ -164,3 +164,12 @@ def test_export_carries_the_link(built):
         ("urn:uuid:5b1f0c52-53b4-4f7e-9a43-0c6f4f9b1d77#register/jlm", "Jewish Labour Movement"),
         ("urn:uuid:5b1f0c52-53b4-4f7e-9a43-0c6f4f9b1d77#register/nec", "NEC")]
     assert len(items) == 3
+
+
+def test_link_that_does_not_anchor_is_n201_with_its_line(tmp_path):
+    from builder.anchor import anchor
+    root = make_corpus(tmp_path / "c", LINKS.replace('exact = "NEC"\nprefix = "The "', 'exact = "NEC"\nprefix = "No "'))
+    with pytest.raises(CorpusError) as e:
+        anchor(corpus.load(root))
+    (p,) = e.value.problems
+    assert p.code == "N201" and "nec-link" in p.message and p.line == 13
