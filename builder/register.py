@@ -4,6 +4,8 @@ Notes and the introduction refer to an entry with a Markdown link whose target i
 `#register:ID` (docs/corpus-format.md, "The register"), instead of glossing it again. The EPUB
 edition gets a glossary (every entry) and an index of people and organisations with a link back to
 each note and introduction that refers to them; the PDF prints the references as plain text.
+A passage of a source can also be linked to an entry without a note (a register link, `kind =
+"register"` in the source's notes file, docs/notes.md): check_links refuses one to no entry (R109).
 
 Error codes R100–R109.
 """
