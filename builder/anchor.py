@@ -87,9 +87,11 @@ def context(text: str, start: int, end: int, width: int = 32) -> tuple[str, str]
     return text[max(0, start - width):start], text[end:end + width]
 
 
-def anchor_source(source: Source, text: str) -> tuple[list[Anchored], list[Problem]]:
+def anchor_source(source: Source, text: str, links: bool = False) -> tuple[list[Anchored], list[Problem]]:
+    """The source's notes placed, numbered 1..n; links=True: its register links instead (kind
+    "register", docs/notes.md), numbered -1, -2, … so that no edition gives them a note number."""
     placed, problems = [], []
-    for note in source.notes:
+    for note in (source.links if links else source.notes):
         try:
             span = locate(text, note.selector)
         except Unanchored as e:
@@ -103,7 +105,13 @@ def anchor_source(source: Source, text: str) -> tuple[list[Anchored], list[Probl
         placed.append((note, span))
     # number notes in reading order of their markers: whole-source notes first
     placed.sort(key=lambda p: (-1, -1) if p[1] is None else (p[1][1], p[1][0]))
-    return [Anchored(n, i, *(span or (None, None))) for i, (n, span) in enumerate(placed, 1)], problems
+    sign = -1 if links else 1
+    return [Anchored(n, sign * i, *(span or (None, None))) for i, (n, span) in enumerate(placed, 1)], problems
+
+
+def links_of(source: Source) -> list[Anchored]:
+    """A source's register links placed (anchor() has already refused any that cannot be)."""
+    return anchor_source(source, reading_text(source), links=True)[0] if source.links else []
 
 
 def reading_text(source: Source) -> str:
@@ -119,6 +127,8 @@ def anchor(archive: Archive) -> tuple[Archive, dict[str, list[Anchored]]]:
     anchors: dict[str, list[Anchored]] = {}
     problems: list[Problem] = []
     for source in archive.sources:
+        if source.links:
+            problems += anchor_source(source, reading_text(source), links=True)[1]
         if not source.notes:
             anchors[source.id] = []
             continue

@@ -53,7 +53,9 @@ ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+\Z")  # RFC
 PROVENANCE_KEYS = {"title", "title_supplied", "title_derived", "kind", "language", "summary", "rights",
                    "authors",
                    "date", "origin", "received", "condition", "email", "transcription", "facsimile"}
-NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body", "created", "modified", "creator"}
+NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body", "created", "modified", "creator",
+             "entry"}
+LINK_KIND = "register"  # a passage linked to a register entry, with no note (docs/notes.md, "Register links")
 
 
 def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
@@ -85,6 +87,7 @@ def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
     if entries is not None:
         problems += register.check_references(entries, [(root / "introduction.md", 1, introduction)] + [
             (s.notes_path, n.line, n.body) for s in sources.values() for n in s.notes])
+        problems += register.check_links(entries, [(s.notes_path, n) for s in sources.values() for n in s.links])
     if archive is not None and entries:
         archive = replace(archive, register=entries)
     if problems or archive is None:
@@ -97,12 +100,12 @@ def _unplaced_notes(sources: dict[str, Source]) -> list[Problem]:
     from .anchor import anchor_source, reading_text
     found: list[Problem] = []
     for source in sources.values():
-        if source.notes:
+        if source.notes or source.links:
             try:
                 text = reading_text(source)
             except (UnicodeDecodeError, OSError, KeyError, files.Refused):
                 continue  # the source itself is at fault: reported on its own
-            found += anchor_source(source, text)[1]
+            found += anchor_source(source, text)[1] + anchor_source(source, text, links=True)[1]
     return found
 
 
@@ -305,10 +308,12 @@ def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | 
             f"but {sidecar.name if sidecar else 'its sidecar'} records {provenance.received_sha256}",
             "restore the file exactly as received (sources are never edited); if a new copy was "
             "received, record it as a new receipt with its own SHA-256"))
-    notes = _notes(notes_path, problems, read) if notes_path else ()
+    found = _notes(notes_path, problems, read) if notes_path else ()
     if digest is None or provenance is None:
         return None
-    return Source(sid, path, digest, size, characters, provenance, notes, notes_path)
+    notes = tuple(n for n in found if n.kind != LINK_KIND)
+    links = tuple(n for n in found if n.kind == LINK_KIND)
+    return Source(sid, path, digest, size, characters, provenance, notes, notes_path, links)
 
 
 def _fingerprint(path: Path, read: files.Reader, encoding: str = "") -> tuple[str | None, int, int]:
@@ -554,10 +559,26 @@ def _notes(path: Path, problems: list[Problem], read: files.Reader | None = None
         if nid in seen:
             doc.problem("C151", f"notes[{i}]: id '{nid}' is used twice", "give each note its own id", line=line)
         seen.add(nid)
-        if kind not in NOTE_KINDS:
+        entry = n.get("entry", "")
+        if kind == LINK_KIND:  # a register link: an entry, a passage, no body
+            if not isinstance(entry, str) or not entry.strip():
+                doc.problem("R108", f"notes[{i}] ({nid}): a register link names no entry",
+                            "give the register entry's id: `entry = \"ID\"`", line=line)
+                entry = ""
+            if body:
+                doc.problem("R108", f"notes[{i}] ({nid}): a register link has no body",
+                            "remove `body`, or make it a note (kind gloss) that refers to the entry", line=line)
+            if not n.get("exact"):
+                doc.problem("R108", f"notes[{i}] ({nid}): a register link needs a passage (`exact`)",
+                            "quote the passage to link, exactly as in the source", line=line)
+            body = ""
+        elif "entry" in n:
+            doc.problem("C112", f"notes[{i}] ({nid}): 'entry' is only for kind \"{LINK_KIND}\"",
+                        "remove it, or refer to the entry in the body: [words](#register:ID)", line=line)
+        if kind != LINK_KIND and kind not in NOTE_KINDS:
             doc.problem("C152", f"notes[{i}] ({nid}): kind '{kind}' is not one of {', '.join(NOTE_KINDS)}",
-                        f"use one of {', '.join(NOTE_KINDS)}", line=line)
-        if not isinstance(body, str) or not body.strip():
+                        f"use one of {', '.join(NOTE_KINDS)}, or {LINK_KIND} (a register link)", line=line)
+        if kind != LINK_KIND and (not isinstance(body, str) or not body.strip()):
             doc.problem("C153", f"notes[{i}] ({nid}) has no body", "write the note in `body = \"…\"`", line=line)
         start, end = n.get("start"), n.get("end")
         if (start is None) != (end is None) or any(v is not None and (not isinstance(v, int) or v < 0)
@@ -573,7 +594,7 @@ def _notes(path: Path, problems: list[Problem], read: files.Reader | None = None
             doc.problem("C156", f"notes[{i}] ({nid}): modified ({modified}) is before created ({created})",
                         "correct the times: a note is modified after it is created", line=line)
         notes.append(Note(nid, str(kind), str(body), selector, line or 0, created, modified,
-                          str(n.get("creator", ""))))
+                          str(n.get("creator", "")), str(entry) if kind == LINK_KIND else ""))
     return tuple(notes)
 
 

@@ -99,6 +99,7 @@ class Note:
     created: str = ""  # ISO 8601 UTC stamps, "" when not recorded
     modified: str = ""
     creator: str = ""  # who wrote it; "" for the archive's first editor
+    entry: str = ""  # kind "register": the register entry the passage is linked to (no body, no number)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class Source:
     provenance: Provenance
     notes: tuple[Note, ...] = ()
     notes_path: Path | None = None
+    links: tuple[Note, ...] = ()  # passages linked to a register entry, without a note (kind "register")
 
     @property
     def format(self) -> str:

@@ -481,6 +481,8 @@ def collection_of(archive: Archive, anchors: dict[str, list[anchor.Anchored]]) -
         text = anchor.reading_text(source) if any(not a.whole for a in placed) else ""
         for a in sorted(placed, key=lambda a: a.number):
             items.append(annotation_of(archive, source, a, text))
+        for a in anchor.links_of(source):  # register links (kind "register"): no note, an entry
+            items.append(link_annotation_of(archive, source, a, text or anchor.reading_text(source)))
     collection_id, page_id = f"{archive.identifier}#notes", f"{archive.identifier}#notes-page-1"
     return {
         "@context": ANNO_CONTEXT,
@@ -521,6 +523,33 @@ def annotation_of(archive: Archive, source: Source, a: anchor.Anchored, text: st
         {"type": "TextualBody", "purpose": motivation, "format": "text/markdown", "value": a.note.body},
     ]
     annotation["target"] = target
+    return annotation
+
+
+LINK_MOTIVATION = "identifying"  # a register link: the passage names the entry (not a note; not counted)
+
+
+def link_annotation_of(archive: Archive, source: Source, a: anchor.Anchored, text: str) -> dict:
+    """A register link as a W3C Annotation: motivation identifying, its body the entry's IRI in the
+    edition (`<archive identifier>#register/<entry id>`), no text."""
+    prefix, suffix = anchor.context(text, a.start, a.end, CONTEXT_WIDTH)
+    annotation: dict[str, Any] = {
+        "@context": ANNO_CONTEXT,
+        "id": annotation_id(archive, source, a.note.id),
+        "type": "Annotation",
+        "motivation": LINK_MOTIVATION,
+    }
+    creator = creator_of(archive, a.note.creator)
+    if creator:
+        annotation["creator"] = creator
+    for key in ("created", "modified"):
+        if getattr(a.note, key):
+            annotation[key] = getattr(a.note, key)
+    annotation["body"] = {"id": f"{archive.identifier}#register/{a.note.entry}", "purpose": LINK_MOTIVATION}
+    annotation["target"] = {"source": source_uri(archive, source), "selector": [
+        {"type": "TextQuoteSelector", "exact": text[a.start:a.end], "prefix": prefix, "suffix": suffix},
+        {"type": "TextPositionSelector", "start": a.start, "end": a.end},
+    ]}
     return annotation
 
 

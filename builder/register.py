@@ -4,6 +4,8 @@ Notes and the introduction refer to an entry with a Markdown link whose target i
 `#register:ID` (docs/corpus-format.md, "The register"), instead of glossing it again. The EPUB
 edition gets a glossary (every entry) and an index of people and organisations with a link back to
 each note and introduction that refers to them; the PDF prints the references as plain text.
+A passage of a source can also be linked to an entry without a note (a register link, `kind =
+"register"` in the source's notes file, docs/notes.md): check_links refuses one to no entry (R109).
 
 Error codes R100–R109.
 """
@@ -132,6 +134,15 @@ def check_references(entries: tuple[Entry, ...], texts) -> list[Problem]:
                                    "of the register", f"use an entry's id ({known}), or add the entry to {FILE}",
                                    line))
     return out
+
+
+def check_links(entries: tuple[Entry, ...], links) -> list[Problem]:
+    """R109: a register link (a notes file's `kind = "register"`) to no entry. links: (path, Note)."""
+    ids = {e.id for e in entries}
+    known = ", ".join(sorted(ids)) or f"none: the corpus has no {FILE}"
+    return [Problem("R109", path, f"register link '{n.id}' names entry '{n.entry}', which is no entry of the "
+                    "register", f"use an entry's id ({known}), or add the entry to {FILE}", n.line or None)
+            for path, n in links if n.entry and n.entry not in ids]
 
 
 def link(html: str, pattern: str) -> str:

@@ -253,8 +253,10 @@ def markdown(text: str, inline: bool = False) -> str:
 
 def link_sources(html: str, source_ids: set[str], pattern: str) -> str:
     """Rewrite `href="#<source-id>"` (cross-references in notes) to the edition's own targets; a
-    fragment that names no source points at nothing in the edition: its link is made inert."""
+    fragment that names no source points at nothing in the edition: its link is made inert. A
+    reference to the register (`#register:ID`, builder/register.py) is kept for the edition to point."""
     return re.sub(r' href="#([^"]*)"',
-                  lambda m: f' href="{pattern.format(id=m.group(1))}"' if m.group(1) in source_ids else "",
+                  lambda m: f' href="{pattern.format(id=m.group(1))}"' if m.group(1) in source_ids
+                  else m.group(0) if m.group(1).startswith("register:") else "",
                   html)
 

@@ -288,9 +288,9 @@ def test_pdf_glossary_index_and_citations(default_pdf):
         assert re.findall(r", (\d+)", line), line  # every entry of the default register is referred to
     # each page the index names for the JLM holds the reference's words (a page's folio is its last line)
     by_folio = {}
-    for p in pages:  # the folio: a page's last line, or the first word of its running head
+    for p in pages:  # the folio: a page's last line, or the first or last word of its running head
         lines_ = p.strip().splitlines()
-        for candidate in (lines_[-1].strip(), lines_[0].split()[0]) if lines_ else ():
+        for candidate in (lines_[-1].strip(), lines_[0].split()[0], lines_[0].split()[-1]) if lines_ else ():
             if candidate.isdigit():
                 by_folio.setdefault(candidate, p)
     jlm = next(ln for ln in lines if ln.startswith("Jewish Labour Movement"))

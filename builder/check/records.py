@@ -65,6 +65,8 @@ def note_counts(raw: bytes | None, sources: list[Source], report: Report, label:
         items = (collection.get("first") or {}).get("items", [])
         notes = {s.id: 0 for s in sources}
         for item in items:
+            if item.get("motivation") == "identifying":  # a register link, not a note (docs/notes.md)
+                continue
             sid = str(item.get("id", "")).rsplit("#", 1)[-1].split("/", 1)[0]
             notes[sid] = notes.get(sid, 0) + 1
         return notes

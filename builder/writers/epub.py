@@ -18,7 +18,7 @@ from .. import __version__, characters, citation, describe, document, notes_io, 
 from .. import links  # docs/security.md: safe links, editorial images
 from .. import progress
 from . import image_name, layout
-from ..anchor import Anchored
+from ..anchor import Anchored, links_of
 from ..model import Archive, Source
 from ..output import atomic_path, zip_entry
 from ..pagemap import Page, PageMap
@@ -106,7 +106,9 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
                 put(f"EPUB/images/{name}", image.data, compress=False)
                 images.append({"id": f"img-{source.id}-{k + 1}", "href": f"images/{name}",
                                "media_type": image.media_type})
-            text = Markup(source_xhtml(source, notes, marks, doc, css_numbers=True))
+            linked = links_of(source) if archive.register else []  # register links: no note, no number
+            index.linked(source.id, linked, sctx["title"])
+            text = Markup(source_xhtml(source, notes + linked, marks, doc, css_numbers=True))
             put(f"EPUB/text/{source.id}.xhtml",
                 render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
                        notes=[note_context(source.id, a, ids, describe.page_of(doc.pages, a.start), index, sctx["title"]) for a in notes]))
@@ -174,6 +176,7 @@ class Xhtml:
         self.images = list(images)  # hrefs of the document's images, by index
         self.css_numbers = css_numbers  # note numbers drawn by the style sheet, not in the text (noteref)
         self.slight = {a.number for a in place.placed if slight(a.note.selector.exact)}
+        self.entries = {a.number: a.note.entry for a in place.placed if a.number < 0}  # register links
 
     def block(self, b) -> str:
         d = document
@@ -242,13 +245,17 @@ class Xhtml:
         before = "".join(marks.span(page) for b in seg.breaks for page in breaks.get(b, ())) \
             if seg.breaks and breaks else ""
         text = shown_xhtml(seg.text, seg.at) if self.place.marked else html.escape(seg.text, quote=False)
-        if seg.marks:
-            notes = " ".join(f"{sid}-note-{n}" for n in seg.marks)
+        for n in (n for n in seg.marks if n < 0):  # a register link: the passage links to the glossary
+            rid = f' id="{sid}-link-{-n}"' if n in seg.starts else ""
+            text = f'<a class="register-link"{rid} href="glossary.xhtml#{self.entries[n]}">{text}</a>'
+        if any(n > 0 for n in seg.marks):
+            notes = " ".join(f"{sid}-note-{n}" for n in seg.marks if n > 0)
             # aria-details takes one id (EPUBCheck RSC-005): the first note; data-notes lists all
             cls = "passage slight" if any(n in self.slight for n in seg.marks) else "passage"
-            text = (f'<span class="{cls}" aria-details="{sid}-note-{seg.marks[0]}" '
+            first = next(n for n in seg.marks if n > 0)
+            text = (f'<span class="{cls}" aria-details="{sid}-note-{first}" '
                     f'data-notes="{notes}">{text}</span>')
-        return before + text + "".join(noteref(sid, n, self.css_numbers) for n in seg.refs)
+        return before + text + "".join(noteref(sid, n, self.css_numbers) for n in seg.refs if n > 0)
 
 
 def shown_xhtml(text: str, at: int) -> str:
@@ -346,6 +353,12 @@ class Index:
                 self.found[eid].append({"href": f"{file}#{rid}", "label": label})
             return f'id="{rid}" href="glossary.xhtml#{eid}"'
         return register.LINK.sub(one, html_)
+
+    def linked(self, sid: str, links: list[Anchored], title: str) -> None:
+        """Register links (a passage linked to an entry, with no note): the index links back to each."""
+        for a in sorted(links, key=lambda a: a.start):
+            if a.note.entry in self.found:
+                self.found[a.note.entry].append({"href": f"{sid}.xhtml#{sid}-link-{-a.number}", "label": title})
 
     def glossary(self) -> list[dict]:
         return [{"entry": e, "index": e.indexed and bool(self.found[e.id])}

@@ -111,7 +111,7 @@ def _segments(text: str, start: int, end: int, placed: list[Anchored], ref_at: d
     segments = []
     for s, e in zip(points, points[1:]):
         marks = tuple(a.number for a in placed if a.start < e and a.end > s)
-        refs = tuple(a.number for a in placed if ref_at[a.number] == e)
+        refs = tuple(a.number for a in placed if ref_at[a.number] == e and a.number > 0)  # < 0: a register link
         starts = tuple(a.number for a in placed if begin_at[a.number] == s)
         segments.append(Segment(text[s:e], marks, refs, starts, tuple(cut_at.get(s, ())), s))
     if end in cut_at:  # a break after the last shown character (only at the text's end)

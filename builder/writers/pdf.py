@@ -27,7 +27,7 @@ from markdown_it.tree import SyntaxTreeNode
 from .. import __version__, characters, describe, document, notes_io, readers, templating, typography
 from .. import inert, links  # docs/security.md: no action, no package, editorial images
 from . import image_name, layout
-from ..anchor import Anchored
+from ..anchor import Anchored, links_of
 from ..errors import ArchiveError, UsageError
 from ..model import Archive, Source
 from ..output import atomic_path
@@ -58,7 +58,8 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
         (folder / "images").mkdir()
         for source in archive.sources:
             _put_json(folder / "sources" / f"{source.id}.json",
-                      source_data(source, anchors.get(source.id, []), ids, images=folder / "images"))
+                      source_data(source, anchors.get(source.id, []), ids, images=folder / "images",
+                                  register_ids=frozenset(e.id for e in archive.register)))
             _copy(source.path, folder / "originals" / source.file_name)
         (folder / "notes").mkdir()
         (folder / NOTES_FILE).write_text(notes_io.serialise(notes_io.collection_of(archive, anchors)),
@@ -242,7 +243,8 @@ def apparatus_data(archive: Archive) -> dict:
     }
 
 
-def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Path | None = None) -> dict:
+def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Path | None = None,
+                register_ids: frozenset = frozenset()) -> dict:
     """A source as the JSON the template reads; its images (if any) written into the folder images."""
     doc = readers.read(source)
     names = []
@@ -262,7 +264,9 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Pa
         "direction": doc.direction,
     }
     data["notes"] = {str(a.number): note_data(a, ids, describe.page_of(doc.pages, a.start)) for a in notes}
-    place = layout.Placement(doc, notes)
+    linked = links_of(source) if register_ids else []  # register links: no note, no number
+    place = layout.Placement(doc, notes + [a for a in linked if a.note.entry in register_ids])
+    data["links"] = {str(a.number): a.note.entry for a in linked}
     if doc.plain:  # paragraphs of lines of segments
         data["paragraphs"] = [[[_segment(seg, place.marked)
                                 for seg in refs_at_word_end([seg for run in line for seg in place.segments(run)])]
@@ -345,7 +349,11 @@ def _segment(seg: layout.Segment, marked: bool = True) -> str | dict:
     text = characters.shown(seg.text, seg.at) if marked else seg.text  # a character to mark: its marker
     if not seg.marks and not seg.refs:
         return text
-    return {"s": text, "m": list(seg.marks), "r": list(seg.refs)}
+    out = {"s": text, "m": [n for n in seg.marks if n > 0], "r": list(seg.refs)}
+    if any(n < 0 for n in seg.marks):  # a register link: the passage links to its glossary entry
+        n = next(n for n in seg.marks if n < 0)
+        out["l"], out["l0"] = str(n), n in seg.starts  # l0: where it begins, the index's page
+    return out
 
 
 class Tree:
