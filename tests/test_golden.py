@@ -16,8 +16,8 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "4c8e69f262d6459c07d8c0139487666e47e7ecedeafd6287d2493477e7622e86",
-    "pdf": "d8ec37a184aaf34b2ec426c3d3165d5080a3687fdb934846d947a2dad09c495e",
+    "epub": "fe7134954463da43ce13d34aaebbc7896231975f1bdba977792e0ae970c32618",
+    "pdf": "8b7b9071e9a282d582c7ee7d8abae518ba946624a27990adac5d7c664f8f3b05",
 }
 
 
