@@ -498,14 +498,31 @@ def collection_of(archive: Archive, anchors: dict[str, list[anchor.Anchored]]) -
 
 def annotation_of(archive: Archive, source: Source, a: anchor.Anchored, text: str) -> dict:
     """One note as a W3C Annotation: a whole-source note targets the source's IRI itself."""
-    target: str | dict[str, Any] = source_uri(archive, source)
-    if not a.whole:
-        prefix, suffix = anchor.context(text, a.start, a.end, CONTEXT_WIDTH)
-        target = {"source": target, "selector": [
-            {"type": "TextQuoteSelector", "exact": text[a.start:a.end], "prefix": prefix, "suffix": suffix},
-            {"type": "TextPositionSelector", "start": a.start, "end": a.end},
-        ]}
     motivation = MOTIVATIONS.get(a.note.kind, "commenting")
+    annotation = _exported(archive, source, a, motivation)
+    annotation["body"] = [
+        {"type": "TextualBody", "purpose": "tagging", "value": a.note.kind},
+        {"type": "TextualBody", "purpose": motivation, "format": "text/markdown", "value": a.note.body},
+    ]
+    annotation["target"] = source_uri(archive, source) if a.whole else _passage(archive, source, a, text)
+    return annotation
+
+
+LINK_MOTIVATION = "identifying"  # a register link: the passage names the entry (not a note; not counted)
+
+
+def link_annotation_of(archive: Archive, source: Source, a: anchor.Anchored, text: str) -> dict:
+    """A register link as a W3C Annotation: motivation identifying, its body the entry's IRI in the
+    edition (`<archive identifier>#register/<entry id>`), no text."""
+    annotation = _exported(archive, source, a, LINK_MOTIVATION)
+    annotation["body"] = {"id": f"{archive.identifier}#register/{a.note.entry}", "purpose": LINK_MOTIVATION}
+    annotation["target"] = _passage(archive, source, a, text)
+    return annotation
+
+
+def _exported(archive: Archive, source: Source, a: anchor.Anchored, motivation: str) -> dict[str, Any]:
+    """What every annotation of the export starts with: context, id, type, motivation, and the
+    creator and times the note records (never invented)."""
     annotation: dict[str, Any] = {
         "@context": ANNO_CONTEXT,
         "id": annotation_id(archive, source, a.note.id),
@@ -518,39 +535,16 @@ def annotation_of(archive: Archive, source: Source, a: anchor.Anchored, text: st
     for key in ("created", "modified"):
         if getattr(a.note, key):
             annotation[key] = getattr(a.note, key)
-    annotation["body"] = [
-        {"type": "TextualBody", "purpose": "tagging", "value": a.note.kind},
-        {"type": "TextualBody", "purpose": motivation, "format": "text/markdown", "value": a.note.body},
-    ]
-    annotation["target"] = target
     return annotation
 
 
-LINK_MOTIVATION = "identifying"  # a register link: the passage names the entry (not a note; not counted)
-
-
-def link_annotation_of(archive: Archive, source: Source, a: anchor.Anchored, text: str) -> dict:
-    """A register link as a W3C Annotation: motivation identifying, its body the entry's IRI in the
-    edition (`<archive identifier>#register/<entry id>`), no text."""
+def _passage(archive: Archive, source: Source, a: anchor.Anchored, text: str) -> dict[str, Any]:
+    """A passage of the source as a target: its quote (with context) and its position."""
     prefix, suffix = anchor.context(text, a.start, a.end, CONTEXT_WIDTH)
-    annotation: dict[str, Any] = {
-        "@context": ANNO_CONTEXT,
-        "id": annotation_id(archive, source, a.note.id),
-        "type": "Annotation",
-        "motivation": LINK_MOTIVATION,
-    }
-    creator = creator_of(archive, a.note.creator)
-    if creator:
-        annotation["creator"] = creator
-    for key in ("created", "modified"):
-        if getattr(a.note, key):
-            annotation[key] = getattr(a.note, key)
-    annotation["body"] = {"id": f"{archive.identifier}#register/{a.note.entry}", "purpose": LINK_MOTIVATION}
-    annotation["target"] = {"source": source_uri(archive, source), "selector": [
+    return {"source": source_uri(archive, source), "selector": [
         {"type": "TextQuoteSelector", "exact": text[a.start:a.end], "prefix": prefix, "suffix": suffix},
         {"type": "TextPositionSelector", "start": a.start, "end": a.end},
     ]}
-    return annotation
 
 
 def creator_of(archive: Archive, name: str) -> dict:
