@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import anchor, corpus, inert, pagemap, progress, verify
+from . import anchor, cache, corpus, inert, pagemap, progress, verify
 from .writers import epub
 from .model import Archive
 from .output import out_problems
@@ -35,6 +35,7 @@ class Built:
 def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Built:
     archive = corpus.load(Path(corpus_dir), also=out_problems(corpus_dir, out))  # every problem, or nothing
     archive, anchors = anchor.anchor(archive)  # every note placed, or nothing
+    store = cache.open(out)  # what an earlier build made from the same inputs (builder/cache.py)
     with staging(Path(out)) as folder:
         editions, pages, pdf_findings = {}, None, None
         if "pdf" in formats:  # first, so that the EPUB can follow its pages
@@ -44,6 +45,7 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
         with progress.step("editions read back"):
             verify.editions(archive, editions, pdf_findings)  # read back what was written: DamageFound
         final = {kind: path.replace(Path(out) / path.name) for kind, path in editions.items()}
+    store.finish()
     return Built(archive, final, archive.warnings)
 
 

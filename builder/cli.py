@@ -58,7 +58,9 @@ def main(debug: bool, quiet: bool, verbose: bool) -> None:
               "site in OUT/<slug>-web/.")
 @click.option("--strict", is_flag=True, help="Refuse (exit 2) a corpus with anything incomplete "
               "(`archive status` lists it).")
-def build(corpus: Path, out: Path, fmt: str, strict: bool) -> None:
+@click.option("--no-cache", is_flag=True, help="Make everything again, and keep nothing in OUT/.cache/ "
+              "(a rebuild otherwise remakes only what changed: the same bytes either way).")
+def build(corpus: Path, out: Path, fmt: str, strict: bool, no_cache: bool) -> None:
     """Build the editions of CORPUS (default ./corpus) into --out (default ./output).
 
     \b
@@ -66,11 +68,13 @@ def build(corpus: Path, out: Path, fmt: str, strict: bool) -> None:
       archive build corpus --out output --format all
       archive build corpus --format web      # then open output/<slug>-web/index.html
       archive build corpus --strict          # refuse placeholders, unknown rights, ...
+      archive build corpus --no-cache        # everything made again
     """
-    from . import progress
+    from . import cache, progress
     from .build import FORMATS
     from .build import build as run_build
 
+    cache.configure(use=not no_cache)
     if strict:
         from .status import refuse_incomplete
         run(lambda: refuse_incomplete(corpus, None))

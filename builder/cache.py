@@ -1,0 +1,148 @@
+"""Made before: the results of a build's costly steps, kept in OUT/.cache/ and found again by
+the SHA-256 of everything they are made from (docs/performance.md, "Incremental builds").
+
+A result is stored under a key; the key is `key(...)` of every input it depends on (source
+bytes, sidecars, notes, register, templates, fonts, options), and every key also holds the
+fingerprint of the tool itself (its version and the bytes of the builder package and the
+packaged templates), so a changed tool never reuses what an older one made. A cache is never
+stale by construction: nothing is looked up by name or time, only by the hash of its inputs.
+
+    store = cache.open(out)                  # a Store; Store(None) when --no-cache
+    k = cache.key("epub-source", source.sha256, notes_json, template_hash)
+    data = store.get("epub", k)              # bytes, or None
+    if data is None:
+        data = make(); store.put("epub", k, data)
+    store.finish()                           # after a build that succeeded: drop what it did not use
+
+The cache is written only to the output folder, never to the corpus. A corrupt or missing
+entry is a miss (it is made again), never an error: each entry carries its own SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+
+FOLDER = ".cache"  # in OUT
+enabled = True  # `archive build --no-cache` sets it False: every result made again, nothing stored
+
+
+def configure(*, use: bool = True) -> None:
+    global enabled
+    enabled = use
+
+
+def key(*parts: object) -> str:
+    """The SHA-256 (hex) of parts, each length-prefixed so that no two lists give the same key;
+    str, bytes, int, None, Path (its bytes) and nested tuples/lists are accepted."""
+    h = hashlib.sha256(fingerprint().encode())
+    _feed(h, parts)
+    return h.hexdigest()
+
+
+def _feed(h, part: object) -> None:
+    if isinstance(part, (tuple, list)):
+        h.update(b"L%d:" % len(part))
+        for p in part:
+            _feed(h, p)
+        return
+    if isinstance(part, Path):
+        data = b"P" + part.read_bytes()
+    elif isinstance(part, bytes):
+        data = b"B" + part
+    elif part is None:
+        data = b"N"
+    elif isinstance(part, (str, int, float, bool)):
+        data = b"S" + repr(part).encode("utf-8", "surrogatepass")
+    else:
+        raise TypeError(f"cache.key: cannot hash a {type(part).__name__}")
+    h.update(b"%d:" % len(data))
+    h.update(data)
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """The tool's version and the SHA-256 of its own code and packaged templates."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    roots = [here, here.parent / "templates"]
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+class Store:
+    """Entries in folder/<kind>/<key[:2]>/<key>; folder None: a store that keeps nothing."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.used: set[Path] = set()
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, kind: str, k: str) -> Path:
+        assert self.folder is not None
+        return self.folder / kind / k[:2] / k
+
+    def get(self, kind: str, k: str) -> bytes | None:
+        if self.folder is None:
+            return None
+        path = self._path(kind, k)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        digest, data = raw[:32], raw[32:]
+        if hashlib.sha256(data).digest() != digest:  # damaged: made again
+            self.misses += 1
+            return None
+        self.used.add(path)
+        self.hits += 1
+        return data
+
+    def put(self, kind: str, k: str, data: bytes) -> None:
+        if self.folder is None:
+            return
+        path = self._path(kind, k)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(hashlib.sha256(data).digest())
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self.used.add(path)
+
+    def finish(self) -> None:
+        """After a build that succeeded: remove every entry it did not use, so that the cache
+        holds one build's results and no more."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.rglob("*"):
+            if path.is_file() and path not in self.used:
+                path.unlink(missing_ok=True)
+
+
+def open(out: Path) -> Store:  # noqa: A001  (cache.open, as the module is read)
+    """The store of output folder out; one that keeps nothing under --no-cache."""
+    if not enabled:
+        return Store(None)
+    return Store(Path(out) / FOLDER)
+
+
+def clear(out: Path) -> None:
+    shutil.rmtree(Path(out) / FOLDER, ignore_errors=True)
