@@ -41,7 +41,9 @@ def provenance_record(archive: Archive, source: Source, notes: int) -> dict:
                    "publication_certainty": p.publication_certainty if p.publication else None, "url": p.url,
                    "identifiers": list(p.identifiers)},
         "received": {"file_name": p.received_file_name, "format": p.received_format,
-                     "sha256": p.received_sha256, "how": p.received_how, "date": p.received_date or None},
+                     "sha256": p.received_sha256, "how": p.received_how, "date": p.received_date or None,
+                     # the encoding the text is read in ("" = UTF-8), so that a bag is read as the build read it
+                     "encoding": p.received_encoding or None},
         "condition": {"summary": p.condition_summary, "flaws": list(p.flaws)},
         "file": {"name": source.file_name, "media_type": source.media_type, "sha256": source.sha256,
                  "size": source.size, "characters": source.characters},

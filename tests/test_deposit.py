@@ -486,3 +486,37 @@ def test_publication_certainty_is_a_field_of_its_own(corpus_copy):
     with pytest.raises(CorpusError) as e:
         load(corpus_copy)
     assert [p.code for p in e.value.problems] == ["C157"]
+
+
+def test_a_bag_alone_is_read_in_the_encoding_the_editor_recorded(tmp_path):
+    """A Czech letter in Windows-1250 that the detector takes for cp1258 ("Dvoøák"): the editor
+    corrects received.encoding; the editions follow the correction, and so does `archive check`
+    of the bag alone, because the bag's provenance record carries the encoding (before, the
+    check went by the detector and found the text damaged)."""
+    runner = CliRunner()
+    corpus, out = tmp_path / "c", tmp_path / "out"
+    assert runner.invoke(main, ["init", str(corpus), "--title", "Encodings"]).exit_code == 0
+    letter = tmp_path / "dvorak.txt"
+    letter.write_bytes("Antonín Dvořák napsal Novosvětskou symfonii.\n".encode("cp1250"))
+    assert runner.invoke(main, ["add", str(letter), "--corpus", str(corpus)]).exit_code == 0
+    sidecar = corpus / "sources" / "dvorak.toml"
+    detected = tomllib.loads(sidecar.read_text(encoding="utf-8"))["received"]["encoding"]
+    assert detected not in ("windows-1250", "cp1250")  # the case this test is about: the detector is wrong
+    sidecar.write_text(re.sub(r'(?m)^encoding = .*$', 'encoding = "windows-1250"',
+                              sidecar.read_text(encoding="utf-8")), encoding="utf-8")
+    result = runner.invoke(main, ["deposit", str(corpus), "--out", str(out)])
+    if result.exit_code == 3:
+        pytest.fail(result.output) if IN_CI else pytest.skip(f"a validator could not run: {result.output}")
+    assert result.exit_code == 0, result.output
+    bag = next(p for p in out.iterdir() if p.is_dir() and p.name.endswith("-deposit"))
+    record = json.loads((bag / "data" / "provenance" / "dvorak.json").read_text(encoding="utf-8"))
+    assert record["received"]["encoding"] == "windows-1250"
+    checked = runner.invoke(main, ["check", str(bag)])
+    assert checked.exit_code == 0, checked.output
+    # the same bag with the record saying the detector's encoding is read as damaged: the check
+    # really reads the text in the recorded encoding
+    from builder.check.records import rebuilt_source
+    original = bag / "data" / "sources" / "dvorak.txt"
+    right = rebuilt_source("dvorak", original, sha(original), recorded_encoding="windows-1250")
+    wrong = rebuilt_source("dvorak", original, sha(original), recorded_encoding=detected)
+    assert "Dvořák" in right.read_text() and "Dvořák" not in wrong.read_text()

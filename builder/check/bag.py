@@ -8,6 +8,7 @@ safe names. Read with bagit, zipfile and lxml.
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -80,15 +81,33 @@ def _bag_expected(data: Path, report: Report, label: str) -> Expected | None:
     files = {p.name: p for p in sorted(folder.iterdir()) if p.is_file()}
     order = _mets_source_order(data / "metadata" / "mets.xml")
     names = [n for n in order if n in files] + [n for n in files if n not in order]
+    encodings = _recorded_encodings(data / "provenance")
     sources = []
     for n in names:
         content = files[n].read_bytes()
-        sources.append(rebuilt_source(Path(n).stem, files[n], hashlib.sha256(content).hexdigest(), content))
+        sources.append(rebuilt_source(Path(n).stem, files[n], hashlib.sha256(content).hexdigest(), content,
+                                      encodings.get(n)))
     anno = data / "notes" / "annotations.jsonld"
     raw = anno.read_bytes() if anno.is_file() else None
     notes = note_counts(raw, sources, report, label, "data/notes/annotations.jsonld")
     return Expected(rebuilt_archive(sources), notes, "the bag's sources and notes")
 
+
+
+def _recorded_encodings(folder: Path) -> dict[str, str]:
+    """file name -> the encoding its text was read in, from the bag's provenance/<id>.json records
+    (`received.encoding`: the detector's choice or the editor's correction of it); a record that
+    cannot be read gives none, and the detector decides."""
+    found: dict[str, str] = {}
+    for record in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            data = json.loads(record.read_bytes().decode("utf-8"))
+            name, encoding = data["file"]["name"], data["received"].get("encoding")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if isinstance(name, str) and isinstance(encoding, str) and encoding:
+            found[name] = encoding
+    return found
 
 
 def _mets_source_order(mets: Path) -> list[str]:

@@ -19,19 +19,33 @@ HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
-def rebuilt_source(sid: str, path: Path, sha256: str, data: bytes | None = None) -> Source:
-    """An original an edition or bag carries, as a Source titled by its id. A text that is not
-    UTF-8 is read in the encoding the detector names (builder/readers/encoding.py): an edition
-    does not carry the corpus's `received.encoding`, so an editor's correction of it is known
-    only with --corpus."""
+def rebuilt_source(sid: str, path: Path, sha256: str, data: bytes | None = None,
+                   recorded_encoding: str | None = None) -> Source:
+    """An original an edition or bag carries, as a Source titled by its id. A text is read in the
+    encoding recorded for it where the record is carried (a bag's provenance/<id>.json:
+    `received.encoding`, the editor's correction included); otherwise a text that is not UTF-8 is
+    read in the encoding the detector names (builder/readers/encoding.py): an edition alone does
+    not carry `received.encoding`, so an editor's correction of it is known only with --corpus."""
     data = path.read_bytes() if data is None else data
     encoding = ""
-    try:
-        characters = len(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        characters, encoding = 0, _detected(path, data)
+    if recorded_encoding and _known_codec(recorded_encoding):
+        characters, encoding = 0, recorded_encoding
+    else:
+        try:
+            characters = len(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            characters, encoding = 0, _detected(path, data)
     provenance = Provenance(title=sid, received_file_name=path.name, received_encoding=encoding)
     return Source(sid, path, sha256, len(data), characters, provenance)
+
+
+def _known_codec(name: str) -> bool:
+    import codecs
+    try:
+        codecs.lookup(name)
+        return True
+    except LookupError:
+        return False
 
 
 def _detected(path: Path, data: bytes) -> str:
