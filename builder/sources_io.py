@@ -194,7 +194,7 @@ def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, titl
 
 def _check_archive_toml(root: Path, problems: list[Problem]) -> None:
     path = root / "archive.toml"
-    if not path.is_file():
+    if not os.path.lexists(path):  # anything else there (a link out, a pipe, a folder) is refused below
         problems.append(Problem("A300", path, "the corpus has no archive.toml",
                                 "give --corpus the corpus folder (the one holding archive.toml and sources/), "
                                 f"or make a new corpus there first with `archive init {root}`"))

@@ -229,3 +229,28 @@ def test_a_failed_write_leaves_the_corpus_as_it_was(tmp_path, corpus_copy, monke
 def test_add_has_help_with_an_example():
     result = CliRunner().invoke(main, ["add", "--help"])
     assert result.exit_code == 0 and "Example:" in result.output and "archive add" in result.output
+
+
+@pytest.mark.parametrize("kind, code, said", [("fifo", "C162", "FIFO"), ("folder", "C162", "folder"),
+                                               ("link out", "C160", "outside the corpus"),
+                                               ("missing", "A300", "has no archive.toml")])
+def test_an_archive_toml_that_is_no_file_is_named_for_what_it_is(tmp_path, kind, code, said):
+    """A pipe, a folder or a link out where archive.toml should be is refused as what it is (it
+    used to be reported as missing, which sent the editor to make one that was there)."""
+    import os
+    corpus_dir = tmp_path / "c"
+    (corpus_dir / "sources").mkdir(parents=True)
+    toml = corpus_dir / "archive.toml"
+    if kind == "fifo":
+        os.mkfifo(toml)
+    elif kind == "folder":
+        toml.mkdir()
+    elif kind == "link out":
+        outside = tmp_path / "elsewhere.toml"
+        outside.write_text('title = "x"\n', encoding="utf-8")
+        toml.symlink_to(outside)
+    before = snapshot(corpus_dir)
+    result = add(received(tmp_path, "a.txt", b"A letter.\n"), "--corpus", corpus_dir)
+    assert result.exit_code == 2
+    assert f"error {code}" in result.output and said in result.output, result.output
+    assert snapshot(corpus_dir) == before
