@@ -173,3 +173,25 @@ def test_link_that_does_not_anchor_is_n201_with_its_line(tmp_path):
         anchor(corpus.load(root))
     (p,) = e.value.problems
     assert p.code == "N201" and "nec-link" in p.message and p.line == 13
+
+
+def test_web_passage_links_to_the_glossary_and_index_links_back(tmp_path):
+    """The web edition, like the EPUB: each linked passage is a link to its entry on the glossary
+    page, and the index links back to the passage (the site read back whole, every link resolved)."""
+    from lxml import html as lxml_html
+
+    from builder import verify_web
+    from builder.web import build_site
+    root = make_corpus(tmp_path / "corpus")
+    site = build_site(root, tmp_path / "out")
+    assert verify_web.findings(corpus.load(root), site.folder) == []
+    page = lxml_html.parse(str(site.folder / "minutes.html"))
+    links = page.xpath("//a[@class='register-link']")
+    assert [(a.text_content(), a.get("href")) for a in links] == [
+        ("Jewish Labour Movement", "glossary.html#jlm"), ("NEC", "glossary.html#nec")]
+    names = lxml_html.parse(str(site.folder / "names.html"))
+    for entry, link in (("jlm", links[0]), ("nec", links[1])):
+        back = [a.get("href") for a in names.xpath(f"//li[@id='index-{entry}']/a")][1:]
+        assert back == [f"minutes.html#{link.get('id')}"]
+    glossary = lxml_html.parse(str(site.folder / "glossary.html"))
+    assert {"jlm", "nec"} <= set(glossary.xpath("//dt/@id"))

@@ -55,7 +55,29 @@ def test_site_holds_every_source_and_note(site):
     assert (site.folder / "pagefind" / "pagefind-ui.js").is_file() and site.searchable
     glossary = (site.folder / "glossary.html").read_text(encoding="utf-8")
     glosses = sum(1 for s in archive.sources for n in s.notes if n.kind == "gloss")
-    assert glossary.count("<dt id=") == glosses > 0
+    assert glossary.split('<dl class="glosses">', 1)[1].count("<dt id=") == glosses > 0
+
+
+def test_the_register_has_its_glossary_and_index_as_in_the_epub(site, default_epub):
+    """The corpus register's entries are described once on the glossary page; the notes, the
+    introduction and the sources' register links point at them; the index of people and
+    organisations links back to the same places as the EPUB's index (each link resolves:
+    verify_web's W105 reads every link of the site)."""
+    import zipfile
+    from lxml import html as lxml_html
+    archive = corpus.load(CORPUS)
+    assert archive.register
+    glossary = lxml_html.parse(str(site.folder / "glossary.html"))
+    assert {e.id for e in archive.register} <= set(glossary.xpath("//dt/@id"))
+    names = lxml_html.parse(str(site.folder / "names.html"))
+    web_index = {li.get("id"): [a.get("href").replace(".html#", "#") for a in li.xpath("a")[1:]]
+                 for li in names.xpath("//li[starts-with(@id, 'index-')]")}
+    with zipfile.ZipFile(default_epub) as z:
+        epub_names = lxml_html.fromstring(z.read("EPUB/text/index.xhtml"))
+    epub_index = {li.get("id"): [a.get("href").replace(".xhtml#", "#") for a in li.xpath("a")[1:]]
+                  for li in epub_names.xpath("//li[starts-with(@id, 'index-')]")}
+    assert web_index == epub_index and sum(map(len, web_index.values())) > 5
+    assert 'href="glossary.xhtml' not in "".join(p.read_text(encoding="utf-8") for p in site.folder.glob("*.html"))
 
 
 def test_markdown_html_and_awkward_text_read_back(tmp_path):

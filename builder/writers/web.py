@@ -4,8 +4,10 @@ From the same document model as the EPUB: the source text is the EPUB writer's r
 (builder.writers.epub.source_xhtml: every character kept, notes marked in place), written as
 HTML. Pages: index (contents), introduction, each source with its notes (pop-ups by
 js/notes.js; without JavaScript, links to the notes below), each source's provenance with its
-citation, a register of the sources, a glossary of the glosses, search (Pagefind, added by
-builder.web), about (colophon and citation). The originals are copied byte for byte into
+citation, a register of the sources, a glossary (the corpus register's people, organisations and
+terms, then the glosses), an index of people and organisations with a link back to each note,
+passage and paragraph of the introduction that refers to them (as in the EPUB: the writer's
+Index), search (Pagefind, added by builder.web), about (colophon and citation). The originals are copied byte for byte into
 originals/ and the notes into notes/annotations.jsonld. Nothing reads a clock: same corpus,
 same bytes.
 """
@@ -18,10 +20,10 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import __version__, citation, describe, notes_io, readers, register, templating
-from ..anchor import Anchored
+from ..anchor import Anchored, links_of
 from ..model import Archive
 from . import image_name
-from .epub import markdown_blocks, source_xhtml
+from .epub import Index, markdown_blocks, source_xhtml
 
 STATIC = ("css/web.css", "js/notes.js", "js/search.js")
 VOID = {"br", "hr", "img", "wbr", "col", "input", "meta", "link", "source", "area", "base", "embed", "track"}
@@ -40,8 +42,15 @@ def html_of(xhtml: str) -> str:
     return EPUB_TYPE.sub("", text).replace('<a class="noteref" ', '<a class="noteref" data-pagefind-ignore ')
 
 
-def note_context(sid: str, a: Anchored, ids: set[str]) -> dict:
-    body = register.plain(templating.link_sources(templating.markdown(a.note.body), ids, "{id}.html"))
+def web_hrefs(html_: str) -> str:
+    """The EPUB writer's links to its glossary (register references, register links) as the site's."""
+    return html_.replace(' href="glossary.xhtml#', ' href="glossary.html#')
+
+
+def note_context(sid: str, a: Anchored, ids: set[str], index: Index | None = None, title: str = "") -> dict:
+    body = templating.link_sources(templating.markdown(a.note.body), ids, "{id}.html")
+    body = web_hrefs(index.refer(body, f"{sid}.html", f"{sid}-note-{a.number}", f"{title}, note {a.number}")
+                     if index is not None else register.plain(body))
     return {"number": a.number, "id": f"{sid}-note-{a.number}", "ref": f"{sid}-ref-{a.number}",
             "kind": a.note.kind, "whole": a.whole, "quote": describe.lemma(a.note.selector.exact),
             "body": Markup(html_of(body)), "note_id": a.note.id}
@@ -52,6 +61,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], folder: Path, se
     folder = Path(folder)
     env = templating.environment(archive.templates_dir)
     ctx = describe.archive_context(archive, __version__)
+    ctx["register"] = bool(archive.register)  # a glossary of its entries and an index (builder/register.py)
     ids = {s.id for s in archive.sources}
     pages = 0
 
@@ -69,9 +79,11 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], folder: Path, se
         put(rel, env.get_template(f"web/{rel}").render())
     edition_citation = citation.text(citation.edition_item(archive)).strip()
     page("index.html", "index.html")
-    intro = "".join(markdown_blocks(archive.introduction))
-    page("introduction.html", "introduction.html",
-         body=Markup(html_of(register.plain(templating.link_sources(intro, ids, "{id}.html")))))
+    index = Index(archive) if archive.register else None  # the register's entries, and who refers to them
+    intro = templating.link_sources("".join(markdown_blocks(archive.introduction)), ids, "{id}.html")
+    intro = web_hrefs(index.refer(intro, "introduction.html", "introduction", "Introduction")) if index \
+        else register.plain(intro)
+    page("introduction.html", "introduction.html", body=Markup(html_of(intro)))
     sctxs = ctx["sources"]
     for k, (source, sctx) in enumerate(zip(archive.sources, sctxs)):
         notes = anchors.get(source.id, [])
@@ -79,15 +91,24 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], folder: Path, se
         sctx = describe.with_document(sctx, doc)
         for n, image in enumerate(doc.images):  # page facsimiles, figures: beside the pages, as in the EPUB
             put(f"images/{image_name(source.id, n, image)}", image.data)
-        text = Markup(html_of(source_xhtml(source, notes, None, doc)).replace(' src="../images/', ' src="images/'))
+        linked = links_of(source) if index else []  # register links: a passage linked to an entry, no note
+        if index:
+            index.linked(source.id, linked, sctx["title"])
+        text = Markup(web_hrefs(html_of(source_xhtml(source, notes + linked, None, doc)))
+                      .replace(' src="../images/', ' src="images/'))
         page(f"{source.id}.html", "source.html", source=sctx, text=text,
-             notes=[note_context(source.id, a, ids) for a in notes],
+             notes=[note_context(source.id, a, ids, index, sctx["title"]) for a in notes],
              previous=sctxs[k - 1] if k else None, next=sctxs[k + 1] if k + 1 < len(sctxs) else None)
         page(f"{source.id}-provenance.html", "provenance.html", source=sctx,
              citation=citation.text(citation.source_item(archive, source)).strip())
         put(f"originals/{source.file_name}", source.read_bytes())
     page("register.html", "register.html", note_counts={s.id: len(anchors.get(s.id, [])) for s in archive.sources})
-    page("glossary.html", "glossary.html", entries=glossary(archive, anchors, ids))
+    found = [{**x, "found": [{**f, "href": f["href"].replace(".xhtml#", ".html#")} for f in x["found"]]}
+             for x in index.entries()] if index else []
+    page("glossary.html", "glossary.html", entries=glossary(archive, anchors, ids),
+         register_entries=index.glossary() if index else [], indexed=bool(found))
+    if found:
+        page("names.html", "names.html", entries=found)
     page("search.html", "search.html", searchable=searchable)
     page("about.html", "about.html", citation=edition_citation)
     put("notes/annotations.jsonld", notes_io.serialise(notes_io.collection_of(archive, anchors)))
