@@ -20,10 +20,12 @@ from .cli_run import run
 @click.option("--kind", metavar="K", help="What the document is: letter, news report, statement, … "
               "Default: document.")
 @click.option("--how", metavar="TEXT", help="How it reached the archive (received.how).")
+@click.option("--language", metavar="TAG", help="The document's language (BCP 47: en, fr, de, he, ar, …): "
+              "recorded in its provenance, and a scan's OCR reads in it. Default: none recorded; OCR in English.")
 @click.option("--no-ocr", is_flag=True, help="Add scans without transcribing them now (no Tesseract needed); "
               "run `archive transcribe ID` before the next build.")
 def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title: str | None,
-        kind: str | None, how: str | None, no_ocr: bool) -> None:
+        kind: str | None, how: str | None, language: str | None, no_ocr: bool) -> None:
     """Add each FILE (text in any encoding, Markdown, HTML, an email or an mbox, a PDF, a scan:
     PNG, JPEG, TIFF; told from its content) to the corpus as a new source.
 
@@ -47,6 +49,7 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
       archive add ~/received/letter.txt --id branch-letter-2021 --kind letter --how "By e-mail, 2024."
       archive add scans/*.txt --corpus my-corpus
       archive add inbox/minutes.eml --kind email
+      archive add scans/tract-1936.png --language he    # recorded; OCR in Hebrew
     """
     from . import transcribe
 
@@ -54,7 +57,7 @@ def add(files: tuple[Path, ...], corpus_dir: Path, source_id: str | None, title:
         click.echo(f"  {sid}: OCR page {page} of {total}…", err=True)
 
     report, transcribed = run(lambda: transcribe.add(corpus_dir, list(files), source_id, title, kind, how, progress,
-                                                     ocr=not no_ocr))
+                                                     ocr=not no_ocr, language=language))
     for a in report.added:
         click.echo(f"added {a.id}: {a.path} (received as {a.received_name})")
         click.echo(f"  {a.media_type or ''}{', encoding ' + a.encoding if a.encoding else ''}, sha256 {a.sha256}")

@@ -79,6 +79,7 @@ class _Plan:
     attachments: tuple[str, ...] = ()  # an email's attachments, by id
     attached_to: str = ""  # the email an attachment came with, by id
     how_received: str = ""  # for a message of an mbox or an attachment: where in what was received
+    language: str = ""  # BCP 47, from `archive add --language`: recorded, and the OCR of a scan reads in it
 
 
 # -- ids and titles ---------------------------------------------------------------------------
@@ -152,7 +153,7 @@ def visual_title(data: bytes, suffix: str, file: Path | None = None, problems: l
 # -- checking: every problem, before anything is written ------------------------------------
 
 def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, title: str | None = None,
-         kind: str | None = None, how: str | None = None) -> list[_Plan]:
+         kind: str | None = None, how: str | None = None, language: str | None = None) -> list[_Plan]:
     """Check every file against the corpus and each other; raise CorpusError listing every problem."""
     root = Path(corpus_dir)
     sources = root / "sources"
@@ -171,10 +172,15 @@ def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, titl
                                 f"({names})", "add the files one at a time with --title, or leave it out",
                                 where="--title"))
         title = None
-    for option, value in (("--id", source_id), ("--title", title), ("--kind", kind), ("--how", how)):
+    for option, value in (("--id", source_id), ("--title", title), ("--kind", kind), ("--how", how),
+                          ("--language", language)):
         if value is not None and not value.strip():
             problems.append(Problem("A319", None, f"{option} is blank", f"give {option} a value, or leave it out",
                                     where=option))
+    if language is not None and language.strip() and not corpus._language_tag(language.strip()):
+        problems.append(Problem("A324", None, f"--language '{language}' is not a well-formed BCP 47 language tag",
+                                "give a tag such as en, en-GB, fr, de, he, ar, zh-Hant", where="--language"))
+        language = None
     existing = _existing_digests(sources) if sources.is_dir() else {}
     plans: list[_Plan] = []
     ids: dict[str, Path] = {}
@@ -186,7 +192,8 @@ def plan(corpus_dir: Path, files: list[Path], source_id: str | None = None, titl
             default_kind = "email" if p.suffix == ".eml" else DEFAULT_KIND
             told = (how or "").strip() or DEFAULT_HOW
             plans.append(replace(p, kind=((kind or "") if not p.attached_to else "").strip() or default_kind,
-                                 how=f"{p.how_received} {told}" if p.how_received else told))
+                                 how=f"{p.how_received} {told}" if p.how_received else told,
+                                 language=(language or "").strip()))
     if problems:
         raise CorpusError(problems)
     return plans
@@ -306,10 +313,10 @@ def _check_bytes(file: Path, name: str, data: bytes, sid: str, sources: Path, ex
 # -- writing: sources and sidecars first, archive.toml last; undone on failure -----------------
 
 def add(corpus_dir: Path, files: list[Path], source_id: str | None = None, title: str | None = None,
-        kind: str | None = None, how: str | None = None) -> AddReport:
+        kind: str | None = None, how: str | None = None, language: str | None = None) -> AddReport:
     """Add each file to the corpus as a new source. Raises CorpusError (nothing written) for bad input."""
     root = Path(corpus_dir)
-    plans = plan(root, [Path(f) for f in files], source_id, title, kind, how)
+    plans = plan(root, [Path(f) for f in files], source_id, title, kind, how, language)
     sources = root / "sources"
     made_folder = not sources.is_dir()
     written: list[Path] = []
@@ -397,6 +404,8 @@ def sidecar(p: _Plan) -> tomlkit.TOMLDocument:
     if p.title_supplied:  # the first line, taken by the tool: not the editor's word
         doc["title_derived"] = True
     doc["kind"] = p.kind
+    if p.language:  # as the editor gave it with --language
+        doc["language"] = p.language
     doc["summary"] = PLACEHOLDERS["summary"]
     doc["rights"] = PLACEHOLDERS["rights"]
     doc["date"] = _table(certainty="unknown")

@@ -150,7 +150,7 @@ def _sidecar(path: Path) -> tomlkit.TOMLDocument:
 
 def add(corpus_dir: Path, files: list[Path], source_id: str | None = None, title: str | None = None,
         kind: str | None = None, how: str | None = None,
-        progress: Callable[[str, int, int], None] | None = None, ocr: bool = True):
+        progress: Callable[[str, int, int], None] | None = None, ocr: bool = True, language: str | None = None):
     """builder.sources_io.add, then the transcription of every scan added, each page's progress
     reported. Tesseract is checked before anything is written; if OCR fails, every source added
     (and its transcription) is removed and archive.toml restored: the corpus is as it was. With
@@ -163,7 +163,7 @@ def add(corpus_dir: Path, files: list[Path], source_id: str | None = None, title
         transcription.engine_version()  # OcrUnavailable (exit 3) before anything is written
     order = root / "archive.toml"
     order_before = order.read_bytes() if order.is_file() else None
-    report = sources_io.add(root, files, source_id, title, kind, how)
+    report = sources_io.add(root, files, source_id, title, kind, how, language)  # OCR then reads in its language
     done: list[Transcribed] = []
     try:
         for a in report.added:

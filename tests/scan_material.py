@@ -4,7 +4,9 @@
   (the texts passed as data, never as markup);
 - `render_scan(text, noise=..., skew=...)`: a page image rendered with Pillow's own font, with
   seeded speckle noise, a slight blur and a slight skew, as a scanner might give it;
-- `save_scan(images, path)`: PNG, JPEG, TIFF (several pages) or a PDF of images (no text layer).
+- `save_scan(images, path)`: PNG, JPEG, TIFF (several pages) or a PDF of images (no text layer);
+- `typeset_scan(text, lang)`: a clean page image typeset by Typst (its own fonts: Latin with
+  accents, Greek, Hebrew), for OCR in languages other than English.
 
 The bench (bench/ocr_accuracy.py) uses the same functions to measure OCR accuracy.
 """
@@ -138,3 +140,20 @@ def unique_word(text: str, at_least: int = 7) -> str:
 def write_notes(corpus: Path, sid: str, exact: str, body: str) -> None:
     (corpus / "sources" / f"{sid}.notes.toml").write_text(
         f'[[notes]]\nid = "{sid}-note"\nkind = "gloss"\nexact = "{exact}"\nbody = "{body}"\n', encoding="utf-8")
+
+
+def typeset_scan(text: str, lang: str, ppi: int = 300) -> bytes:
+    """A PNG of text typeset on an A5 page by Typst in language lang (the text passed as data)."""
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="material-scan-") as tmp:
+        folder = Path(tmp)
+        (folder / "text.json").write_text(json.dumps(text), encoding="utf-8")
+        (folder / "main.typ").write_text(
+            '#set page(paper: "a5", margin: 1.5cm)\n'
+            f'#set text(size: 12pt, lang: {json.dumps(lang)})\n'
+            '#let t = json("text.json")\n'
+            '#for para in t.split("\\n\\n") { par(para) }\n', encoding="utf-8")
+        png = typst.compile(str(folder / "main.typ"), root=str(folder), format="png", ppi=ppi,
+                            ignore_system_fonts=True)
+    return png[0] if isinstance(png, list) else png
