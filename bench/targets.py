@@ -74,8 +74,9 @@ class Target:
 class Run:
     """One bench run: its corpora (each made once), its results folder and its targets."""
 
-    def __init__(self, results: Path, seed: int = 1):
+    def __init__(self, results: Path, seed: int = 1, keep: Path | None = None):
         self.results = results
+        self.keep = keep  # if given, the incremental part's editions are kept there (tests check them)
         self.seed = seed
         self.targets: list[Target] = []
         self._tmp = tempfile.TemporaryDirectory(prefix="bench-targets-")
@@ -184,7 +185,7 @@ def pdf_large(run: Run, n: int) -> None:
     work = run.scratch(f"pdf-large-{n}")
     ours = measure.run_tree([sys.executable, "-c", OURS_PDF, str(corpus), str(work / "out")], env=ENV)
     shutil.rmtree(work, ignore_errors=True)
-    name = f"PDF at {n:,} sources"
+    name = f"PDF at {n:,} sources (ours alone)"
     row = {"sources": n, "ours": record(ours),
            "baseline": "none: single-process WeasyPrint at this size would take hours"}
     print(f"\n## PDF at {n:,} sources: ours alone (no WeasyPrint baseline: it would take hours)\n")
@@ -255,6 +256,13 @@ def editions(out: Path) -> dict[str, str]:
             for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
 
 
+def compare(before: dict[str, str], after: dict[str, str], reference: dict[str, str]) -> tuple[bool, list[str]]:
+    """Whether the rebuilt editions are those of the --no-cache build, byte for byte (the same
+    files, the same hashes), and which of them the edit changed."""
+    identical = bool(after) and after == reference
+    return identical, sorted(k for k in after if after.get(k) != before.get(k))
+
+
 def incremental(run: Run, n: int) -> None:
     corpus = run.corpus("notes", n)
     work = run.scratch(f"incremental-{n}")
@@ -270,6 +278,8 @@ def incremental(run: Run, n: int) -> None:
     reference = editions(fresh) if not nocache.returncode else {}
     cache_bytes = sum(p.stat().st_size for p in (cached / ".cache").rglob("*") if p.is_file()) \
         if (cached / ".cache").is_dir() else 0
+    if run.keep:
+        shutil.copytree(cached, run.keep / f"incremental-{n}", ignore=shutil.ignore_patterns(".*"))
     shutil.rmtree(work, ignore_errors=True)
     name = f"Incremental at {n:,} sources (one note edited, both editions)"
     runs = {"full": full, "rebuild": rebuild, "no_cache": nocache}
@@ -290,8 +300,7 @@ def incremental(run: Run, n: int) -> None:
         run.save(f"incremental-{n}", row)
         return
     ratio = rebuild.seconds / full.seconds
-    identical = bool(after) and after == reference
-    changed = sorted(k for k in after if after.get(k) != before.get(k))
+    identical, changed = compare(before, after, reference)
     row.update(ratio=ratio, identical=identical, changed=changed)
     print(f"| {n:,} | {full.seconds:.2f} | {rebuild.seconds:.2f} | {ratio:.1%} | {nocache.seconds:.2f} | "
           f"{full.peak_mib:,.0f} / {rebuild.peak_mib:,.0f} | {cache_bytes / 2**20:.1f} | "
@@ -327,17 +336,16 @@ def summary(run: Run) -> None:
         indent=1) + "\n")
 
 
-def parse(argv: list[str]) -> tuple[list[tuple[str, int]], Path, int]:
-    """`part [N] part [N] ... [--results DIR] [--seed S]`; no part: every part at its default size."""
-    results, seed, plan = Path(__file__).parent / "results", 1, []
+def parse(argv: list[str]) -> tuple[list[tuple[str, int]], dict]:
+    """`part [N] part [N] ... [--results DIR] [--seed S] [--keep DIR]`; no part: every part at its
+    default size."""
+    options, plan = {"results": Path(__file__).parent / "results", "seed": 1, "keep": None}, []
     args = list(argv)
     while args:
         a = args.pop(0)
-        if a in ("--results", "--seed") and args:
-            if a == "--results":
-                results = Path(args.pop(0))
-            else:
-                seed = int(args.pop(0))
+        if a in ("--results", "--seed", "--keep") and args:
+            value = args.pop(0)
+            options[a[2:]] = int(value) if a == "--seed" else Path(value)
         elif a in ("all", "targets"):
             plan += list(PARTS.items())
         elif a in MEASURE:
@@ -346,14 +354,14 @@ def parse(argv: list[str]) -> tuple[list[tuple[str, int]], Path, int]:
         else:
             raise SystemExit(f"bench: unknown part {a!r}: one of {', '.join(MEASURE)} (each with an optional "
                              "number of sources), or sizes alone for the earlier suite (docs/performance.md)")
-    return plan or list(PARTS.items()), results, seed
+    return plan or list(PARTS.items()), options
 
 
 def main(argv: list[str]) -> int:
-    plan, results, seed = parse(argv)
+    plan, options = parse(argv)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"plan: {', '.join(f'{p} {n:,}' for p, n in plan)}", flush=True)
-    run = Run(results, seed)
+    run = Run(**options)
     try:
         for part, n in plan:
             MEASURE[part](run, n)
