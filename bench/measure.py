@@ -33,6 +33,7 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu_s: float = 0.0  # user + system time of the child and its reaped descendants (wait4)
 
     @property
     def peak_mib(self) -> float:
@@ -92,4 +93,5 @@ def run_tree(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None
         out.seek(0)
         err.seek(0)
         return Measured(seconds, usage.ru_maxrss / 1024, tree[0] / 2**20, proc.returncode,
-                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                        usage.ru_utime + usage.ru_stime)
