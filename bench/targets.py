@@ -50,16 +50,23 @@ OURS_PDF = textwrap.dedent("""
     from builder.build import build
     result = build(Path(sys.argv[1]), Path(sys.argv[2]), ("pdf",))
     seconds = time.perf_counter() - t0
-    import pikepdf
     made = result.editions["pdf"]
     paths = list(made) if isinstance(made, (list, tuple)) else [made]  # one book, or volumes
+    print(json.dumps({"seconds": seconds, "paths": [str(p) for p in paths]}))
+""")
+
+
+def pdf_facts(child: dict) -> dict:
+    """The child's figures with its PDFs' pages and bytes, counted here (not in the measured child,
+    whose peak memory would then include pikepdf's page tree)."""
+    import pikepdf
+
+    paths = [Path(p) for p in child.pop("paths")]
     pages = 0
     for path in paths:
-        with pikepdf.open(path) as pdf:
-            pages += len(pdf.pages)
-    print(json.dumps({"seconds": seconds, "pages": pages, "files": len(paths),
-                      "bytes": sum(p.stat().st_size for p in paths)}))
-""")
+        with pikepdf.open(path) as book:
+            pages += len(book.pages)
+    return child | {"pages": pages, "files": len(paths), "bytes": sum(p.stat().st_size for p in paths)}
 
 
 @dataclass
@@ -152,6 +159,7 @@ def pdf(run: Run, n: int) -> None:
     work = run.scratch(f"pdf-{n}")
     page = bench_pdf.weasy_html(corpus, work / "weasy.html")
     ours = measure.run_tree([sys.executable, "-c", OURS_PDF, str(corpus), str(work / "out")], env=ENV)
+    o = pdf_facts(child_json(ours)) if not ours.returncode else {}
     weasy = measure.run_tree([sys.executable, "-c", bench_pdf.WEASY, str(page), str(work)], env=ENV)
     shutil.rmtree(work, ignore_errors=True)
     name = f"PDF at {n:,} sources"
@@ -167,7 +175,7 @@ def pdf(run: Run, n: int) -> None:
         run.target(f"{name}: peak memory", f"{ours.peak_mib:,.0f} MiB", f"<= {MEMORY_LIMIT_MIB:,} MiB", False)
         run.save(f"pdf-{n}", row)
         return
-    o, w = child_json(ours), child_json(weasy)
+    w = child_json(weasy)
     o_pps, w_pps = o["pages"] / o["seconds"], w["pages"] / w["seconds"]
     ratio = o_pps / w_pps
     row.update(ours_child=o, weasyprint_child=w, ours_pps=o_pps, weasyprint_pps=w_pps, ratio=ratio)
@@ -185,6 +193,7 @@ def pdf_large(run: Run, n: int) -> None:
     corpus = run.corpus("synthetic", n)
     work = run.scratch(f"pdf-large-{n}")
     ours = measure.run_tree([sys.executable, "-c", OURS_PDF, str(corpus), str(work / "out")], env=ENV)
+    o = pdf_facts(child_json(ours)) if not ours.returncode else {}
     shutil.rmtree(work, ignore_errors=True)
     name = f"PDF at {n:,} sources (ours alone)"
     row = {"sources": n, "ours": record(ours),
@@ -197,7 +206,6 @@ def pdf_large(run: Run, n: int) -> None:
         print(f"| {n:,} | no: {row['error']} | {ours.seconds:.1f} |  |  |  |  | {ours.peak_mib:,.0f} |", flush=True)
         run.target(f"{name}: builds", row["error"], "exit 0 (no P302)", False)
     else:
-        o = child_json(ours)
         row["ours_child"] = o
         print(f"| {n:,} | yes | {o['seconds']:.1f} | {o['pages']:,} | {o['pages'] / o['seconds']:.0f} | "
               f"{o['files']} | {o['bytes'] / 2**20:.1f} | {ours.peak_mib:,.0f} |", flush=True)
