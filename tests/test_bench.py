@@ -145,3 +145,23 @@ def test_parts_and_sizes_are_parsed():
     assert plan == [("epub", 200), ("incremental", 1000)] and options["results"] == Path("/tmp/r")
     with pytest.raises(SystemExit):
         targets.parse(["pdff"])
+
+
+def test_a_refused_build_is_a_fail_row_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
+    """A build that fails (here a stand-in refusing as P302 would) is reported, not a crash."""
+    refuse = "import sys; print('error P302: the PDF would need more memory than this machine has', " \
+             "file=sys.stderr); sys.exit(2)"
+    monkeypatch.setattr(targets, "OURS_PDF", refuse)
+    run = targets.Run(tmp_path / "results")
+    try:
+        targets.pdf_large(run, 2)
+        targets.summary(run)
+    finally:
+        run.close()
+    out = capsys.readouterr().out
+    assert "| 2 | no: exit 2: error P302" in out
+    assert [(t.name, t.passed) for t in run.targets] == [("PDF at 2 sources (ours alone): builds", False),
+                                                         ("PDF at 2 sources (ours alone): peak memory", False)]
+    saved = json.loads((tmp_path / "results" / "pdf-large-2.json").read_text())
+    assert "P302" in saved["error"] and saved["ours"]["returncode"] == 2
+    assert "0 of 2 targets PASS" in out
