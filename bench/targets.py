@@ -359,14 +359,19 @@ def parse(argv: list[str]) -> tuple[list[tuple[str, int]], dict]:
         if a in ("--results", "--seed", "--keep") and args:
             value = args.pop(0)
             options[a[2:]] = int(value) if a == "--seed" else Path(value)
+        elif a in ("-h", "--help"):
+            print(__doc__ + f"\nParts and their default sizes: {PARTS}. Options: --results DIR "
+                  "(default bench/results), --seed S, --keep DIR.")
+            raise SystemExit(0)
         elif a in ("all", "targets"):
             plan += list(PARTS.items())
         elif a in MEASURE:
             n = int(args.pop(0)) if args and args[0].isdigit() else PARTS[a]
             plan.append((a, n))
         else:
-            raise SystemExit(f"bench: unknown part {a!r}: one of {', '.join(MEASURE)} (each with an optional "
-                             "number of sources), or sizes alone for the earlier suite (docs/performance.md)")
+            print(f"bench: unknown part {a!r}: one of {', '.join(MEASURE)} (each with an optional number of "
+                  "sources), or sizes alone for the earlier suite (docs/performance.md)", file=sys.stderr)
+            raise SystemExit(2)
     return plan or list(PARTS.items()), options
 
 
