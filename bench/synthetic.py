@@ -65,22 +65,26 @@ name = "bench"
 
 def make_bulk(folder: Path, n: int, seed: int = 1) -> Path:
     """The same texts as `make`, as a bulk import leaves them when no one has described them yet:
-    plain .txt files placed in sources/ with no provenance sidecar (each builds with warning W201,
-    'provenance not recorded'), and an archive.toml without a sources list (id order).
-    (`archive add` would write a provenance skeleton beside each file: not this case.)"""
+    plain .txt files in sources/ with no provenance sidecar (each builds with warning W201,
+    'provenance not recorded') and no notes, in the `sources` order of archive.toml. (`archive add`
+    would write a provenance skeleton beside each file: this is the case of the files placed there
+    without it, or of skeletons never completed and removed. The same corpus as epubfast's
+    bench/bulk.py.)"""
     rng = random.Random(seed)
     sources = folder / "sources"
     sources.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        (sources / f"doc-{i:05d}.txt").write_bytes(text_of(rng).encode("utf-8"))
+    ids = [f"s{i:05d}" for i in range(n)]
+    for sid in ids:
+        (sources / f"{sid}.txt").write_bytes(text_of(rng).encode("utf-8"))
     (folder / "introduction.md").write_text("## About\n\nA bulk-imported corpus for benchmarks.\n")
-    (folder / "archive.toml").write_text(f'''title = "Bulk-imported archive of {n} sources"
-identifier = "urn:uuid:00000000-0000-4000-9000-{n:012d}"
+    (folder / "archive.toml").write_text(f'''title = "Bulk archive of {n} sources"
+identifier = "urn:uuid:00000000-0000-4000-8001-{n:012d}"
 language = "en"
 date = 2026-01-01
 publisher = "bench"
 rights = "Public domain."
-description = "Benchmark corpus: sources without provenance."
+description = "Benchmark corpus: plain text imported in bulk, without provenance."
+sources = {ids!r}
 [[editors]]
 name = "bench"
 ''')
