@@ -1,9 +1,10 @@
 """Benchmarks: ratios against the tools a user would otherwise pick, measured in the same run.
 
-    ./run bench              # 100 and 1,000 sources
-    ./run bench 100 1000 10000
+    ./run bench                          # issue 10's targets, each at its size, PASS/FAIL (bench/targets.py)
+    ./run bench pdf 1000 epub 200        # some of them: pdf, pdf-large, epub, incremental [N]
+    ./run bench 100 1000 10000           # the earlier suite at these sizes: EPUB/pandoc, reading, PDF, web
 
-Prints a Markdown table (paste into docs/performance.md). Never a timed assertion.
+Prints Markdown tables (paste into docs/performance.md). Never a timed assertion.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import bench_epub  # noqa: E402
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or [100, 1000]
+    if not argv or not argv[0].isdigit():
+        import targets
+        raise SystemExit(targets.main(argv))
+    sizes = [int(a) for a in argv]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("\n## EPUB: annotated-archive against pandoc\n")
     print("| sources | ours (s) | ours peak MiB | pandoc (s) | pandoc peak MiB | time ratio ours/pandoc | EPUB bytes |")
