@@ -284,10 +284,21 @@ def _load_sources(folder: Path, read: files.Reader, warnings: list[str]) -> dict
     return sources
 
 
+ID_MAX = 80  # an id made by the tool: its files (<id>.notes.toml, <id>-provenance.xhtml, ...) fit any file system
+
+
 def id_from(text: str) -> str:
-    """An id made from a file name's stem: lower-case, other characters to '-', starting with a letter."""
+    """An id made from a file name's stem: lower-case, other characters to '-', starting with a
+    letter, at most ID_MAX characters: a longer one is cut (at a hyphen where there is one) and
+    ends with 8 hex digits of its SHA-256, so that two long names still give two ids."""
     s = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
-    return s if s[:1].isalpha() else ("source-" + s).rstrip("-")
+    s = s if s[:1].isalpha() else ("source-" + s).rstrip("-")
+    if len(s) > ID_MAX:
+        keep = ID_MAX - 9
+        cut = s[:keep]
+        cut = (cut.rsplit("-", 1)[0] if "-" in cut[keep // 2:] else cut).rstrip("-")
+        s = f"{cut}-{hashlib.sha256(s.encode()).hexdigest()[:8]}"
+    return s
 
 
 def _load_source(sid: str, path: Path, sidecar: Path | None, notes_path: Path | None,

@@ -58,19 +58,36 @@ def plans(file: Path, data: bytes, sid: str, check, problems: list[Problem]) -> 
     return [plan] if plan is not None else []
 
 
-def _email(file: Path, name: str, data: bytes, sid: str, check, problems: list[Problem], **received) -> list:
+NESTED = 8  # emails forwarded as attachments, within each other: deeper ones are kept whole, not opened
+
+
+def _email(file: Path, name: str, data: bytes, sid: str, check, problems: list[Problem], depth: int = 0,
+           **received) -> list:
+    """The plans of an email and of its attachments; an attached email (a forwarded message) is
+    opened in turn, its own attachments becoming sources linked to it, up to NESTED levels."""
     msg = email_reader.parse(data)
     attached = email_reader.attachments(msg)
-    ids = [f"{sid}-{corpus.id_from(PurePath(a.file_name).stem) or 'attachment'}" for a in attached]
+    ids = [corpus.id_from(f"{sid}-{corpus.id_from(PurePath(a.file_name).stem) or 'attachment'}") for a in attached]
     ids = [i if ids.count(i) == 1 else f"{i}-{n}" for n, i in enumerate(ids, 1)]
     plan = check(name, data, sid, email=email_reader.fields(msg), attachments=tuple(ids), **received)
     made = [plan] if plan is not None else []
     for a, aid in zip(attached, ids):
         how = f"Attached to the email {sid} ({name}) as {a.file_name} ({a.media_type}), as sent."
+        if a.media_type == "message/rfc822" and depth < NESTED and _is_email(a.data, a.file_name):
+            made += _email(file, a.file_name, a.data, aid, check, problems, depth + 1, attached_to=sid,
+                           how_received=how)
+            continue
         p = check(a.file_name, a.data, aid, attached_to=sid, how_received=how)
         if p is not None:
             made.append(p)
     return made
+
+
+def _is_email(data: bytes, name: str) -> bool:
+    try:
+        return kind_of(data, name).name == "email"
+    except NotASource:
+        return False
 
 
 def title(found: Kind, data: bytes, name: str) -> tuple[str, bool]:

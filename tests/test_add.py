@@ -254,3 +254,22 @@ def test_an_archive_toml_that_is_no_file_is_named_for_what_it_is(tmp_path, kind,
     assert result.exit_code == 2
     assert f"error {code}" in result.output and said in result.output, result.output
     assert snapshot(corpus_dir) == before
+
+
+def test_a_long_file_name_gives_an_id_whose_files_fit(tmp_path, corpus_copy):
+    """A received name of 250 characters (an email attachment's too): the id is cut to
+    corpus.ID_MAX at a hyphen, so that <id>.notes.toml and the editions' file names fit (it used
+    to stop with "File name too long", a fault of the tool)."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent))
+    from receiving import email_with_attachment
+    long_name = "-".join(["minutes of the general meeting"] * 8)[:246] + ".txt"
+    mail = email_with_attachment(attachment=b"Minutes.\n", attachment_name=long_name)
+    result = add(received(tmp_path, long_name, b"A letter.\n"), received(tmp_path, "mail.eml", mail),
+                 "--corpus", corpus_copy)
+    assert result.exit_code == 0, result.output
+    added = [p for p in (corpus_copy / "sources").glob("*.toml") if p.name.startswith(("minutes", "mail-"))
+             and not p.name.endswith(".notes.toml")]
+    assert len(added) == 2 and all(len(p.stem) <= corpus.ID_MAX for p in added), [p.stem for p in added]
+    assert not any(p.stem.endswith("-") for p in added)
+    assert build(corpus_copy, tmp_path / "out", ("epub",)).editions["epub"].is_file()

@@ -163,6 +163,54 @@ def test_add_an_email_and_its_attachment_linked_both_ways(tmp_path, corpus_copy)
     assert sources["minutes-minutes-draft"].read_text() == CASES["windows-1252"][2]
 
 
+def forwarded(inner: bytes, times: int = 1) -> bytes:
+    """inner forwarded times over, each time as a message/rfc822 attachment of a new email."""
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+    for n in range(times):
+        msg = EmailMessage()
+        msg["From"], msg["To"] = "Bob Baker <bob@example.org>", f"Reader {n} <r{n}@example.org>"
+        msg["Date"], msg["Subject"] = "Wed, 06 Mar 2019 09:00:00 +0000", "Fwd: Minutes of the meeting"
+        msg.set_content(f"Forwarded ({n + 1}).\n")
+        msg.add_attachment(message_from_bytes(inner, policy=policy.default))
+        inner = bytes(msg)
+    return inner
+
+
+def test_a_forwarded_email_is_opened_and_its_attachment_linked_to_it(tmp_path, corpus_copy):
+    """An email forwarded as an attachment becomes a source, and its own attachment another,
+    linked to the forwarded message (not lost inside it); the build reads all three back."""
+    attachment = b"Minutes: the motion was carried by 19 votes to 6.\n"
+    data = forwarded(email_with_attachment(attachment=attachment, attachment_name="minutes.txt"))
+    result = add(received(tmp_path, "fwd.eml", data), "--corpus", corpus_copy)
+    assert result.exit_code == 0, result.output
+    outer, inner, leaf = (sidecar(corpus_copy, i) for i in ("fwd", "fwd-attachment-1", "fwd-attachment-1-minutes"))
+    assert outer["email"]["attachments"] == ["fwd-attachment-1"]
+    assert inner["received"]["attached_to"] == "fwd" and inner["email"]["attachments"] == ["fwd-attachment-1-minutes"]
+    assert inner["email"]["subject"] == "Minutes of the meeting" and inner["received"]["format"] == "message/rfc822"
+    assert leaf["received"]["attached_to"] == "fwd-attachment-1"
+    assert (corpus_copy / "sources" / "fwd-attachment-1-minutes.txt").read_bytes() == attachment
+    archive = corpus.load(corpus_copy)
+    sources = {s.id: s for s in archive.sources}
+    assert "Dear Bob," in sources["fwd-attachment-1"].read_text() or "Dear Bob," in \
+        email_reader.parse(sources["fwd-attachment-1"].read_bytes()).get_body(("plain",)).get_content()
+
+
+def test_emails_forwarded_within_each_other_are_opened_only_so_deep(tmp_path, corpus_copy):
+    """A hostile or absurd nesting (20 forwards deep) is not followed for ever: past NESTED
+    levels the innermost messages stay whole inside the last one opened."""
+    from builder.receiving import NESTED
+    data = forwarded(email_with_attachment(attachment=b"x\n"), times=20)
+    result = add(received(tmp_path, "deep.eml", data), "--corpus", corpus_copy)
+    assert result.exit_code == 0, result.output
+    made = list((corpus_copy / "sources").glob("deep*.eml"))
+    assert len(made) == NESTED + 2  # the one received, NESTED opened within it, and the last kept whole
+    unopened = [m for m in made if "attachments" not in
+                tomllib.loads(m.with_suffix(".toml").read_text(encoding="utf-8")).get("email", {})]
+    assert len(unopened) == 1 and unopened[0].read_bytes().count(b"Forwarded (") > 1
+    assert all(len(m.stem) <= corpus.ID_MAX for m in made)
+
+
 @pytest.mark.parametrize("side", ["email", "attachment"])
 def test_a_link_one_way_only_is_an_input_error(tmp_path, corpus_copy, side):
     data = email_with_attachment(attachment=b"Minutes.\n")
