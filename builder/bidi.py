@@ -104,19 +104,25 @@ def levels(text: str, direction: str) -> list[int]:
     return out
 
 
-def reorder(text: str, direction: str) -> str:
-    """The line's characters in the other order (L2): each run at or above a level reversed, from
-    the highest level down to the lowest odd one."""
-    if not any(unicodedata.bidirectional(ch) in ("R", "AL", "AN") for ch in text) and direction != "rtl":
-        return text
-    lv = levels(text, direction)
-    chars = list(text)
-    if not lv:
-        return text
-    top, low = max(lv), min(v for v in lv if v % 2) if any(v % 2 for v in lv) else None
-    if low is None:
-        return text
-    for level in range(top, low - 1, -1):
+def rendered(paragraph: str, start: int, end: int, direction: str) -> str:
+    """What a line holding paragraph[start:end] shows, in visual order (levels resolved on the
+    whole paragraph, as UAX #9 does before a paragraph is broken into lines; L1 and L2 on the
+    line)."""
+    lv = levels(paragraph, direction)[start:end]
+    chars = list(paragraph[start:end])
+    k = len(chars)
+    while k > 0 and unicodedata.bidirectional(chars[k - 1]) in ("WS", "S", "B", "BN"):
+        k -= 1
+        lv[k] = 1 if direction == "rtl" else 0
+    return "".join(_by_levels(chars, lv))
+
+
+def _by_levels(chars: list[str], lv: list[int]) -> list[str]:
+    odd = [v for v in lv if v % 2]
+    if not odd:
+        return chars
+    chars, lv = list(chars), list(lv)
+    for level in range(max(lv), min(odd) - 1, -1):
         k = 0
         while k < len(chars):
             if lv[k] < level:
@@ -128,7 +134,15 @@ def reorder(text: str, direction: str) -> str:
             chars[k:j] = chars[k:j][::-1]
             lv[k:j] = lv[k:j][::-1]
             k = j
-    return "".join(chars)
+    return chars
+
+
+def reorder(text: str, direction: str) -> str:
+    """The line's characters in the other order (L2): each run at or above a level reversed, from
+    the highest level down to the lowest odd one."""
+    if not any(unicodedata.bidirectional(ch) in ("R", "AL", "AN") for ch in text) and direction != "rtl":
+        return text
+    return "".join(_by_levels(list(text), levels(text, direction)))
 
 
 def visual(line: str) -> str:
