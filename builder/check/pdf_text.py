@@ -162,7 +162,7 @@ def _reading(line: str, sources: str, logical, squeeze) -> str:
     ends with Hebrew ones: builder/bidi.py): the reading that is in a source's text is taken,
     else the line's own (verify_pdf.logical)."""
     own = _compact(squeeze(logical(line)))
-    if own in sources:
+    if "\u202b" not in line or own in sources:  # no right-to-left run: one reading
         return own
     for direction in ("ltr", "rtl"):
         other = _compact(squeeze(logical(line, direction)))
