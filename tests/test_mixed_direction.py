@@ -166,3 +166,16 @@ def test_a_right_to_left_line_set_left_to_right_is_caught(built):
     damaged = _damaged(pages, line, line[1:] + ".")
     found = verify_pdf.read_back(b.editions["pdf"], b.archive, damaged).findings
     assert any("greek" in f.where for f in found), found
+
+
+def test_digits_after_a_right_to_left_word_are_read_against_the_source_rendering():
+    """Read back from its visual order alone, "He wrote 12 םולש times" would be "... 12 שלום ...":
+    digits after a Hebrew word in a Latin line look the same as digits before it. The read-back then
+    compares the line with the source's own rendering (bidi.rendered), which must match exactly."""
+    text = "He wrote שלום 12 times.\n"
+    directions = verify_pdf.Directions(text, plain=True)
+    assert verify_pdf.match_pages(text, [(0, "He wrote 12 \u202bשלום\u202c times.")], directions)[0] is None
+    for damaged in ("He wrote 13 \u202bשלום\u202c times.", "He wrote 12 \u202bשלו\u202c times.",
+                    "He wrote \u202bשלום\u202c 21 times."):
+        problem, _ = verify_pdf.match_pages(text, [(0, damaged)], directions)
+        assert problem and "not whole" in problem, damaged
