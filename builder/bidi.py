@@ -17,11 +17,15 @@ as visible markers, docs/characters.md).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 STRONG_RTL = {"R", "AL"}
 NEUTRAL = {"B", "S", "WS", "ON", "BN", "LRI", "RLI", "FSI", "PDI"}
 RLE, LRE, PDF = "\u202b", "\u202a", "\u202c"
+# the blocks of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko, ... and their
+# presentation forms): a text without any is read left to right, with no reordering to do
+RTL_SCRIPT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]")
 
 
 def line_direction(line: str, default: str = "ltr") -> str:
@@ -171,4 +175,6 @@ def visual(line: str) -> str:
 
 def logical(line: str, direction: str) -> str:
     """A line of `pdftotext -raw` in reading order, for a paragraph of the given direction."""
+    if direction != "rtl" and RLE not in line and LRE not in line:
+        return line  # pdftotext marks every right-to-left run: none here (nor digits to reorder)
     return reorder(visual(line), direction)

@@ -206,6 +206,8 @@ def logical(line: str, direction: str | None = None) -> str:
     taken back to visual order and reordered (builder/bidi.py) for a paragraph of the direction
     given; with none, the direction of its first strong character when read either way, and
     left to right where both readings agree with themselves."""
+    if direction is None and bidi.RLE not in line and bidi.LRE not in line:
+        return line  # pdftotext marks every right-to-left run: none here
     if direction is None:
         rtl = bidi.logical(line, "rtl")
         direction = "rtl" if bidi.line_direction(rtl) == "rtl" and bidi.line_direction(bidi.logical(line, "ltr")) != "ltr" else "ltr"
@@ -221,7 +223,7 @@ class Directions:
 
     def __init__(self, text: str, plain: bool):
         self.text, self.plain = text, plain
-        self.offsets = squeezed_offsets(text) if plain else []
+        self.offsets = squeezed_offsets(text) if plain and bidi.RTL_SCRIPT.search(text) else []
         if len(self.offsets) != len(squeeze(text)):
             self.offsets = []
 
