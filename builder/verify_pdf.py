@@ -206,6 +206,8 @@ def logical(line: str, direction: str | None = None) -> str:
     taken back to visual order and reordered (builder/bidi.py) for a paragraph of the direction
     given; with none, the direction of its first strong character when read either way, and
     left to right where both readings agree with themselves."""
+    if "\n" in line:  # several lines: each on its own
+        return "\n".join(logical(one, direction) for one in line.split("\n"))
     if direction is None and bidi.RLE not in line and bidi.LRE not in line:
         return line  # pdftotext marks every right-to-left run: none here
     if direction is None:
