@@ -211,10 +211,10 @@ def logical(line: str, direction: str | None = None) -> str:
     if direction is None and bidi.RLE not in line and bidi.LRE not in line:
         return line  # pdftotext marks every right-to-left run: none here
     if direction is None:
-        rtl = bidi.logical(line, "rtl")
-        direction = "rtl" if bidi.line_direction(rtl) == "rtl" and bidi.line_direction(bidi.logical(line, "ltr")) != "ltr" else "ltr"
-        if direction == "rtl":
+        rtl, ltr = bidi.logical(line, "rtl"), bidi.logical(line, "ltr")
+        if bidi.line_direction(rtl) == "rtl" and bidi.line_direction(ltr) != "ltr":
             return rtl
+        return ltr
     return bidi.logical(line, direction)
 
 
