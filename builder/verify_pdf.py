@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import characters
+from . import bidi, characters
 from .errors import ValidatorUnavailable
 from .model import Archive
 from .verify import Finding, expected, normalise
@@ -73,7 +73,7 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None) -> R
                  for line in pages[page].splitlines()]
         reading, plain = expected(source)
         text = characters.shown(reading)  # what the edition shows: markers for some characters
-        problem, crossings = match_pages(text, lines)
+        problem, crossings = match_pages(text, lines, Directions(text, plain))
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
         elif plain:
@@ -198,13 +198,64 @@ def extract_pages(path: Path, npages: int) -> list[str]:
 LIST_MARK = re.compile("^(?:[\u2022\u2023\u2013\u25e6\u2043*-]|[0-9]+[.)])")  # a list item's bullet or number
 # an email's header block: each line begins with the field's name, the writer's text, not the source's
 FIELD_MARK = re.compile(r"(from|to|cc|date|subject|message-id)", re.IGNORECASE)
-RTL_RUN = re.compile("\u202b[^\u202c]*\u202c(?:\\s+\u202b[^\u202c]*\u202c)+")
 
 
-def logical(line: str) -> str:
-    """pdftotext sets the words of a right-to-left run in visual order, each word embedded
-    (RLE ... PDF): put the words of such a run back in reading order."""
-    return RTL_RUN.sub(lambda m: " ".join(reversed(m.group(0).split())), line)
+def logical(line: str, direction: str | None = None) -> str:
+    """A line of pdftotext in reading order. pdftotext gives a line's words in visual order, each
+    right-to-left run of a word put back in reading order and marked RLE ... PDF: the line is
+    taken back to visual order and reordered (builder/bidi.py) for a paragraph of the direction
+    given; with none, the direction of its first strong character when read either way, and
+    left to right where both readings agree with themselves."""
+    if "\n" in line:  # several lines: each on its own
+        return "\n".join(logical(one, direction) for one in line.split("\n"))
+    if direction is None and bidi.RLE not in line and bidi.LRE not in line:
+        return line  # pdftotext marks every right-to-left run: none here
+    if direction is None:
+        rtl, ltr = bidi.logical(line, "rtl"), bidi.logical(line, "ltr")
+        if bidi.line_direction(rtl) == "rtl" and bidi.line_direction(ltr) != "ltr":
+            return rtl
+        return ltr
+    return bidi.logical(line, direction)
+
+
+class Directions:
+    """Where a source's lines are right to left: for an index into squeeze(text), the direction of
+    the line it is in and the line's text (a plain-text source's lines are set each in its own
+    direction, builder/bidi.py; every other kind left to right, as the template sets it)."""
+
+    def __init__(self, text: str, plain: bool):
+        self.text, self.plain = text, plain
+        self.offsets = squeezed_offsets(text) if plain and bidi.RTL_SCRIPT.search(text) else []
+        if len(self.offsets) != len(squeeze(text)):
+            self.offsets = []
+
+    def line(self, i: int) -> tuple[int, int]:
+        at = self.offsets[min(i, len(self.offsets) - 1)]
+        start = self.text.rfind("\n", 0, at) + 1
+        end = self.text.find("\n", at)
+        return start, len(self.text) if end < 0 else end
+
+    def at(self, i: int) -> str:
+        if not self.offsets:
+            return "ltr"
+        start, end = self.line(i)
+        return bidi.line_direction(self.text[start:end])
+
+    def shows(self, seen: str, i: int) -> int | None:
+        """Where the source goes on if a line that shows seen (visual order, squeezed) is exactly
+        the rendering of the source's characters from squeeze(text)[i]: the strict reading of a
+        line whose order the reverse reordering cannot tell (digits after a right-to-left run
+        in a left-to-right line read the same as before it)."""
+        n = len(seen)
+        if not self.offsets or not n or i + n > len(self.offsets):
+            return None
+        start, end = self.line(i)
+        first, last = self.offsets[i], self.offsets[i + n - 1] + 1
+        if last > end:
+            return None
+        line = self.text[start:end]
+        shown = bidi.rendered(line, first - start, last - start, bidi.line_direction(line))
+        return i + n if squeeze(shown) == seen else None
 
 
 def squeeze(text: str) -> str:
@@ -282,19 +333,25 @@ def squeezed_offsets(text: str) -> list[int]:
     return offsets
 
 
-def match_pages(text: str, lines: list[tuple[int, str]]) -> tuple[str | None, list[tuple[int, int]]]:
+def match_pages(text: str, lines: list[tuple[int, str]],
+                directions: Directions | None = None) -> tuple[str | None, list[tuple[int, int]]]:
     """match(), and where the text crosses onto a new page: [(page, index in squeeze(text) of
     the first source character found on that page)], for every page after the text's first."""
     expected = squeeze(text)
     i, page = 0, None
     crossings: list[tuple[int, int]] = []
     recent: list[int] = []  # where the last accepted lines began: a heading may match too early
+    directions = directions or Directions(text, False)
     for p, raw in lines:
-        line = squeeze(logical(raw))
-        if not line or i >= len(expected):
+        if i >= len(expected):
+            continue
+        line = squeeze(logical(raw, directions.at(i)))
+        if not line:
             continue
         begun = i
         j = _consume_line(line, expected, i)
+        if j is None and line != (seen := squeeze(bidi.visual(raw))):
+            j = directions.shows(seen, i)
         if j is None:
             for start in reversed(recent[-3:]):
                 again = _consume_line(line, expected, start)

@@ -47,13 +47,14 @@ def pdf_text_findings(pages: list[str], archive: Archive) -> list[verify.Finding
     """
     from ..verify_pdf import logical, squeeze  # the build's own reading of a line (a cycle at import)
 
+    sources = "\n".join(_compact(verify.expected_text(s)) for s in archive.sources if s.format == "txt")
     stream: list[str] = []  # compact characters of the PDF
     breaks: list[int] = []  # indexes in stream where a page starts
     for page in pages:
         breaks.append(len(stream))
         for line in page.translate(INVISIBLE).split("\n"):
-            # right-to-left runs back in reading order, pdftotext's bidi controls dropped, as the build reads
-            stream.extend(_compact(squeeze(logical(line))))
+            # back in reading order, pdftotext's bidi controls dropped, as the build reads
+            stream.extend(_reading(line, sources, logical, squeeze))
     pdf = "".join(stream)
     findings, at = [], 0
     for source in archive.sources:
@@ -153,3 +154,18 @@ def _follows(pdf: str, j: int, want: str, i: int, n: int) -> bool:
         i, j = step
     return True
 
+
+
+def _reading(line: str, sources: str, logical, squeeze) -> str:
+    """A line of the pages in reading order. Read alone, a line that mixes directions can be read
+    two ways (a right-to-left line that ends with Latin words looks like a left-to-right line that
+    ends with Hebrew ones: builder/bidi.py): the reading that is in a source's text is taken,
+    else the line's own (verify_pdf.logical)."""
+    own = _compact(squeeze(logical(line)))
+    if "\u202b" not in line or own in sources:  # no right-to-left run: one reading
+        return own
+    for direction in ("ltr", "rtl"):
+        other = _compact(squeeze(logical(line, direction)))
+        if other != own and other in sources:
+            return other
+    return own

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import __version__, characters, citation, describe, document, notes_io, readers, register, templating
+from .. import __version__, bidi, characters, citation, describe, document, notes_io, readers, register, templating
 from .. import links  # docs/security.md: safe links, editorial images
 from .. import progress
 from . import image_name, layout
@@ -162,6 +162,7 @@ def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = 
     render = Xhtml(source.id, layout.Placement(doc, notes, breaks), marks, breaks,
                    [f"../images/{image_name(source.id, k, i)}" for k, i in enumerate(doc.images)], css_numbers)
     if doc.plain:
+        render.direction = "rtl" if doc.direction == "rtl" else "ltr"
         return str(marks.block(f"{source.id}/text")) + "\n".join(render.block(b) for b in doc.blocks)
     return "\n".join(str(marks.block(f"{source.id}/b{k}")) + render.block(b) for k, b in enumerate(doc.blocks))
 
@@ -177,9 +178,12 @@ class Xhtml:
         self.css_numbers = css_numbers  # note numbers drawn by the style sheet, not in the text (noteref)
         self.slight = {a.number for a in place.placed if slight(a.note.selector.exact)}
         self.entries = {a.number: a.note.entry for a in place.placed if a.number < 0}  # register links
+        self.direction: str | None = None  # a plain-text document's direction: its lines each in their own
 
     def block(self, b) -> str:
         d = document
+        if isinstance(b, d.Paragraph) and self.direction is not None:
+            return f"<p>{self.lines(b.inlines)}</p>"
         if isinstance(b, d.Paragraph):
             return f"<p>{self.inlines(b.inlines)}</p>"
         if isinstance(b, d.Heading):
@@ -217,6 +221,26 @@ class Xhtml:
         if len(blocks) == 1 and isinstance(blocks[0], document.Paragraph):
             return self.inlines(blocks[0].inlines)
         return "".join(self.block(x) for x in blocks)
+
+    def lines(self, nodes) -> str:
+        """A plain-text paragraph: a line whose direction is not the document's (builder/bidi.py)
+        in a <span dir>, so that it reads in its own direction."""
+        d = document
+        lines: list[list] = [[]]
+        for n in nodes:
+            lines[-1].append(n)
+            if isinstance(n, d.LineBreak):
+                lines.append([])
+        out = []
+        for line in lines:
+            text = "".join(n.text for n in line if isinstance(n, d.Text))
+            own = bidi.line_direction(text, self.direction)
+            body = [n for n in line if not isinstance(n, d.LineBreak)]
+            rendered = self.inlines(body)
+            if own != self.direction and rendered:
+                rendered = f'<span dir="{own}">{rendered}</span>'
+            out.append(rendered + "".join(self.inline(n) for n in line if isinstance(n, d.LineBreak)))
+        return "".join(out)
 
     def inlines(self, nodes) -> str:
         return "".join(self.inline(n) for n in nodes)

@@ -25,7 +25,7 @@ from pathlib import Path
 from markdown_it.tree import SyntaxTreeNode
 
 from .. import __version__, characters, describe, document, notes_io, readers, templating, typography
-from .. import inert, links  # docs/security.md: no action, no package, editorial images
+from .. import bidi, inert, links  # docs/security.md: no action, no package, editorial images
 from . import image_name, layout
 from ..anchor import Anchored, links_of
 from ..errors import ArchiveError, UsageError
@@ -271,6 +271,8 @@ def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Pa
         data["paragraphs"] = [[[_segment(seg, place.marked)
                                 for seg in refs_at_word_end([seg for run in line for seg in place.segments(run)])]
                                for line in _lines(p)] for p in doc.blocks]
+        # each line's direction (builder/bidi.py): only where it is not the document's
+        data["line_dirs"] = line_directions(doc)
     else:
         tree = Tree(place, names)
         data["tree"] = headings([{**tree.block(b), "pb": f"{source.id}/b{k}"}
@@ -322,6 +324,19 @@ def _lines(p: document.Paragraph) -> list[list[document.Text]]:
         else:
             lines[-1].append(n)
     return lines
+
+
+def line_directions(doc: document.Document) -> dict[str, str]:
+    """For a plain-text document, "paragraph/line" -> "rtl" or "ltr" for every line whose own
+    direction (its first strong character, builder/bidi.py) is not the document's."""
+    own = "rtl" if doc.direction == "rtl" else "ltr"
+    out = {}
+    for i, p in enumerate(doc.blocks):
+        for k, line in enumerate(_lines(p)):
+            d = bidi.line_direction("".join(t.text for t in line), own)
+            if d != own:
+                out[f"{i}/{k}"] = d
+    return out
 
 
 def refs_at_word_end(line) -> list[layout.Segment]:
