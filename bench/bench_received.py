@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from measure import run  # noqa: E402
-from synthetic import text_of  # noqa: E402
+from synthetic import text_of, write_archive  # noqa: E402
 
 ARCHIVE = Path(sys.executable).parent / "archive"
 HANZI = "的一是在不了有和人這中大為上個國我以要他時來用們生到作地於出就分對成會可主發年動同工也能下過子說產種面而方後多定行學法所民得經十三之進著等部度家電力裡如水化高自二理起小物現實加量都兩體制機當使點從業本去把性好應開它合還因由其些然前外天政四日那社義事平形相全表間樣與關各重新線內數正心反你明看原又麼利比或但質氣第向道命此變條只沒結解問意建月公無系軍很情者最立代想已通並提直題黨程展五果料象員革位入常文總次品式活設及管特件長求老頭基資邊流路級少圖山統接知較將組見計別她手角期根論運農指幾九區強放決西被幹做必戰先回則任取據處府研質"
@@ -61,18 +61,7 @@ def corpus(folder: Path, n: int, make) -> tuple[Path, list[Path]]:
         files.append(path)
     root = folder / "corpus"
     root.mkdir()
-    (root / "introduction.md").write_text("## About\n\nA corpus for benchmarks.\n")
-    (root / "archive.toml").write_text(f'''title = "Kinds benchmark"
-identifier = "urn:uuid:00000000-0000-4000-8000-{n:012d}"
-language = "en"
-date = 2026-01-01
-publisher = "bench"
-rights = "Public domain."
-description = "Benchmark corpus."
-sources = []
-[[editors]]
-name = "bench"
-''')
+    write_archive(root, "Kinds benchmark", f"8000-{n:012d}", "Benchmark corpus.", [])
     return root, files
 
 

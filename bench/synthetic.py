@@ -48,19 +48,26 @@ how = "Generated."
 summary = "As generated."
 ''')
         ids.append(sid)
-    (folder / "introduction.md").write_text("## About\n\nA synthetic corpus for benchmarks.\n")
-    (folder / "archive.toml").write_text(f'''title = "Synthetic archive of {n} sources"
-identifier = "urn:uuid:00000000-0000-4000-8000-{n:012d}"
+    write_archive(folder, f"Synthetic archive of {n} sources", f"8000-{n:012d}", "Benchmark corpus.", ids,
+                  "A synthetic corpus for benchmarks.")
+    return folder
+
+
+def write_archive(folder: Path, title: str, identifier: str, description: str, ids: list[str],
+                  about: str = "A corpus for benchmarks.") -> None:
+    """archive.toml (sources in the order ids) and a one-paragraph introduction.md."""
+    (folder / "introduction.md").write_text(f"## About\n\n{about}\n")
+    (folder / "archive.toml").write_text(f'''title = "{title}"
+identifier = "urn:uuid:00000000-0000-4000-{identifier}"
 language = "en"
 date = 2026-01-01
 publisher = "bench"
 rights = "Public domain."
-description = "Benchmark corpus."
+description = "{description}"
 sources = {ids!r}
 [[editors]]
 name = "bench"
 ''')
-    return folder
 
 
 def make_bulk(folder: Path, n: int, seed: int = 1) -> Path:
@@ -76,18 +83,9 @@ def make_bulk(folder: Path, n: int, seed: int = 1) -> Path:
     ids = [f"s{i:05d}" for i in range(n)]
     for sid in ids:
         (sources / f"{sid}.txt").write_bytes(text_of(rng).encode("utf-8"))
-    (folder / "introduction.md").write_text("## About\n\nA bulk-imported corpus for benchmarks.\n")
-    (folder / "archive.toml").write_text(f'''title = "Bulk archive of {n} sources"
-identifier = "urn:uuid:00000000-0000-4000-8001-{n:012d}"
-language = "en"
-date = 2026-01-01
-publisher = "bench"
-rights = "Public domain."
-description = "Benchmark corpus: plain text imported in bulk, without provenance."
-sources = {ids!r}
-[[editors]]
-name = "bench"
-''')
+    write_archive(folder, f"Bulk archive of {n} sources", f"8001-{n:012d}",
+                  "Benchmark corpus: plain text imported in bulk, without provenance.", ids,
+                  "A bulk-imported corpus for benchmarks.")
     return folder
 
 
