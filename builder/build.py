@@ -41,7 +41,7 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
         if "pdf" in formats:  # first, so that the EPUB can follow its pages
             editions["pdf"], pdf_findings, pages = paginated_pdf(archive, anchors, folder, "epub" in formats)
         if "epub" in formats:
-            editions["epub"] = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages)
+            editions["epub"] = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages, store)
         with progress.step("editions read back"):
             verify.editions(archive, editions, pdf_findings)  # read back what was written: DamageFound
         final = {kind: path.replace(Path(out) / path.name) for kind, path in editions.items()}
