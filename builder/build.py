@@ -43,7 +43,7 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
         if "epub" in formats:
             editions["epub"] = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages, store)
         with progress.step("editions read back"):
-            verify.editions(archive, editions, pdf_findings)  # read back what was written: DamageFound
+            verify.editions(archive, editions, pdf_findings, store)  # read back what was written: DamageFound
         final = {kind: path.replace(Path(out) / path.name) for kind, path in editions.items()}
     store.finish()
     return Built(archive, final, archive.warnings)

@@ -111,6 +111,10 @@ class Store:
         self.hits += 1
         return data
 
+    def has(self, kind: str, k: str) -> bool:
+        """Is there an entry (not read: get may still find it damaged)?"""
+        return self.folder is not None and self._path(kind, k).is_file()
+
     def put(self, kind: str, k: str, data: bytes) -> None:
         if self.folder is None:
             return

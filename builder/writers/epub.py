@@ -189,7 +189,8 @@ def source_made(job: Job, source: Source, sctx: dict) -> Made:
 
     notes = job.anchors.get(source.id, [])
     marks.file = f"{source.id}.xhtml"
-    doc = readers.read(source)
+    data = source.read_bytes()
+    doc = readers.read(source, data)
     sctx = {**describe.with_document(sctx, doc), "direction": doc.direction}
     for k, image in enumerate(doc.images):
         name = image_name(source.id, k, image)
@@ -207,7 +208,7 @@ def source_made(job: Job, source: Source, sctx: dict) -> Made:
                                                           source=sctx, cite=cite_line(archive, source)))
     put(f"EPUB/text/{source.id}-original.xhtml", render("epub/original.xhtml", f"{source.id}-original.xhtml",
                                                         source=sctx))
-    put(f"EPUB/originals/{source.file_name}", source.read_bytes(),
+    put(f"EPUB/originals/{source.file_name}", data,
         compress=source.media_type.startswith("text/"))  # a PDF or an image is compressed already
     return Made(entries, marks.written, index.found, images)
 

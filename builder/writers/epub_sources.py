@@ -34,7 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from .. import cache, files, progress, zipwrite
+from .. import cache, files, parallel, progress, zipwrite
 from ..readers import scan
 
 KIND = "epub-source"
@@ -43,31 +43,53 @@ WHY = "epub-why"  # per source id: the digests of its parts last time, to say wh
 
 def made(job, store) -> Iterator:
     """Every source's Made, in the archive's order: from the store where it holds one for the
-    same inputs, else made now (and kept)."""
-    from . import epub
-
+    same inputs, else made now (and kept). Many to make: made in worker processes (one a core),
+    each source's bytes the same wherever it is made (tests/test_epub_sources.py)."""
     store = store if store is not None else cache.Store(None)
     keeping = store.folder is not None
     sources = job.archive.sources
     common = _common(job)
     last = Last(store) if keeping else None
+    parts = [_parts(job, source, sctx, common) for source, sctx in zip(sources, job.ctx["sources"])]
+    keys = [cache.key(KIND, sorted(p.items())) for p in parts]
+    cached = [store.has(KIND, k) for k in keys] if keeping else [False] * len(sources)
+    todo = [i for i, hit in enumerate(cached) if not hit]
+    workers = parallel.Map(_packed, job, todo)
     again: list[str] = []  # why each source made again was made
-    for source, sctx in progress.each("EPUB written", list(zip(sources, job.ctx["sources"]))):
-        parts = _parts(job, source, sctx, common)
-        k = cache.key(KIND, sorted(parts.items()))
-        raw = store.get(KIND, k) if keeping else None
-        one = _unpack(raw) if raw is not None else None
-        if one is None:
-            one = epub.source_made(job, source, sctx)
+    try:
+        for i in progress.each("EPUB written", range(len(sources))):
+            source = sources[i]
+            one = None
+            if cached[i]:
+                raw = store.get(KIND, keys[i])
+                one = _unpack(raw) if raw is not None else None  # damaged since: made again, here
+            if one is None:
+                packed = workers.result(i) if not cached[i] else None  # made in a worker
+                one = _unpack(packed) if packed is not None else None
+                if one is None:  # made here: serially, or what a worker could not make (its error raised here)
+                    one = source_made(job, i)
+                    packed = _pack(one)
+                if keeping:
+                    store.put(KIND, keys[i], packed)
+                    again.append(last.why(source.id, parts[i]))
             if keeping:
-                store.put(KIND, k, _pack(one))
-                again.append(last.why(source.id, parts))
-        if keeping:
-            last.now[source.id] = parts
-        yield one
+                last.now[source.id] = parts[i]
+            yield one
+    finally:
+        workers.close()
     if keeping:
         last.keep()
         say(len(sources), again)
+
+
+def source_made(job, i: int):
+    from . import epub
+
+    return epub.source_made(job, job.archive.sources[i], job.ctx["sources"][i])
+
+
+def _packed(job, i: int) -> bytes:
+    return _pack(source_made(job, i))
 
 
 class Last:
