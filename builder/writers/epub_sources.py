@@ -153,9 +153,7 @@ def _json(obj) -> str:
 
 def _common(job) -> dict:
     """What every source's part depends on alike, digested once."""
-    import jinja2
-    import markdown_it
-    import markupsafe
+    from importlib.metadata import version
 
     archive = job.archive
     ctx = {k: v for k, v in job.ctx.items() if k != "sources"}
@@ -164,7 +162,7 @@ def _common(job) -> dict:
     common = {
         "the archive": _digest(repr(shell), _json(ctx)),
         "the templates": _digest(own),
-        "the tool": _digest(jinja2.__version__, markdown_it.__version__, markupsafe.__version__,
+        "the tool": _digest([version(d) for d in ("jinja2", "markdown-it-py", "markupsafe", "lxml")],
                             zlib.ZLIB_RUNTIME_VERSION, sys.version),
         "ids": _digest(sorted(job.ids)),
         "register": _digest(sorted(job.index.by_id)),
