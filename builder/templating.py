@@ -60,8 +60,28 @@ class Budget(jinja2.sandbox.SecurityError):
     """A template asked for more work or output than a template may have."""
 
 
-@lru_cache(maxsize=8)
 def environment(corpus_templates: Path | None = None) -> jinja2.Environment:
+    """The templates of a corpus (its own first, then the tool's). Made again when the corpus's
+    templates/ changes (a file added, removed or rewritten), so that a process that builds more
+    than once (`archive preview`, the tests) never renders with templates that are gone."""
+    return _environment(corpus_templates, _listing(corpus_templates))
+
+
+def _listing(folder: Path | None) -> tuple:
+    if not folder or not folder.is_dir():
+        return ()
+    out = []
+    for path in sorted(folder.rglob("*")):
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        out.append((str(path), st.st_mtime_ns, st.st_size, st.st_ino))
+    return tuple(out)
+
+
+@lru_cache(maxsize=8)
+def _environment(corpus_templates: Path | None, listing: tuple) -> jinja2.Environment:
     loaders = []
     if corpus_templates and corpus_templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(corpus_templates), followlinks=False))
