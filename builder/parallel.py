@@ -41,8 +41,9 @@ def _run(chunk: list[int]) -> list:
 
 
 class Map:
-    def __init__(self, work: Callable, job, todo: list[int], least: int = LEAST):
+    def __init__(self, work: Callable, job, todo: list[int], least: int | None = None):
         global _work, _job
+        least = LEAST if least is None else least
         self.pool = None
         self.order = iter(todo)
         self.results = iter(())
