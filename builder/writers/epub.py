@@ -81,6 +81,8 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
     page-list and pageBreakSource naming the PDF edition (docs/pages.md). With store (a
     builder.cache.Store), each source's entries made by an earlier build from the same inputs are
     taken from it, and those made now are kept in it (builder/writers/epub_sources.py)."""
+    from functools import partial
+
     from . import epub_sources
 
     env = templating.environment(archive.templates_dir)
@@ -133,17 +135,21 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
             put("EPUB/text/glossary.xhtml", render("epub/glossary.xhtml", entries=index.glossary()))
             put("EPUB/text/index.xhtml", render("epub/index.xhtml", entries=index.entries()))
         put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml", page_list=pages is not None,
-                                               cite=cite_line(archive, None)))
+                                               cite=cite_line(archive, None)))  # its page markers: made each time
+        # the files that list every source (none with a page marker of its own): made again only
+        # when what they show has changed
+        book = partial(epub_sources.book_page, job, store)
         # the notes as W3C Web Annotation JSON-LD, so that an EPUB alone can be checked for lost notes
-        put(NOTES_FILE, notes_io.serialise(notes_io.collection_of(archive, anchors)))
+        put(NOTES_FILE, book("notes", None, lambda: notes_io.serialise(notes_io.collection_of(archive, anchors))))
         page_list = marks.page_list()
         for entry in page_list:  # hrefs relative to the nav document and the NCX (both in EPUB/)
             entry["href"] = entry["href"][3:] if entry["href"].startswith("../") else "text/" + entry["href"]
         paged = {"page_list": page_list, "page_source": pages.source if pages and page_list else "",
                  "max_page": _max_page(page_list)}
-        put("EPUB/nav.xhtml", render("epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged))
-        put("EPUB/toc.ncx", render("epub/toc.ncx", **paged))
-        put("EPUB/package.opf", render("epub/package.opf", images=images, **paged))
+        put("EPUB/nav.xhtml", book("nav", [str(contents_marker), paged], lambda: render(
+            "epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged)))
+        put("EPUB/toc.ncx", book("ncx", paged, lambda: render("epub/toc.ncx", **paged)))
+        put("EPUB/package.opf", book("opf", [images, paged], lambda: render("epub/package.opf", images=images, **paged)))
         z.close()
     return path
 
@@ -159,6 +165,7 @@ class Job:
     pages: PageMap | None
     at: "PagesAt | None"
     index: "Index"
+    digests: tuple | None = None  # each source's parts, once made() has them (epub_sources.book_page)
 
 
 @dataclass

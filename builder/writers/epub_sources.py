@@ -51,6 +51,7 @@ def made(job, store) -> Iterator:
     common = _common(job)
     last = Last(store) if keeping else None
     parts = [_parts(job, source, sctx, common) for source, sctx in zip(sources, job.ctx["sources"])]
+    job.digests = (common, parts)  # for the book's own pages (book_page)
     keys = [cache.key(KIND, sorted(p.items())) for p in parts]
     cached = [store.has(KIND, k) for k in keys] if keeping else [False] * len(sources)
     todo = [i for i, hit in enumerate(cached) if not hit]
@@ -90,6 +91,32 @@ def source_made(job, i: int):
 
 def _packed(job, i: int) -> bytes:
     return _pack(source_made(job, i))
+
+
+BOOK = "epub-book"  # the book's own pages that list every source (contents, package, colophon, notes)
+
+
+def book_page(job, store, name: str, extra: object, make) -> str:
+    """A page of the book made from every source's context (the nav, the NCX, the package, the
+    colophon, the notes' JSON-LD): taken from the store when made before from the same inputs.
+    Its key: the archive, the templates, the tool, each source's own parts (its page breaks
+    aside: these pages hold none), and extra (the page-list, the images, ...)."""
+    if store is None or store.folder is None or job.digests is None:
+        return make()
+    common, parts = job.digests
+    k = cache.key(BOOK, name, _json(extra), common["the archive"], common["the templates"], common["the tool"],
+                  common["register"], common.get("everything"),
+                  [(s.id, sorted((n, d) for n, d in p.items() if n != "the PDF's pages"))
+                   for s, p in zip(job.archive.sources, parts)])
+    raw = store.get(BOOK, k)
+    if raw is not None:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    text = make()
+    store.put(BOOK, k, text.encode("utf-8"))
+    return text
 
 
 class Last:
