@@ -51,7 +51,7 @@ def made(job, store) -> Iterator:
     common = _common(job)
     last = Last(store) if keeping else None
     parts = [_parts(job, source, sctx, common) for source, sctx in zip(sources, job.ctx["sources"])]
-    job.digests = (common, parts)  # for the book's own pages (book_page)
+    job.digests = (common, _every_source(sources, parts))  # for the book's own pages (book_page)
     keys = [cache.key(KIND, sorted(p.items())) for p in parts]
     cached = [store.has(KIND, k) for k in keys] if keeping else [False] * len(sources)
     todo = [i for i, hit in enumerate(cached) if not hit]
@@ -103,11 +103,9 @@ def book_page(job, store, name: str, extra: object, make) -> str:
     aside: these pages hold none), and extra (the page-list, the images, ...)."""
     if store is None or store.folder is None or job.digests is None:
         return make()
-    common, parts = job.digests
+    common, every = job.digests
     k = cache.key(BOOK, name, _json(extra), common["the archive"], common["the templates"], common["the tool"],
-                  common["register"], common.get("everything"),
-                  [(s.id, sorted((n, d) for n, d in p.items() if n != "the PDF's pages"))
-                   for s, p in zip(job.archive.sources, parts)])
+                  common["register"], common.get("everything"), every)
     raw = store.get(BOOK, k)
     if raw is not None:
         try:
@@ -117,6 +115,15 @@ def book_page(job, store, name: str, extra: object, make) -> str:
     text = make()
     store.put(BOOK, k, text.encode("utf-8"))
     return text
+
+
+def _every_source(sources, parts: list[dict[str, str]]) -> str:
+    """One digest of every source's id and parts, in order (their page breaks aside)."""
+    h = hashlib.sha256()
+    for source, p in zip(sources, parts):
+        h.update(("|".join([source.id] + [f"{n}={d}" for n, d in sorted(p.items()) if n != "the PDF's pages"])
+                  + "\n").encode())
+    return h.hexdigest()
 
 
 class Last:
@@ -171,7 +178,9 @@ def say(total: int, again: list[str]) -> None:
 
 
 def _digest(*parts: object) -> str:
-    return cache.key(*parts)
+    """The SHA-256 of parts by their repr (of str, bytes, int, None, bool and tuples and lists of
+    them: one repr, one value); each key made of these digests holds the tool's fingerprint."""
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _json(obj) -> str:
