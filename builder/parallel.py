@@ -14,6 +14,7 @@ Below `least` items, on one core, or where fork is not available, nothing runs i
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from typing import Callable
@@ -54,7 +55,11 @@ class Map:
         except ValueError:
             return
         _work, _job = work, job
-        self.pool = context.Pool(min(cores(), 4))
+        gc.freeze()  # the workers' collector leaves what they inherit alone: its pages stay shared
+        try:
+            self.pool = context.Pool(min(cores(), 4))
+        finally:
+            gc.unfreeze()
         chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
         self.results = (one for chunk in self.pool.imap(_run, chunks) for one in chunk)
 

@@ -55,6 +55,8 @@ def made(job, store) -> Iterator:
     keys = [cache.key(KIND, sorted(p.items())) for p in parts]
     cached = [store.has(KIND, k) for k in keys] if keeping else [False] * len(sources)
     todo = [i for i, hit in enumerate(cached) if not hit]
+    if len(todo) >= parallel.LEAST:
+        _warm(job)
     workers = parallel.Map(_packed, job, todo)
     again: list[str] = []  # why each source made again was made
     try:
@@ -81,6 +83,19 @@ def made(job, store) -> Iterator:
     if keeping:
         last.keep()
         say(len(sources), again)
+
+
+def _warm(job) -> None:
+    """Compile the source pages' templates (and the Markdown parser) once, before the workers are
+    forked, rather than once in each. An error is left for the rendering to report."""
+    from .. import templating
+
+    for name in ("epub/source.xhtml", "epub/provenance.xhtml", "epub/original.xhtml"):
+        try:
+            job.env.get_template(name)
+        except Exception:  # noqa: BLE001  (reported where the page is rendered: T102-T106)
+            pass
+    templating._markdown()
 
 
 def source_made(job, i: int):
