@@ -140,7 +140,7 @@ def epub_findings(path: Path, archive: Archive, store=None) -> list[Finding]:
                 found.append(Finding(f"{path.name}:{original}", "the original's SHA-256 does not match"))
             if keeping:
                 k = cache.key(READ_BACK, hashlib.sha256(z.read(chapter)).hexdigest(), source.id, source.sha256,
-                              source.format, source.provenance.received_encoding, _transcription(source))
+                              source.format, repr(source.provenance), _transcription(source))
                 if store.get(READ_BACK, k) == b"whole":
                     continue
                 keys[i] = k
