@@ -146,10 +146,12 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
             entry["href"] = entry["href"][3:] if entry["href"].startswith("../") else "text/" + entry["href"]
         paged = {"page_list": page_list, "page_source": pages.source if pages and page_list else "",
                  "max_page": _max_page(page_list)}
+        listed = epub_sources.LISTED  # what these show of each source: its file and its provenance's context
         put("EPUB/nav.xhtml", book("nav", [str(contents_marker), paged], lambda: render(
-            "epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged)))
-        put("EPUB/toc.ncx", book("ncx", paged, lambda: render("epub/toc.ncx", **paged)))
-        put("EPUB/package.opf", book("opf", [images, paged], lambda: render("epub/package.opf", images=images, **paged)))
+            "epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged), listed))
+        put("EPUB/toc.ncx", book("ncx", paged, lambda: render("epub/toc.ncx", **paged), listed))
+        put("EPUB/package.opf", book("opf", [images, paged], lambda: render(
+            "epub/package.opf", images=images, **paged), listed))
         z.close()
     return path
 

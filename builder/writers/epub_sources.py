@@ -51,7 +51,7 @@ def made(job, store) -> Iterator:
     common = _common(job)
     last = Last(store) if keeping else None
     parts = [_parts(job, source, sctx, common) for source, sctx in zip(sources, job.ctx["sources"])]
-    job.digests = (common, _every_source(sources, parts))  # for the book's own pages (book_page)
+    job.digests = (common, parts)  # for the book's own pages (book_page)
     keys = [cache.key(KIND, sorted(p.items())) for p in parts]
     cached = [store.has(KIND, k) for k in keys] if keeping else [False] * len(sources)
     todo = [i for i, hit in enumerate(cached) if not hit]
@@ -111,16 +111,19 @@ def _packed(job, i: int) -> bytes:
 BOOK = "epub-book"  # the book's own pages that list every source (contents, package, colophon, notes)
 
 
-def book_page(job, store, name: str, extra: object, make) -> str:
-    """A page of the book made from every source's context (the nav, the NCX, the package, the
-    colophon, the notes' JSON-LD): taken from the store when made before from the same inputs.
-    Its key: the archive, the templates, the tool, each source's own parts (its page breaks
-    aside: these pages hold none), and extra (the page-list, the images, ...)."""
+LISTED = ("the source", "its provenance")  # what the nav, the NCX and the package show of a source
+
+
+def book_page(job, store, name: str, extra: object, make, uses: tuple[str, ...] | None = None) -> str:
+    """A file of the book made from every source's context (the nav, the NCX, the package, the
+    notes' JSON-LD): taken from the store when made before from the same inputs. Its key: the
+    archive, the templates, the tool, the parts `uses` of every source (all but its page breaks,
+    when None: these files hold none), and extra (the page-list, the images, ...)."""
     if store is None or store.folder is None or job.digests is None:
         return make()
-    common, every = job.digests
+    common, parts = job.digests
     k = cache.key(BOOK, name, _json(extra), common["the archive"], common["the templates"], common["the tool"],
-                  common["register"], common.get("everything"), every)
+                  common["register"], common.get("everything"), _every_source(job.archive.sources, parts, uses))
     raw = store.get(BOOK, k)
     if raw is not None:
         try:
@@ -132,11 +135,13 @@ def book_page(job, store, name: str, extra: object, make) -> str:
     return text
 
 
-def _every_source(sources, parts: list[dict[str, str]]) -> str:
-    """One digest of every source's id and parts, in order (their page breaks aside)."""
+def _every_source(sources, parts: list[dict[str, str]], uses: tuple[str, ...] | None) -> str:
+    """One digest of every source's id and parts (those named in uses; else all but its page
+    breaks), in order."""
     h = hashlib.sha256()
     for source, p in zip(sources, parts):
-        h.update(("|".join([source.id] + [f"{n}={d}" for n, d in sorted(p.items()) if n != "the PDF's pages"])
+        h.update(("|".join([source.id] + [f"{n}={d}" for n, d in sorted(p.items())
+                                          if (n in uses if uses is not None else n != "the PDF's pages")])
                   + "\n").encode())
     return h.hexdigest()
 
