@@ -48,12 +48,15 @@ def made(job, store) -> Iterator:
     store = store if store is not None else cache.Store(None)
     keeping = store.folder is not None
     sources = job.archive.sources
-    common = _common(job)
     last = Last(store) if keeping else None
-    parts = [_parts(job, source, sctx, common) for source, sctx in zip(sources, job.ctx["sources"])]
-    job.digests = (common, parts)  # for the book's own pages (book_page)
-    keys = [cache.key(KIND, sorted(p.items())) for p in parts]
-    cached = [store.has(KIND, k) for k in keys] if keeping else [False] * len(sources)
+    if keeping:  # the digests of what each source is made from: its key in the store
+        common = _common(job)
+        parts = [_parts(job, source, sctx, common) for source, sctx in zip(sources, job.ctx["sources"])]
+        job.digests = (common, parts)  # for the book's own pages (book_page)
+        keys = [cache.key(KIND, sorted(p.items())) for p in parts]
+        cached = [store.has(KIND, k) for k in keys]
+    else:
+        parts, keys, cached = [{}] * len(sources), [""] * len(sources), [False] * len(sources)
     todo = [i for i, hit in enumerate(cached) if not hit]
     if len(todo) >= parallel.LEAST:
         _warm(job)
