@@ -22,13 +22,17 @@ from typing import Callable
 LEAST = 200  # items to make at least, for workers to be worth starting
 CHUNK = 25  # items a worker makes at a time
 enabled = True  # tests set False to compare a serial build with a parallel one
+# ARCHIVE_WORKERS=N: at most N worker processes (1: none, everything in the build's own process);
+# for measuring, and for a machine whose cores are busy with other work
+WORKERS = os.environ.get("ARCHIVE_WORKERS", "")
 
 _work: Callable | None = None  # inherited at fork, never pickled
 _job = None
 
 
 def cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(n, int(WORKERS)) if WORKERS.isdigit() and int(WORKERS) > 0 else n
 
 
 def _run(chunk: list[int]) -> list:
