@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .. import __version__, characters, citation, describe, document, notes_io, readers, register, templating
 from .. import links  # docs/security.md: safe links, editorial images
-from .. import progress, zipwrite
+from .. import zipwrite
 from . import image_name, layout
 from ..anchor import Anchored, links_of
 from ..model import Archive, Source
