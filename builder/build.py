@@ -35,17 +35,19 @@ class Built:
 def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Built:
     archive = corpus.load(Path(corpus_dir), also=out_problems(corpus_dir, out))  # every problem, or nothing
     archive, anchors = anchor.anchor(archive)  # every note placed, or nothing
-    store = cache.open(out)  # what an earlier build made from the same inputs (builder/cache.py)
     with staging(Path(out)) as folder:
+        # what an earlier build made from the same inputs (builder/cache.py); what this one makes
+        # waits in the staging folder, and is kept only if the build succeeds
+        store = cache.open(out, pending=folder)
         editions, pages, pdf_findings = {}, None, None
         if "pdf" in formats:  # first, so that the EPUB can follow its pages
             editions["pdf"], pdf_findings, pages = paginated_pdf(archive, anchors, folder, "epub" in formats)
         if "epub" in formats:
-            editions["epub"] = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages)
+            editions["epub"] = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages, store)
         with progress.step("editions read back"):
-            verify.editions(archive, editions, pdf_findings)  # read back what was written: DamageFound
+            verify.editions(archive, editions, pdf_findings, store)  # read back what was written: DamageFound
         final = {kind: path.replace(Path(out) / path.name) for kind, path in editions.items()}
-    store.finish()
+        store.finish()
     return Built(archive, final, archive.warnings)
 
 

@@ -84,8 +84,10 @@ def fingerprint() -> str:
 class Store:
     """Entries in folder/<kind>/<key[:2]>/<key>; folder None: a store that keeps nothing."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, pending: Path | None = None):
         self.folder = folder
+        self.pending = pending  # where a build's new entries wait until it has succeeded (finish)
+        self.new: list[tuple[Path, Path]] = []  # (waiting, final)
         self.used: set[Path] = set()
         self.hits = 0
         self.misses = 0
@@ -94,12 +96,17 @@ class Store:
         assert self.folder is not None
         return self.folder / kind / k[:2] / k
 
+    def _waiting(self, kind: str, k: str) -> Path:
+        assert self.pending is not None
+        return self.pending / kind / k[:2] / k
+
     def get(self, kind: str, k: str) -> bytes | None:
         if self.folder is None:
             return None
         path = self._path(kind, k)
         try:
-            raw = path.read_bytes()
+            raw = self._waiting(kind, k).read_bytes() if self.pending is not None and \
+                self._waiting(kind, k).is_file() else path.read_bytes()
         except OSError:
             self.misses += 1
             return None
@@ -111,10 +118,17 @@ class Store:
         self.hits += 1
         return data
 
+    def has(self, kind: str, k: str) -> bool:
+        """Is there an entry (not read: get may still find it damaged)?"""
+        return self.folder is not None and self._path(kind, k).is_file()
+
     def put(self, kind: str, k: str, data: bytes) -> None:
         if self.folder is None:
             return
-        path = self._path(kind, k)
+        path = final = self._path(kind, k)
+        if self.pending is not None:  # kept only if the build succeeds
+            path = self._waiting(kind, k)
+            self.new.append((path, final))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
         try:
@@ -125,23 +139,31 @@ class Store:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self.used.add(path)
+        self.used.add(final)
 
     def finish(self) -> None:
         """After a build that succeeded: remove every entry it did not use, so that the cache
         holds one build's results and no more."""
-        if self.folder is None or not self.folder.is_dir():
+        if self.folder is None:
+            return
+        for waiting, final in self.new:  # what this build made joins the cache
+            if waiting.is_file():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(waiting, final)
+        self.new.clear()
+        if not self.folder.is_dir():
             return
         for path in self.folder.rglob("*"):
             if path.is_file() and path not in self.used:
                 path.unlink(missing_ok=True)
 
 
-def open(out: Path) -> Store:  # noqa: A001  (cache.open, as the module is read)
-    """The store of output folder out; one that keeps nothing under --no-cache."""
+def open(out: Path, pending: Path | None = None) -> Store:  # noqa: A001  (cache.open, as the module is read)
+    """The store of output folder out; one that keeps nothing under --no-cache. pending: a folder
+    where new entries wait until finish() (a build's staging folder: a failed build keeps nothing)."""
     if not enabled:
         return Store(None)
-    return Store(Path(out) / FOLDER)
+    return Store(Path(out) / FOLDER, Path(pending) / FOLDER if pending is not None else None)
 
 
 def clear(out: Path) -> None:

@@ -44,7 +44,7 @@ def active(data: str | bytes, kind: str) -> list[str]:
             if isinstance(el, etree._ProcessingInstruction) and el.target == "xml-stylesheet":
                 found.append("an xml-stylesheet instruction")
             continue
-        tag = etree.QName(el).localname
+        tag = el.tag.rpartition("}")[2]  # its local name (as etree.QName(el).localname)
         if tag in ACTIVE_ELEMENTS and not _inert_original(tag, el):
             found.append(f"<{tag}>")
         if tag == "meta" and (el.get("http-equiv") or "").lower() in ("refresh", "set-cookie", "content-security-policy"):
@@ -54,7 +54,7 @@ def active(data: str | bytes, kind: str) -> list[str]:
         if tag in ("set", "animate") and (el.get("attributeName") or "").split(":")[-1] in ("href", "src"):
             found.append(f"<{tag}> changing a link")
         for name, value in el.attrib.items():
-            local = etree.QName(name).localname.lower()
+            local = name.rpartition("}")[2].lower()
             if local.startswith("on"):
                 found.append(f"<{tag} {local}>")
             elif local == "style" and CSS_ACTIVE.search(value):

@@ -32,13 +32,14 @@ IMAGE_TYPES = {  # magic bytes -> media type; the name's extension must agree
     b"GIF87a": ("image/gif", (".gif",)),
     b"GIF89a": ("image/gif", (".gif",)),
 }
+# white space (\s is str.isspace), a control character (C0, DEL, C1) or a backslash: no link holds one
+UNSAFE_CHARACTER = re.compile(r"[\s\x00-\x1f\x7f-\x9f\\]")
 EDITORIAL_IMAGES = "images"  # the corpus folder editorial images come from; in the EPUB, EPUB/text/images/
 
 
 def safe_href(href: str) -> str | None:
     """href if it may be a link in an edition, else None (the link is shown as text)."""
-    if not isinstance(href, str) or not href or any(c.isspace() or ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0
-                                                    or c == "\\" for c in href):
+    if not isinstance(href, str) or not href or UNSAFE_CHARACTER.search(href):
         return None
     if href.startswith("#"):
         return href if FRAGMENT.match(href) else None

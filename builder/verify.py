@@ -112,39 +112,103 @@ def container_findings(path: Path) -> list[Finding]:
         return findings
 
 
-def epub_findings(path: Path, archive: Archive) -> list[Finding]:
-    """Every source's text complete and in order, and every original byte for byte."""
+READ_BACK = "epub-read-back"  # builder/cache.py: a source's chapter found whole before
+
+
+def epub_findings(path: Path, archive: Archive, store=None) -> list[Finding]:
+    """Every source's text complete and in order, and every original byte for byte. With store (a
+    builder.cache.Store), a chapter of the same bytes found whole for the same source by an earlier
+    build is not parsed again; every other is, every character (in worker processes when many)."""
+    from . import cache, parallel
+
+    keeping = store is not None and store.folder is not None
     findings = container_findings(path)
+    each: dict[int, list[Finding]] = {}
+    todo, keys = [], {}
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
-        for source in archive.sources:
+        for i, source in enumerate(archive.sources):
             chapter = f"EPUB/text/{source.id}.xhtml"
+            found = each[i] = []
             if chapter not in names:
-                findings.append(Finding(f"{path.name}:{chapter}", "the chapter is missing"))
+                found.append(Finding(f"{path.name}:{chapter}", "the chapter is missing"))
                 continue
             original = f"EPUB/originals/{source.file_name}"
             if original not in names:
-                findings.append(Finding(f"{path.name}:{original}", "the original file is missing"))
+                found.append(Finding(f"{path.name}:{original}", "the original file is missing"))
             elif hashlib.sha256(z.read(original)).hexdigest() != source.sha256:
-                findings.append(Finding(f"{path.name}:{original}", "the original's SHA-256 does not match"))
-            shown = chapter_text(z.read(chapter), f"{source.id}-text")
-            text, plain = expected(source)
-            squeeze = squeezer(plain)
-            want = squeeze(characters.shown(text))
-            if shown is None:
-                findings.append(Finding(f"{path.name}:{chapter}", "no source text block"))
-            elif squeeze(shown) != want:
-                findings.append(Finding(f"{path.name}:{chapter}", "the text differs from the source "
-                                        + first_difference(want, squeeze(shown))))
-    return findings
+                found.append(Finding(f"{path.name}:{original}", "the original's SHA-256 does not match"))
+            if keeping:
+                k = cache.key(READ_BACK, hashlib.sha256(z.read(chapter)).hexdigest(), source.id, source.sha256,
+                              source.format, repr(source.provenance), _transcription(source))
+                if store.get(READ_BACK, k) == b"whole":
+                    continue
+                keys[i] = k
+            todo.append(i)
+    try:
+        with parallel.Map(_chapter_findings, (path, archive), todo) as done:
+            for i in todo:
+                found = done.result(i)
+                if found is None:
+                    found = _chapter_findings((path, archive), i)
+                each[i] += found
+                if not found and i in keys:
+                    store.put(READ_BACK, keys[i], b"whole")
+    finally:
+        for z in _zips.values():
+            z.close()
+        _zips.clear()
+    return findings + [f for i in sorted(each) for f in each[i]]
 
 
-def editions(archive: Archive, editions: dict[str, Path], pdf_findings: list[Finding] | None = None) -> None:
+_zips: dict[tuple[int, Path], zipfile.ZipFile] = {}  # an EPUB open in this process (a worker has its own)
+
+
+def _chapter_findings(job: tuple[Path, Archive], i: int) -> list[Finding]:
+    """What is wrong with source i's text in its chapter (nothing: [])."""
+    import os
+
+    path, archive = job
+    z = _zips.get((os.getpid(), path))
+    if z is None:
+        z = _zips[(os.getpid(), path)] = zipfile.ZipFile(path)
+    source = archive.sources[i]
+    chapter = f"EPUB/text/{source.id}.xhtml"
+    shown = chapter_text(z.read(chapter), f"{source.id}-text")
+    text, plain = expected(source)
+    squeeze = squeezer(plain)
+    want = squeeze(characters.shown(text))
+    if shown is None:
+        return [Finding(f"{path.name}:{chapter}", "no source text block")]
+    if squeeze(shown) != want:
+        return [Finding(f"{path.name}:{chapter}", "the text differs from the source "
+                        + first_difference(want, squeeze(shown)))]
+    return []
+
+
+def _transcription(source) -> str | None:
+    """A scan's transcription (its reading text is read from it): its SHA-256, if there is one."""
+    import os
+
+    from . import files
+    from .readers import scan
+
+    path = scan.transcription_path(source)
+    if not os.path.lexists(path):
+        return None
+    try:
+        return hashlib.sha256(files.read_bytes(path)).hexdigest()
+    except (files.Refused, OSError):
+        return "unreadable"
+
+
+def editions(archive: Archive, editions: dict[str, Path], pdf_findings: list[Finding] | None = None,
+             store=None) -> None:
     """Raise DamageFound unless every edition holds every source whole (pdf_findings: the PDF's
     reading, when the build has already made it)."""
     findings: list[Finding] = []
     if "epub" in editions:
-        findings += epub_findings(editions["epub"], archive)
+        findings += epub_findings(editions["epub"], archive, store)
     if "pdf" in editions:
         if pdf_findings is None:
             from . import verify_pdf

@@ -22,9 +22,10 @@ READERS = {
 }
 
 
-def read(source) -> Document:
-    """The document of a source (a builder.model.Source): its reader chosen by its kind."""
-    return check(READERS[source.format](source.read_bytes(), source))
+def read(source, data: bytes | None = None) -> Document:
+    """The document of a source (a builder.model.Source): its reader chosen by its kind (data: its
+    bytes, if already read)."""
+    return check(READERS[source.format](source.read_bytes() if data is None else data, source))
 
 
 def reading_text(source) -> tuple[str, bool]:

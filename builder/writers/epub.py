@@ -9,18 +9,18 @@ the first place: `mimetype` first and stored, fixed order, fixed timestamps.
 from __future__ import annotations
 
 import html
-import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
 from .. import __version__, bidi, characters, citation, describe, document, notes_io, readers, register, templating
 from .. import links  # docs/security.md: safe links, editorial images
-from .. import progress
+from .. import zipwrite
 from . import image_name, layout
 from ..anchor import Anchored, links_of
 from ..model import Archive, Source
-from ..output import atomic_path, zip_entry
+from ..output import atomic_path
 from ..pagemap import Page, PageMap
 
 CSS_FILES = ("edition.css",)
@@ -31,43 +31,72 @@ class Markers:
     """The page-break markers of a PageMap, written where the documents ask for them; what was
     written, in order, becomes the page-list. No PageMap (an EPUB built without its PDF): none."""
 
-    def __init__(self, pages: PageMap | None):
+    def __init__(self, pages: PageMap | None, at: "PagesAt | None" = None):
         self.pages = pages
-        self.written: list[tuple[Page, str]] = []  # (page, href)
+        self.at = at or (PagesAt(pages) if pages is not None else None)
+        self.written: list[tuple[int, str, str]] = []  # (page index, label, href)
         self.file = ""
 
     def block(self, block_id: str) -> Markup:
-        if self.pages is None:
+        if self.at is None:
             return Markup("")
-        return Markup("".join(self.span(p) for p in self.pages.at_block(block_id)))
+        return Markup("".join(self.span(p) for p in self.at.blocks.get(block_id, ())))
 
     def in_text(self, source_id: str) -> dict[int, list[Page]]:
-        return self.pages.in_text(source_id) if self.pages is not None else {}
+        return self.at.texts.get(source_id, {}) if self.at is not None else {}
 
     def span(self, page: Page) -> str:
-        self.written.append((page, f"{self.file}#{page.id}"))
+        self.written.append((page.index, page.label, f"{self.file}#{page.id}"))
         label = html.escape(page.label)
         return (f'<span epub:type="pagebreak" role="doc-pagebreak" id="{page.id}" '
                 f'aria-label="{label}"/>')
 
     def page_list(self) -> list[dict]:
-        return [{"label": p.label, "href": href} for p, href in sorted(self.written, key=lambda w: w[0].index)]
+        return [{"label": label, "href": href} for _, label, href in sorted(self.written, key=lambda w: w[0])]
+
+
+class PagesAt:
+    """A PageMap's pages by where they fall, looked up once (PageMap.at_block walks every page)."""
+
+    def __init__(self, pages: PageMap):
+        self.blocks: dict[str, list[Page]] = {}
+        self.texts: dict[str, dict[int, list[Page]]] = {}
+        self.by_source: dict[str, list[tuple]] = {}  # a source's pages: its blocks' and its text's
+        for p in pages.pages:
+            if p.kind == "block":
+                self.blocks.setdefault(p.where, []).append(p)
+            elif p.kind == "text":
+                self.texts.setdefault(p.where, {}).setdefault(p.offset, []).append(p)
+            self.by_source.setdefault(p.where.split("/")[0], []).append(
+                (p.index, p.label, p.id, p.kind, p.where, p.offset))
+
+    def of_source(self, sid: str) -> tuple:
+        """The pages that fall in a source's documents (what its entries depend on of the map)."""
+        return tuple(self.by_source.get(sid, ()))
 
 
 def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
-          pages: PageMap | None = None) -> Path:
+          pages: PageMap | None = None, store=None) -> Path:
     """Write the EPUB edition; with pages (the PDF edition's PageMap), page-break markers, a
-    page-list and pageBreakSource naming the PDF edition (docs/pages.md)."""
+    page-list and pageBreakSource naming the PDF edition (docs/pages.md). With store (a
+    builder.cache.Store), each source's entries made by an earlier build from the same inputs are
+    taken from it, and those made now are kept in it (builder/writers/epub_sources.py)."""
+    from functools import partial
+
+    from . import epub_sources
+
     env = templating.environment(archive.templates_dir)
     ctx = describe.archive_context(archive, __version__)
     ctx["register"] = bool(archive.register)  # a glossary and an index (builder/register.py)
     ids = {s.id for s in archive.sources}
     marks = Markers(pages)
     images: list[dict] = []  # the sources' images (page facsimiles, figures), for the manifest
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as z:
+    index = Index(archive)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        z = zipwrite.Writer(f, archive.date)
+
         def put(name: str, data: str | bytes, compress: bool = True) -> None:
-            info = zip_entry(name, archive.date, 0o644, compress)
-            z.writestr(info, data.encode("utf-8") if isinstance(data, str) else data, compresslevel=9)
+            z.add(zipwrite.entry(name, data, compress))
 
         def render(template: str, file: str | None = None, **extra) -> str:
             marks.file = file or template.split("/")[-1]  # where its markers are: href from EPUB/text/
@@ -92,48 +121,105 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
         marks.file = "introduction.xhtml"
         intro = "".join(str(marks.block(f"introduction/b{k}")) + block for k, block in
                         enumerate(markdown_blocks(archive.introduction)))
-        index = Index(archive)
         intro = index.refer(templating.link_sources(intro, ids, "{id}.xhtml"), "introduction.xhtml",
                             "introduction", "Introduction")
         put("EPUB/text/introduction.xhtml", render("epub/introduction.xhtml", body=Markup(reflowing(intro))))
-        for source, sctx in progress.each("EPUB written", zip(archive.sources, ctx["sources"])):
-            notes = anchors.get(source.id, [])
-            marks.file = f"{source.id}.xhtml"
-            doc = readers.read(source)
-            sctx = {**describe.with_document(sctx, doc), "direction": doc.direction}
-            for k, image in enumerate(doc.images):
-                name = image_name(source.id, k, image)
-                put(f"EPUB/images/{name}", image.data, compress=False)
-                images.append({"id": f"img-{source.id}-{k + 1}", "href": f"images/{name}",
-                               "media_type": image.media_type})
-            linked = links_of(source) if archive.register else []  # register links: no note, no number
-            index.linked(source.id, linked, sctx["title"])
-            text = Markup(source_xhtml(source, notes + linked, marks, doc, css_numbers=True))
-            put(f"EPUB/text/{source.id}.xhtml",
-                render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
-                       notes=[note_context(source.id, a, ids, describe.page_of(doc.pages, a.start), index, sctx["title"]) for a in notes]))
-            put(f"EPUB/text/{source.id}-provenance.xhtml", render("epub/provenance.xhtml", f"{source.id}-provenance.xhtml",
-                                                                    source=sctx, cite=cite_line(archive, source)))
-            put(f"EPUB/text/{source.id}-original.xhtml", render("epub/original.xhtml", f"{source.id}-original.xhtml",
-                                                                  source=sctx))
-            put(f"EPUB/originals/{source.file_name}", source.read_bytes(),
-                compress=source.media_type.startswith("text/"))  # a PDF or an image is compressed already
+        job = Job(archive, anchors, env, ctx, ids, pages, marks.at, index)
+        for made in epub_sources.made(job, store):  # each source's entries, in order: made now or earlier
+            for e in made.entries:
+                z.add(e)
+            marks.written += made.marks
+            index.merge(made.found)
+            images += made.images
         if archive.register:
             put("EPUB/text/glossary.xhtml", render("epub/glossary.xhtml", entries=index.glossary()))
             put("EPUB/text/index.xhtml", render("epub/index.xhtml", entries=index.entries()))
         put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml", page_list=pages is not None,
-                                               cite=cite_line(archive, None)))
+                                               cite=cite_line(archive, None)))  # its page markers: made each time
+        # the files that list every source (none with a page marker of its own): made again only
+        # when what they show has changed
+        book = partial(epub_sources.book_page, job, store)
         # the notes as W3C Web Annotation JSON-LD, so that an EPUB alone can be checked for lost notes
-        put(NOTES_FILE, notes_io.serialise(notes_io.collection_of(archive, anchors)))
+        put(NOTES_FILE, book("notes", None, lambda: notes_io.serialise(notes_io.collection_of(archive, anchors))))
         page_list = marks.page_list()
         for entry in page_list:  # hrefs relative to the nav document and the NCX (both in EPUB/)
             entry["href"] = entry["href"][3:] if entry["href"].startswith("../") else "text/" + entry["href"]
         paged = {"page_list": page_list, "page_source": pages.source if pages and page_list else "",
                  "max_page": _max_page(page_list)}
-        put("EPUB/nav.xhtml", render("epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged))
-        put("EPUB/toc.ncx", render("epub/toc.ncx", **paged))
-        put("EPUB/package.opf", render("epub/package.opf", images=images, **paged))
+        listed = epub_sources.LISTED  # what these show of each source: its file and its provenance's context
+        put("EPUB/nav.xhtml", book("nav", [str(contents_marker), paged], lambda: render(
+            "epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged), listed))
+        put("EPUB/toc.ncx", book("ncx", paged, lambda: render("epub/toc.ncx", **paged), listed))
+        put("EPUB/package.opf", book("opf", [images, paged], lambda: render(
+            "epub/package.opf", images=images, **paged), listed))
+        z.close()
     return path
+
+
+@dataclass
+class Job:
+    """What every source's entries are made from (builder/writers/epub_sources.py)."""
+    archive: Archive
+    anchors: dict
+    env: object  # the jinja2 environment
+    ctx: dict  # the archive's context for templates
+    ids: set
+    pages: PageMap | None
+    at: "PagesAt | None"
+    index: "Index"
+    digests: tuple | None = None  # each source's parts, once made() has them (epub_sources.book_page)
+
+
+@dataclass
+class Made:
+    """A source's zip entries (its images, page, provenance, original-file page and original), and
+    what the book's own pages need of it: page-list markers, register references, images."""
+    entries: list
+    marks: list  # (page index, label, href)
+    found: dict  # register entry id -> [{"href", "label"}]
+    images: list  # {"id", "href", "media_type"}
+
+
+def source_made(job: Job, source: Source, sctx: dict) -> Made:
+    """Everything the EPUB holds of one source, made from job alone (so that it can be made in
+    another process, or taken from the cache)."""
+    archive, env = job.archive, job.env
+    marks = Markers(job.pages, job.at)
+    index = job.index.for_one()
+    entries: list = []
+    images: list[dict] = []
+
+    def put(name: str, data: str | bytes, compress: bool = True) -> None:
+        entries.append(zipwrite.entry(name, data, compress))
+
+    def render(template: str, file: str, **extra) -> str:
+        marks.file = file
+        return templating.render(env, template, archive=job.ctx, pb=marks.block, **extra)
+
+    notes = job.anchors.get(source.id, [])
+    marks.file = f"{source.id}.xhtml"
+    data = source.read_bytes()
+    doc = readers.read(source, data)
+    sctx = {**describe.with_document(sctx, doc), "direction": doc.direction}
+    for k, image in enumerate(doc.images):
+        name = image_name(source.id, k, image)
+        put(f"EPUB/images/{name}", image.data, compress=False)
+        images.append({"id": f"img-{source.id}-{k + 1}", "href": f"images/{name}",
+                       "media_type": image.media_type})
+    linked = links_of(source) if archive.register else []  # register links: no note, no number
+    index.linked(source.id, linked, sctx["title"])
+    text = Markup(source_xhtml(source, notes + linked, marks, doc, css_numbers=True))
+    put(f"EPUB/text/{source.id}.xhtml",
+        render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
+               notes=[note_context(source.id, a, job.ids, describe.page_of(doc.pages, a.start), index, sctx["title"])
+                      for a in notes]))
+    put(f"EPUB/text/{source.id}-provenance.xhtml", render("epub/provenance.xhtml", f"{source.id}-provenance.xhtml",
+                                                          source=sctx, cite=cite_line(archive, source)))
+    put(f"EPUB/text/{source.id}-original.xhtml", render("epub/original.xhtml", f"{source.id}-original.xhtml",
+                                                        source=sctx))
+    put(f"EPUB/originals/{source.file_name}", data,
+        compress=source.media_type.startswith("text/"))  # a PDF or an image is compressed already
+    return Made(entries, marks.written, index.found, images)
 
 
 def markdown_blocks(text: str) -> list[str]:
@@ -362,6 +448,16 @@ class Index:
         self.by_id = {e.id: e for e in archive.register}
         self.found: dict[str, list[dict]] = {e: [] for e in self.by_id}
 
+    def for_one(self) -> "Index":
+        """An index of the same entries that records one source's references alone (merged after)."""
+        one = Index.__new__(Index)
+        one.by_id, one.found = self.by_id, {}
+        return one
+
+    def merge(self, found: dict[str, list[dict]]) -> None:
+        for eid, refs in found.items():
+            self.found[eid].extend(refs)
+
     def refer(self, html_: str, file: str, where: str, label: str) -> str:
         if not self.by_id:
             return html_
@@ -374,15 +470,15 @@ class Index:
             count[eid] = count.get(eid, 0) + 1
             rid = f"{where}-r-{eid}" + (f"-{count[eid]}" if count[eid] > 1 else "")
             if count[eid] == 1:
-                self.found[eid].append({"href": f"{file}#{rid}", "label": label})
+                self.found.setdefault(eid, []).append({"href": f"{file}#{rid}", "label": label})
             return f'id="{rid}" href="glossary.xhtml#{eid}"'
         return register.LINK.sub(one, html_)
 
     def linked(self, sid: str, links: list[Anchored], title: str) -> None:
         """Register links (a passage linked to an entry, with no note): the index links back to each."""
         for a in sorted(links, key=lambda a: a.start):
-            if a.note.entry in self.found:
-                self.found[a.note.entry].append({"href": f"{sid}.xhtml#{sid}-link-{-a.number}", "label": title})
+            if a.note.entry in self.by_id:
+                self.found.setdefault(a.note.entry, []).append({"href": f"{sid}.xhtml#{sid}-link-{-a.number}", "label": title})
 
     def glossary(self) -> list[dict]:
         return [{"entry": e, "index": e.indexed and bool(self.found[e.id])}

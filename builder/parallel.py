@@ -1,0 +1,92 @@
+"""Work on many sources at once, one worker process a core, the results in order.
+
+    with parallel.Map(work, job, todo) as done:    # work(job, i) -> a picklable result
+        for i in todo:
+            result = done.result(i)                # None: not made there (too few, one core, or it
+            if result is None:                     #  failed): make it here, where its error is raised
+                result = work(job, i)
+
+Workers are forked from the build's process, so they share what it has loaded (the archive, the
+templates) without pickling it; only results travel back. A result must not depend on where it
+is made: the same bytes in a worker as in the build's own process (tests/test_epub_sources.py).
+Below `least` items, on one core, or where fork is not available, nothing runs in parallel.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from typing import Callable
+
+LEAST = 200  # items to make at least, for workers to be worth starting
+CHUNK = 25  # items a worker makes at a time
+enabled = True  # tests set False to compare a serial build with a parallel one
+# ARCHIVE_WORKERS=N: at most N worker processes (1: none, everything in the build's own process);
+# for measuring, and for a machine whose cores are busy with other work
+WORKERS = os.environ.get("ARCHIVE_WORKERS", "")
+
+_work: Callable | None = None  # inherited at fork, never pickled
+_job = None
+
+
+def cores() -> int:
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(n, int(WORKERS)) if WORKERS.isdigit() and int(WORKERS) > 0 else n
+
+
+def _run(chunk: list[int]) -> list:
+    out = []
+    for i in chunk:
+        try:
+            out.append(_work(_job, i))
+        except Exception:  # made again in the build's own process, where its error is raised and reported
+            out.append(None)
+    return out
+
+
+class Map:
+    def __init__(self, work: Callable, job, todo: list[int], least: int | None = None):
+        global _work, _job
+        least = LEAST if least is None else least
+        self.pool = None
+        self.order = iter(todo)
+        self.results = iter(())
+        if not enabled or len(todo) < least or cores() < 2:
+            return
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:
+            return
+        _work, _job = work, job
+        gc.freeze()  # the workers' collector leaves what they inherit alone: its pages stay shared
+        try:
+            self.pool = context.Pool(min(cores(), 4))
+        finally:
+            gc.unfreeze()
+        chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
+        self.results = (one for chunk in self.pool.imap(_run, chunks) for one in chunk)
+
+    def result(self, i: int):
+        """The result for item i (asked in the order of todo), or None."""
+        if self.pool is None:
+            return None
+        for j in self.order:
+            one = next(self.results)
+            if j == i:
+                return one
+        return None
+
+    def close(self) -> None:
+        global _work, _job
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+        _work = _job = None
+
+    def __enter__(self) -> "Map":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

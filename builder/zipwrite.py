@@ -1,0 +1,139 @@
+"""A zip written from entries compressed beforehand: the same bytes as `zipfile.ZipFile.writestr`
+with `builder.output.zip_entry` and compresslevel 9 (tests/test_zipwrite.py), but an entry's
+deflating can happen anywhere (in another process, in an earlier build: builder/cache.py) and
+only its bytes are written here, in order.
+
+    entry = zipwrite.entry("EPUB/text/a.xhtml", data, compress=True)   # deflated here and now
+    with zipwrite.Writer(path, date) as z:
+        z.add(entry)
+
+Python's zipfile takes no precompressed data; this writer writes what it would: local header
+(CRC and sizes known, no data descriptor), data, central directory, end record; ZIP64 where
+zipfile would use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+from .output import zip_entry
+
+LEVEL = 9  # the EPUB's deflate level (as zipfile.writestr(..., compresslevel=9))
+MODE = 0o644
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    compressed: bool  # deflated (True) or stored
+    crc: int
+    size: int  # uncompressed
+    data: bytes  # as written: deflated or stored
+
+    def pack(self) -> bytes:
+        head = self.name.encode("utf-8")
+        return struct.pack("<IBIQI", len(head), self.compressed, self.crc, self.size, len(self.data)) + head + self.data
+
+    @staticmethod
+    def unpack(raw: bytes, at: int = 0) -> tuple["Entry", int]:
+        n, compressed, crc, size, length = struct.unpack_from("<IBIQI", raw, at)
+        at += struct.calcsize("<IBIQI")
+        name = raw[at:at + n].decode("utf-8")
+        at += n
+        return Entry(name, bool(compressed), crc, size, raw[at:at + length]), at + length
+
+
+def entry(name: str, data: str | bytes, compress: bool = True) -> Entry:
+    """An entry made ready to write: data deflated as zipfile deflates it (raw deflate, level 9)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if compress:
+        c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+        packed = c.compress(raw) + c.flush()
+    else:
+        packed = raw
+    return Entry(name, compress, zlib.crc32(raw), len(raw), packed)
+
+
+def pack_all(entries: list[Entry]) -> bytes:
+    return b"".join(e.pack() for e in entries)
+
+
+def unpack_all(raw: bytes) -> list[Entry]:
+    out, at = [], 0
+    while at < len(raw):
+        e, at = Entry.unpack(raw, at)
+        out.append(e)
+    return out
+
+
+class Writer:
+    """Entries written one after another to an open binary file (seekable or not)."""
+
+    def __init__(self, fp, date: dt.datetime):
+        self.fp, self.date = fp, date
+        self.infos: list[zipfile.ZipInfo] = []
+        self.names: set[str] = set()
+        self.offset = 0
+
+    def add(self, e: Entry) -> None:
+        if e.name in self.names:
+            raise ValueError(f"zip entry {e.name} written twice")
+        self.names.add(e.name)
+        info = zip_entry(e.name, self.date, MODE, e.compressed)
+        info.file_size, info.compress_size, info.CRC, info.flag_bits = e.size, len(e.data), e.crc, 0
+        info.header_offset = self.offset
+        zip64 = e.size * 1.05 > zipfile.ZIP64_LIMIT  # as zipfile decides it
+        self._write(info.FileHeader(zip64))
+        self._write(e.data)
+        self.infos.append(info)
+
+    def _write(self, data: bytes) -> None:
+        self.fp.write(data)
+        self.offset += len(data)
+
+    def close(self) -> None:
+        """The central directory and end record, as zipfile.ZipFile._write_end_record writes them."""
+        start = self.offset
+        for z in self.infos:
+            d = z.date_time
+            dosdate = (d[0] - 1980) << 9 | d[1] << 5 | d[2]
+            dostime = d[3] << 11 | d[4] << 5 | (d[5] // 2)
+            extra = []
+            if z.file_size > zipfile.ZIP64_LIMIT or z.compress_size > zipfile.ZIP64_LIMIT:
+                extra += [z.file_size, z.compress_size]
+                file_size = compress_size = 0xffffffff
+            else:
+                file_size, compress_size = z.file_size, z.compress_size
+            if z.header_offset > zipfile.ZIP64_LIMIT:
+                extra.append(z.header_offset)
+                header_offset = 0xffffffff
+            else:
+                header_offset = z.header_offset
+            extra_data, min_version = z.extra, 0
+            if extra:
+                extra_data = struct.pack("<HH" + "Q" * len(extra), 1, 8 * len(extra), *extra) + extra_data
+                min_version = zipfile.ZIP64_VERSION
+            extract_version = max(min_version, z.extract_version)
+            create_version = max(min_version, z.create_version)
+            filename, flag_bits = z._encodeFilenameFlags()
+            self._write(struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir, create_version,
+                                    z.create_system, extract_version, z.reserved, flag_bits, z.compress_type,
+                                    dostime, dosdate, z.CRC, compress_size, file_size, len(filename),
+                                    len(extra_data), len(z.comment), 0, z.internal_attr, z.external_attr,
+                                    header_offset))
+            self._write(filename + extra_data + z.comment)
+        end = self.offset
+        count, size, offset = len(self.infos), end - start, start
+        if count > zipfile.ZIP_FILECOUNT_LIMIT or offset > zipfile.ZIP64_LIMIT or size > zipfile.ZIP64_LIMIT:
+            self._write(struct.pack(zipfile.structEndArchive64, zipfile.stringEndArchive64,
+                                    44, 45, 45, 0, 0, count, count, size, offset))
+            self._write(struct.pack(zipfile.structEndArchive64Locator, zipfile.stringEndArchive64Locator,
+                                    0, end, 1))
+            count, size, offset = min(count, 0xFFFF), min(size, 0xFFFFFFFF), min(offset, 0xFFFFFFFF)
+        self._write(struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, count, count,
+                                size, offset, 0))
+        self.fp.flush()
