@@ -89,6 +89,7 @@ class Store:
         self.pending = pending  # where a build's new entries wait until it has succeeded (finish)
         self.new: list[tuple[Path, Path]] = []  # (waiting, final)
         self.used: set[Path] = set()
+        self.kinds: set[str] = set()  # the kinds of entry this build looked up or made
         self.hits = 0
         self.misses = 0
 
@@ -103,6 +104,7 @@ class Store:
     def get(self, kind: str, k: str) -> bytes | None:
         if self.folder is None:
             return None
+        self.kinds.add(kind)
         path = self._path(kind, k)
         try:
             raw = self._waiting(kind, k).read_bytes() if self.pending is not None and \
@@ -125,6 +127,7 @@ class Store:
     def put(self, kind: str, k: str, data: bytes) -> None:
         if self.folder is None:
             return
+        self.kinds.add(kind)
         path = final = self._path(kind, k)
         if self.pending is not None:  # kept only if the build succeeds
             path = self._waiting(kind, k)
@@ -142,8 +145,9 @@ class Store:
         self.used.add(final)
 
     def finish(self) -> None:
-        """After a build that succeeded: remove every entry it did not use, so that the cache
-        holds one build's results and no more."""
+        """After a build that succeeded: of the kinds of entry it looked up or made, remove every
+        entry it did not use, so that the cache holds the last build's results and no more (the
+        entries of an edition not built this time, e.g. the PDF's under --format epub, stay)."""
         if self.folder is None:
             return
         for waiting, final in self.new:  # what this build made joins the cache
@@ -153,9 +157,10 @@ class Store:
         self.new.clear()
         if not self.folder.is_dir():
             return
-        for path in self.folder.rglob("*"):
-            if path.is_file() and path not in self.used:
-                path.unlink(missing_ok=True)
+        for kind in sorted(self.kinds):
+            for path in (self.folder / kind).rglob("*"):
+                if path.is_file() and path not in self.used:
+                    path.unlink(missing_ok=True)
 
 
 def open(out: Path, pending: Path | None = None) -> Store:  # noqa: A001  (cache.open, as the module is read)
