@@ -1,0 +1,309 @@
+"""The PDF edition of a large archive, in parts joined into one book (docs/pdf.md, "A book in parts").
+
+Typst holds the whole document while it lays it out (about 0.65 MiB a page), so a large archive
+is compiled in parts, each its own Typst compile of the same template (templates/pdf/edition.typ,
+told which part by `sys.inputs.part`):
+
+- the front matter: title page, imprint, contents, introduction;
+- runs of sources of about PART_PAGES estimated pages each;
+- the back matter: glossary, index, colophon.
+
+The page numbers continue from part to part: a part is given the number of its first page
+(and, when that is a left-hand page, begins with a blank page that the join leaves out, so its
+pages keep their margins and running heads). A part's length does not depend on the number it
+starts at, but to know where part k starts the parts before it must be laid out: the parts are
+laid out in rounds, in parallel (processes, at most os.cpu_count()), each round with the start
+pages the last one found, until every part was made at its true start (page counts of an
+earlier build, kept in the cache, make the first round right). What the contents and the index
+need from other parts (where sources, glossary entries and references to the register landed)
+is passed to them as data; the front matter is laid out first to learn where the introduction
+ends, and made last, with the contents' page numbers. builder/pdf_join.py joins the parts.
+
+Every compile reads the same build folder (builder/writers/pdf.py stages it), so the result is
+the same bytes whatever the number of processes: each part is a pure function of its inputs,
+which are also its cache key (builder/cache.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import cache, progress
+
+# Estimated pages of sources in one part: one Typst compile of about this many pages stays
+# under about 1 GB (docs/performance.md). Tests make it tiny to force parts.
+PART_PAGES = 1000
+WORKERS = None  # processes for the parts: None = os.cpu_count(); tests set 1 or 2
+ROUNDS = 6  # rounds of lay-out before the start pages must have settled
+
+
+@dataclass
+class Part:
+    kind: str  # "front" | "body" | "back"
+    number: int  # 0 for the front, 1.. for the sources' parts, last for the back
+    sources: list[str] = field(default_factory=list)
+    start: int = 1  # the number of its first page (arabic); the front's is 1 (the introduction's)
+    span: int | None = None  # how many numbered pages it has (its last page's number - start + 1)
+    made_at: int | None = None  # the start page of the compile whose results it holds
+    info: dict = field(default_factory=dict)
+    blocks: list = field(default_factory=list)
+    pages: int = 0  # pages of its PDF, a leading blank page included
+    path: Path | None = None
+    why: str = ""
+
+    @property
+    def pad(self) -> bool:
+        return self.kind != "front" and self.start % 2 == 0
+
+
+def estimated_pages(archive, source) -> float:
+    from .pdf import CHARS_PER_PAGE
+    text = source.characters + sum(len(n.body) for n in source.notes)
+    return text / CHARS_PER_PAGE.get(archive.page_size, 1800) + 1.5
+
+
+def plan(archive) -> list[list[str]] | None:
+    """The sources in runs of about PART_PAGES estimated pages; None when one compile will do."""
+    runs: list[list[str]] = [[]]
+    size = 0.0
+    for source in archive.sources:
+        pages = estimated_pages(archive, source)
+        if runs[-1] and size + pages > PART_PAGES:
+            runs.append([])
+            size = 0.0
+        runs[-1].append(source.id)
+        size += pages
+    return runs if len(runs) > 1 else None
+
+
+# ---------------------------------------------------------------- one compile (in a worker process)
+
+def compile_part(job: dict) -> dict:
+    """Compile one part (job: folder, part file, output or None to lay out only, fonts, timestamp,
+    standards); its <part-info> and page-map blocks, or {"error": ...}. Runs in a worker process."""
+    import typst
+
+    from .. import inert
+    from .pdf import _blocks_placed
+
+    folder = Path(job["folder"])
+    with inert.offline():
+        try:
+            compiler = typst.Compiler(str(folder / job["main"]), root=str(folder), font_paths=job["fonts"],
+                                      ignore_system_fonts=True, sys_inputs={"part": job["part_file"]},
+                                      **inert.typst_packages(folder))
+            if job["output"]:
+                compiler.compile(output=job["output"], format="pdf", pdf_standards=job["standards"],
+                                 timestamp=job["timestamp"])
+            info = json.loads(compiler.query("<part-info>", field="value", one=True))
+            blocks = _blocks_placed(compiler) if job["output"] else []
+        except typst.TypstError as e:
+            return {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}
+    pages = 0
+    if job["output"]:
+        import pikepdf
+        with pikepdf.open(job["output"]) as pdf:
+            pages = len(pdf.pages)
+    return {"info": info, "blocks": blocks, "pages": pages}
+
+
+class CompileFailed(Exception):
+    def __init__(self, message: str, hints: list[str]):
+        super().__init__(message)
+        self.message, self.hints = message, hints
+
+
+def run_jobs(jobs: list[dict]) -> list[dict]:
+    """Compile jobs, in parallel processes when there are several and more than one CPU."""
+    workers = min(WORKERS or os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        results = [compile_part(job) for job in jobs]
+    else:
+        # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(compile_part, jobs))
+    for result in results:
+        if "error" in result:
+            raise CompileFailed(result["error"], result["hints"])
+    return results
+
+
+# ---------------------------------------------------------------- the book
+
+class Book:
+    """The parts of one PDF edition, made in folder (the staged build folder of builder/writers/pdf.py)."""
+
+    def __init__(self, archive, folder: Path, runs: list[list[str]], fonts: list[str], standards: list[str],
+                 store: cache.Store | None = None):
+        self.archive, self.folder, self.fonts, self.standards = archive, folder, fonts, standards
+        self.store = store or cache.Store(None)
+        self.parts = ([Part("front", 0)] + [Part("body", k + 1, run) for k, run in enumerate(runs)]
+                      + [Part("back", len(runs) + 1)])
+        (folder / "parts").mkdir(exist_ok=True)
+        self.shared = self._shared_key()
+
+    # -- what a part is made from
+    def _shared_key(self) -> str:
+        """The inputs every part reads: archive.json, the templates, the markers' glyphs, the fonts."""
+        f = self.folder
+        files = [f / "archive.json", *sorted(f.glob("*.typ")), *sorted((f / "markers").glob("*"))]
+        fonts = [p for d in self.fonts for p in sorted(Path(d).rglob("*")) if p.is_file()
+                 and not str(p).startswith("/usr/share/fonts")]  # Debian's fonts: pinned by the package
+        return cache.key("pdf-shared", [_digest(p) for p in files], [(p.name, _digest(p)) for p in fonts],
+                         self.archive.timestamp, self.standards)
+
+    def _owned(self, part: Part) -> tuple[list[str], list[str]]:
+        """The labels a part holds (and reports where they landed), and those its links may reach."""
+        if part.kind == "front":
+            return ["introduction"], ["introduction"]
+        if part.kind == "back":
+            reg = [f"reg-{e.id}" for e in self.archive.register]
+            names = (["glossary", "register-index"] if self.archive.register else []) + ["colophon"] + reg
+            return names, names
+        names = [n for sid in part.sources for n in (f"src-{sid}", f"prov-{sid}")]
+        return names, names
+
+    def data(self, part: Part, extra: dict) -> dict:
+        targets, owns = self._owned(part)
+        return {"kind": part.kind, "sources": [{"id": s} for s in part.sources], "targets": targets,
+                "owns": {n: True for n in owns}, **extra}
+
+    def content_key(self, part: Part, data: dict) -> str:
+        """Everything the part is made from but its start page."""
+        f = self.folder
+        files = [f / "sources" / f"{sid}.json" for sid in part.sources]
+        images = [p for sid in part.sources for p in sorted((f / "images").glob(f"{sid}-*"))]
+        sha = {s.id: s.sha256 for s in self.archive.sources}
+        notes = [_digest(f / "notes" / "annotations.jsonld")] if part.kind == "back" else []
+        body = {k: v for k, v in data.items() if k not in ("start", "pad")}
+        return cache.key("pdf-part", self.shared, json.dumps(body, sort_keys=True, ensure_ascii=False),
+                         [_digest(p) for p in files + images], [sha[s] for s in part.sources], notes)
+
+    # -- making
+    def job(self, part: Part, data: dict, output: bool) -> dict:
+        name = f"parts/part-{part.number}.json"
+        (self.folder / name).write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        out = str(self.folder / "parts" / f"part-{part.number}.pdf") if output else None
+        return {"folder": str(self.folder), "main": "edition.typ", "part_file": name, "output": out,
+                "fonts": self.fonts, "timestamp": self.archive.timestamp, "standards": self.standards}
+
+    def make(self, parts: list[Part], datas: list[dict]) -> None:
+        """Make each part at its start (from the cache if it was made before from the same inputs)."""
+        todo, jobs = [], []
+        for part, data in zip(parts, datas):
+            data = {**data, "start": part.start, "pad": part.pad}
+            content = self.content_key(part, data)
+            key = cache.key("pdf-part-at", content, part.start)
+            pdf_bytes, meta = self.store.get("pdf-part", key), self.store.get("pdf-part-info", key)
+            out = self.folder / "parts" / f"part-{part.number}.pdf"
+            if pdf_bytes is not None and meta is not None:
+                out.write_bytes(pdf_bytes)
+                self._took(part, json.loads(meta), out)
+                part.why = "from the cache"
+                continue
+            todo.append((part, key, content))
+            jobs.append(self.job(part, data, True))
+        for (part, key, content), result in zip(todo, run_jobs(jobs) if jobs else []):
+            out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
+            meta = {"info": result["info"], "blocks": result["blocks"], "pages": result["pages"]}
+            self._took(part, meta, out)
+            self.store.put("pdf-part", key, out.read_bytes())
+            self.store.put("pdf-part-info", key, json.dumps(meta).encode())
+            self.store.put("pdf-part-span", content, str(part.span).encode())
+            part.why = part.why or "made"
+
+    def _took(self, part: Part, meta: dict, out: Path) -> None:
+        part.info, part.blocks, part.pages, part.path = meta["info"], [tuple(b) for b in meta["blocks"]], meta["pages"], out
+        part.made_at = part.start
+        part.span = int(part.info["last"]) - part.start + 1
+
+    def lay_out(self) -> None:
+        front, bodies, back = self.parts[0], self.parts[1:-1], self.parts[-1]
+        # 1. where the introduction ends (the contents' numbers do not move it: it starts on a
+        #    right-hand page numbered 1 whatever the length of the contents)
+        first = run_jobs([self.job(front, self.data(front, {"toc": {}, "start": 1, "pad": False}), False)])[0]
+        intro_end = int(first["info"]["last"])
+        # 2. the sources' parts, in rounds until each was made at its true start
+        datas = [self.data(p, {}) for p in bodies]
+        for part, data in zip(bodies, datas):
+            known = self.store.get("pdf-part-span", self.content_key(part, {**data, "start": 0, "pad": False}))
+            part.span = int(known) if known is not None else max(1, round(sum(
+                estimated_pages(self.archive, s) for s in self.archive.sources if s.id in set(part.sources))))
+        for _ in range(ROUNDS):
+            self._place(bodies, intro_end + 1)
+            stale = [(p, d) for p, d in zip(bodies, datas) if p.made_at != p.start]
+            if not stale:
+                break
+            for p, _d in stale:
+                p.why = "its start page moved" if p.made_at is not None else ""
+            self.make([p for p, _ in stale], [d for _, d in stale])
+        else:
+            raise RuntimeError("the PDF edition's parts did not settle on their start pages")
+        # 3. the back matter, with the index's pages from every part before it
+        back.start = bodies[-1].start + bodies[-1].span
+        reg: dict[str, list[str]] = {}
+        for part in [front, *bodies]:
+            for rid, printed in (first["info"] if part is front else part.info)["reg"]:
+                reg.setdefault(rid, []).append(printed)
+        self.make([back], [self.data(back, {"reg_pages": reg})])
+        # 4. the front matter, with the contents' page numbers
+        toc = {t[0]: t[4] for info in [first["info"], *(p.info for p in [*bodies, back])] for t in info["targets"]}
+        self.make([front], [self.data(front, {"toc": toc})])
+        if int(front.info["last"]) != intro_end:
+            raise RuntimeError("the PDF edition's front matter changed length when its contents were filled in")
+
+    def _place(self, bodies: list[Part], start: int) -> None:
+        for part in bodies:
+            part.start = start
+            start += part.span
+
+    def placed(self) -> list[tuple]:
+        """The page-map blocks of every part, with pages counted in the book."""
+        out, offset = [], 0
+        for part in self.parts:
+            skip = 1 if part.pad else 0
+            out += [(block, page + offset - skip, top) for block, page, top in part.blocks]
+            offset += part.pages - skip
+        return out
+
+    def pieces(self):
+        from ..pdf_join import Piece
+        return [Piece(p.path, p.pad, {t[0]: (t[1], t[2], t[3], t[4]) for t in p.info["targets"]})
+                for p in self.parts]
+
+    def said(self) -> str:
+        made = [p for p in self.parts if p.why != "from the cache"]
+        kept = len(self.parts) - len(made)
+        told = "; ".join(f"part {p.number + 1} of {len(self.parts)} made ({p.why or 'new'})" for p in made)
+        return f"PDF: {told or 'no part made again'}; {kept} from the cache"
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
+           store=None) -> list[tuple]:
+    """Lay out the parts, join them into out; the page-map blocks, in the book's pages."""
+    from ..pdf_join import join
+
+    book = Book(archive, folder, runs, fonts, standards, store)
+    with progress.step(f"PDF parts laid out ({len(book.parts)})"):
+        book.lay_out()
+    if progress.verbose and not progress.quiet:  # what was made again, and why
+        progress._write(f"archive: {book.said()}\n")
+    with progress.step("PDF parts joined"):
+        join(book.pieces(), out, archive.license)
+    shutil.rmtree(folder / "parts", ignore_errors=True)
+    return book.placed()
