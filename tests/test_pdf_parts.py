@@ -1,0 +1,258 @@
+"""The PDF edition in parts (builder/writers/pdf_parts.py, builder/pdf_join.py): a book made of
+several Typst compiles joined with pikepdf is the same book as one compile of the same corpus
+(issue 10). Corpora small enough for both: the default archive forced into several parts (a
+tiny part size), and a synthetic one of 30 sources. Checked with pikepdf, qpdf, poppler
+(pdftotext per page, pdftoppm) and `archive check`."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from builder import cache, validators
+from builder.build import build
+from builder.check import check as run_check
+from builder.verify_pdf import outline
+from builder.writers import pdf_parts
+
+from conftest import CORPUS, all_ran, need, tool
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import synthetic  # noqa: E402
+
+
+def make(corpus: Path, out: Path, part_pages: float, monkeypatch, workers: int = 1) -> Path:
+    monkeypatch.setattr(pdf_parts, "PART_PAGES", part_pages)
+    monkeypatch.setattr(pdf_parts, "WORKERS", workers)
+    built = build(corpus, out, ("pdf",))
+    return built.editions["pdf"]
+
+
+@pytest.fixture(scope="module")
+def default_pair(tmp_path_factory):
+    """The default archive as one compile and in parts (5 sources: 3 runs of sources)."""
+    mp = pytest.MonkeyPatch()
+    tmp = tmp_path_factory.mktemp("pair")
+    corpus = tmp / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    try:
+        one = make(corpus, tmp / "one", 100000, mp)
+        runs = []
+        mp.setattr(pdf_parts, "plan", _spy(pdf_parts.plan, runs))
+        parts = make(corpus, tmp / "parts", 12, mp)
+    finally:
+        mp.undo()
+    return one, parts, corpus, runs
+
+
+def _spy(plan, seen):
+    def spied(archive):
+        runs = plan(archive)
+        seen.append(runs)
+        return runs
+    return spied
+
+
+@pytest.fixture(scope="module")
+def synthetic_pair(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    tmp = tmp_path_factory.mktemp("synthetic")
+    corpus = synthetic.make(tmp / "corpus", 30)
+    try:
+        one = make(corpus, tmp / "one", 100000, mp)
+        parts = make(corpus, tmp / "parts", 40, mp)
+    finally:
+        mp.undo()
+    return one, parts, corpus
+
+
+def page_texts(path: Path) -> list[str]:
+    out = subprocess.run([tool("pdftotext"), "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                         check=True).stdout.decode("utf-8")
+    return out.split("\f")[:-1]
+
+
+def facts(path: Path) -> dict:
+    """What a reader gets from a PDF, whatever made it."""
+    with pikepdf.open(path) as pdf:
+        meta = pdf.open_metadata()
+        with pdf.open_outline() as o:
+            def walk(items, depth=0):
+                out = []
+                for item in items:
+                    dest = item.destination
+                    page = None
+                    if isinstance(dest, pikepdf.Array):
+                        page = next((i for i, p in enumerate(pdf.pages) if p.obj.objgen == dest[0].objgen), None)
+                    out.append((depth, str(item.title), page))
+                    out += walk(item.children, depth + 1)
+                return out
+            bookmarks = walk(o.root)
+        return {
+            "pages": len(pdf.pages),
+            "labels": [str(p.label) for p in pdf.pages],
+            "outline": bookmarks,
+            "attachments": {name: hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
+                            for name, spec in pdf.attachments.items()},
+            "relationships": sorted((str(spec.get("/F")), str(spec.get("/AFRelationship"))) for spec in pdf.Root.AF),
+            "claims": (meta.get("{http://www.aiim.org/pdfa/ns/id/}part"),
+                       meta.get("{http://www.aiim.org/pdfa/ns/id/}conformance"),
+                       meta.get("{http://www.aiim.org/pdfua/ns/id/}part")),
+            "npages_xmp": meta.get("{http://ns.adobe.com/xap/1.0/t/pg/}NPages"),
+            "lang": str(pdf.Root.Lang),
+            "marked": bool(pdf.Root.MarkInfo.Marked),
+            "intents": len(pdf.Root.OutputIntents),
+        }
+
+
+def links(path: Path) -> list[tuple[int, int, str]]:
+    """Every internal link: (page it is on, page it leads to, its description), in page order."""
+    with pikepdf.open(path) as pdf:
+        index = {p.obj.objgen: i for i, p in enumerate(pdf.pages)}
+        names = {}
+        if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+            names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+        found = []
+        for i, page in enumerate(pdf.pages):
+            for annot in page.obj.get("/Annots", []):
+                dest = annot.get("/Dest")
+                if dest is None:
+                    action = annot.get("/A")
+                    assert action is None or str(action.get("/S")) == "/URI", annot
+                    if action is not None:
+                        assert "part.invalid" not in str(action.URI)  # every placeholder resolved
+                    continue
+                if not isinstance(dest, pikepdf.Array):
+                    dest = names[str(dest)]
+                    dest = dest.get("/D", dest) if isinstance(dest, pikepdf.Dictionary) else dest
+                found.append((i, index[dest[0].objgen], str(annot.get("/Contents", ""))))
+        return found
+
+
+def structure_holds(path: Path) -> None:
+    """One Document element; every page's /StructParents and every annotation's /StructParent
+    in the /ParentTree; every element that names a page names a page of the book; ids unique."""
+    with pikepdf.open(path) as pdf:
+        tree = pdf.Root.StructTreeRoot
+        k = tree.K
+        docs = list(k) if isinstance(k, pikepdf.Array) else [k]
+        assert [str(d.S) for d in docs] == ["/Document"]
+        parents = dict(pikepdf.NumberTree(tree.ParentTree).items())
+        assert int(tree.ParentTreeNextKey) == max(parents) + 1
+        pages = {p.obj.objgen for p in pdf.pages}
+        seen = set()
+        for p in pdf.pages:
+            if "/StructParents" in p.obj:
+                key = int(p.obj.StructParents)
+                assert key in parents and key not in seen
+                seen.add(key)
+                for element in parents[key]:
+                    if isinstance(element, pikepdf.Dictionary):
+                        assert element.get("/Pg") is None or element.Pg.objgen in pages
+            for annot in p.obj.get("/Annots", []):
+                key = int(annot.StructParent)
+                assert key in parents and key not in seen
+                seen.add(key)
+        assert seen == set(parents)  # nothing dangles
+        stack, ids, count = list(docs), [], 0
+        while stack:
+            e = stack.pop()
+            if not isinstance(e, pikepdf.Dictionary) or e.get("/Type") not in ("/StructElem", None):
+                continue
+            count += 1
+            if "/Pg" in e:
+                assert e.Pg.objgen in pages
+            if "/ID" in e:
+                ids.append(str(e.ID))
+            kids = e.get("/K")
+            stack += list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        assert len(ids) == len(set(ids))
+        return count
+
+
+def test_the_default_archive_is_laid_out_in_several_parts(default_pair):
+    *_, runs = default_pair
+    assert runs and runs[-1] is not None and len(runs[-1]) >= 3
+
+
+def test_parts_and_one_compile_give_the_same_book(default_pair, synthetic_pair):
+    for one, parts, *_ in (default_pair, synthetic_pair):
+        assert page_texts(parts) == page_texts(one)  # every page's text, page by page
+        assert facts(parts) == facts(one)
+
+
+def test_parts_look_the_same_page_by_page(default_pair, tmp_path):
+    one, parts, *_ = default_pair
+    for name, path in (("one", one), ("parts", parts)):
+        (tmp_path / name).mkdir()
+        subprocess.run([tool("pdftoppm"), "-r", "30", "-gray", str(path), str(tmp_path / name / "p")], check=True,
+                       capture_output=True)
+    a, b = sorted((tmp_path / "one").iterdir()), sorted((tmp_path / "parts").iterdir())
+    assert len(a) == len(b) > 40
+    assert [x.read_bytes() for x in a] == [y.read_bytes() for y in b]
+
+
+def test_links_lead_to_the_same_pages(default_pair, synthetic_pair):
+    for one, parts, *_ in (default_pair, synthetic_pair):
+        a, b = links(one), links(parts)
+        assert [(x, y) for x, y, _ in a] == [(x, y) for x, y, _ in b]
+        assert len(a) > 20
+
+
+def test_one_structure_tree_with_every_page_tagged(default_pair, synthetic_pair):
+    for one, parts, *_ in (default_pair, synthetic_pair):
+        assert structure_holds(parts) == structure_holds(one)
+
+
+def test_the_joined_book_is_clean_and_passes_archive_check(default_pair):
+    one, parts, corpus, _ = default_pair
+    assert need(validators.qpdf_check, parts) == []
+    report = all_ran(run_check([parts], corpus))
+    assert report.exit_code == 0, report.text()
+
+
+def test_the_check_sees_a_link_left_as_a_placeholder(default_pair, tmp_path):
+    """The link test is not vacuous: a placeholder left in the book is caught."""
+    _, parts, *_ = default_pair
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(parts) as pdf:
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots", []):
+                if "/Dest" in annot:
+                    del annot["/Dest"]
+                    annot.A = pikepdf.Dictionary(S=pikepdf.Name.URI, URI="https://part.invalid/src-x")
+                    break
+            else:
+                continue
+            break
+        pdf.save(broken)
+    with pytest.raises(AssertionError):
+        links(broken)
+
+
+def test_the_structure_check_sees_a_dangling_page(default_pair, tmp_path):
+    _, parts, *_ = default_pair
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(parts) as pdf:
+        page = next(p for p in pdf.pages if "/StructParents" in p.obj)
+        page.obj.StructParents = 999999
+        pdf.save(broken)
+    with pytest.raises(AssertionError):
+        structure_holds(broken)
+
+
+def test_one_process_and_two_give_the_same_bytes(tmp_path, monkeypatch):
+    corpus = synthetic.make(tmp_path / "corpus", 12)
+    cache.configure(use=False)
+    try:
+        serial = make(corpus, tmp_path / "serial", 12, monkeypatch, workers=1).read_bytes()
+        parallel = make(corpus, tmp_path / "parallel", 12, monkeypatch, workers=2).read_bytes()
+    finally:
+        cache.configure(use=True)
+    assert serial == parallel
