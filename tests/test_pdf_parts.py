@@ -256,3 +256,70 @@ def test_one_process_and_two_give_the_same_bytes(tmp_path, monkeypatch):
     finally:
         cache.configure(use=True)
     assert serial == parallel
+
+
+# ---------------------------------------------------------------- incremental: parts from the cache
+
+def edits(corpus: Path):
+    """Each kind of input changed in turn (name, how)."""
+    def note():
+        path = corpus / "sources" / "butler-letter-to-jlm.notes.toml"
+        path.write_text(path.read_text(encoding="utf-8").replace("The letter also calls it", "The letter also names it"),
+                        encoding="utf-8")
+
+    def introduction():
+        path = corpus / "introduction.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence of the introduction.\n", encoding="utf-8")
+
+    def register():
+        path = corpus / "register.toml"
+        path.write_text(path.read_text(encoding="utf-8").replace("founded in 1760.", "founded in 1760 in London."),
+                        encoding="utf-8")
+
+    def source():
+        synthetic.make(tmp := corpus.parent / "more", 1)
+        sid = "s00000"
+        for suffix in (".txt", ".toml"):
+            shutil.copyfile(tmp / "sources" / f"{sid}{suffix}", corpus / "sources" / f"added{suffix}")
+        toml = corpus / "sources" / "added.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace(f"{sid}.txt", "added.txt"), encoding="utf-8")
+        path = corpus / "archive.toml"
+        path.write_text(path.read_text(encoding="utf-8").replace('  "joint-statement-jlm-training",\n',
+                                                                 '  "joint-statement-jlm-training",\n  "added",\n'),
+                        encoding="utf-8")
+    return [("a note", note), ("the introduction", introduction), ("a register entry", register),
+            ("a source added", source)]
+
+
+def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    made: list[str] = []
+    real = pdf_parts.compile_part
+
+    def counted(job):
+        if job["output"]:
+            made.append(Path(job["part_file"]).stem)
+        return real(job)
+    monkeypatch.setattr(pdf_parts, "compile_part", counted)
+    cached = tmp_path / "cached"
+    make(corpus, cached, 12, monkeypatch)
+    first = list(made)
+    assert len(first) >= 5  # front, three runs of sources, back
+    made.clear()
+    make(corpus, cached, 12, monkeypatch)  # nothing changed: nothing made again
+    assert made == []
+    for k, (what, edit) in enumerate(edits(corpus)):
+        edit()
+        made.clear()
+        again = make(corpus, cached, 12, monkeypatch).read_bytes()
+        remade = list(made)
+        cache.configure(use=False)
+        try:
+            full = make(corpus, tmp_path / f"full-{k}", 12, monkeypatch).read_bytes()
+        finally:
+            cache.configure(use=True)
+        assert again == full, what
+        assert remade and len(remade) < len(made) + len(first), what
+        if what == "a note":  # its source's part, and the back matter (the notes are attached there)
+            assert len(remade) == 2 and "part-0" not in remade, remade

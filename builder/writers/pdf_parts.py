@@ -56,7 +56,8 @@ class Part:
     blocks: list = field(default_factory=list)
     pages: int = 0  # pages of its PDF, a leading blank page included
     path: Path | None = None
-    why: str = ""
+    why: str = ""  # why it was compiled again
+    cached: bool = False  # the PDF at its start came from the cache
 
     @property
     def pad(self) -> bool:
@@ -206,7 +207,7 @@ class Book:
             if pdf_bytes is not None and meta is not None:
                 out.write_bytes(pdf_bytes)
                 self._took(part, json.loads(meta), out)
-                part.why = "from the cache"
+                part.cached = True
                 continue
             todo.append((part, key, content))
             jobs.append(self.job(part, data, True))
@@ -217,7 +218,7 @@ class Book:
             self.store.put("pdf-part", key, out.read_bytes())
             self.store.put("pdf-part-info", key, json.dumps(meta).encode())
             self.store.put("pdf-part-span", content, str(part.span).encode())
-            part.why = part.why or "made"
+            part.cached = False
 
     def _took(self, part: Part, meta: dict, out: Path) -> None:
         part.info, part.blocks, part.pages, part.path = meta["info"], [tuple(b) for b in meta["blocks"]], meta["pages"], out
@@ -230,20 +231,35 @@ class Book:
         #    right-hand page numbered 1 whatever the length of the contents)
         first = run_jobs([self.job(front, self.data(front, {"toc": {}, "start": 1, "pad": False}), False)])[0]
         intro_end = int(first["info"]["last"])
-        # 2. the sources' parts, in rounds until each was made at its true start
-        datas = [self.data(p, {}) for p in bodies]
-        for part, data in zip(bodies, datas):
-            known = self.store.get("pdf-part-span", self.content_key(part, {**data, "start": 0, "pad": False}))
-            part.span = int(known) if known is not None else max(1, round(sum(
+        # 2. the sources' parts. A part's start is certain when every part before it has a known
+        #    length (from a compile, or from the cache: an earlier build of the same content);
+        #    each round makes the parts whose start is certain, and, while processes are left,
+        #    the next ones at an estimated start (a guess that is made again if it was wrong).
+        datas = {id(p): self.data(p, {}) for p in bodies}
+        known: dict[int, bool] = {}
+        for part in bodies:
+            span = self.store.get("pdf-part-span", self.content_key(part, {**datas[id(part)], "start": 0, "pad": False}))
+            known[id(part)] = span is not None
+            part.why = "its start page moved" if span is not None else "its sources changed"
+            part.span = int(span) if span is not None else max(1, round(sum(
                 estimated_pages(self.archive, s) for s in self.archive.sources if s.id in set(part.sources))))
-        for _ in range(ROUNDS):
+        workers = WORKERS or os.cpu_count() or 1
+        for _ in range(2 * len(bodies) + ROUNDS):
             self._place(bodies, intro_end + 1)
-            stale = [(p, d) for p, d in zip(bodies, datas) if p.made_at != p.start]
-            if not stale:
+            pending = [p for p in bodies if p.made_at != p.start]
+            if not pending:
                 break
-            for p, _d in stale:
-                p.why = "its start page moved" if p.made_at is not None else ""
-            self.make([p for p, _ in stale], [d for _, d in stale])
+            certain = []
+            for p in bodies:
+                if p.made_at != p.start:
+                    certain.append(p)
+                if not known[id(p)]:
+                    break
+            guesses = [p for p in pending if p not in certain][:max(0, workers - len(certain))]
+            batch = certain + guesses
+            self.make(batch, [datas[id(p)] for p in batch])
+            for p in batch:
+                known[id(p)] = True
         else:
             raise RuntimeError("the PDF edition's parts did not settle on their start pages")
         # 3. the back matter, with the index's pages from every part before it
@@ -279,9 +295,10 @@ class Book:
                 for p in self.parts]
 
     def said(self) -> str:
-        made = [p for p in self.parts if p.why != "from the cache"]
+        made = [p for p in self.parts if not p.cached]
         kept = len(self.parts) - len(made)
-        told = "; ".join(f"part {p.number + 1} of {len(self.parts)} made ({p.why or 'new'})" for p in made)
+        told = "; ".join(f"part {p.number + 1} of {len(self.parts)} made again ({p.why or 'its data changed'})"
+                         for p in made)
         return f"PDF: {told or 'no part made again'}; {kept} from the cache"
 
 
