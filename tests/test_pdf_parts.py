@@ -295,13 +295,12 @@ def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypat
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     made: list[str] = []
-    real = pdf_parts.compile_part
+    real = pdf_parts.run_jobs
 
-    def counted(job):
-        if job["output"]:
-            made.append(Path(job["part_file"]).stem)
-        return real(job)
-    monkeypatch.setattr(pdf_parts, "compile_part", counted)
+    def counted(jobs):
+        made.extend(Path(job["part_file"]).stem for job in jobs if job["output"])
+        return real(jobs)
+    monkeypatch.setattr(pdf_parts, "run_jobs", counted)
     cached = tmp_path / "cached"
     make(corpus, cached, 12, monkeypatch)
     first = list(made)

@@ -75,7 +75,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
             try:
                 if runs:
                     blocks = pdf_parts.render(archive, folder, runs, out, [str(f) for f in fonts_dirs(archive)],
-                                              PDF_STANDARDS, store)
+                                              PDF_STANDARDS, store, final=path)
                     return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
@@ -95,6 +95,12 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
                 hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
                 raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
     return path, blocks
+
+
+def page_texts(path: Path, store=None) -> list[str] | None:
+    """The text of a book made in parts, read part by part (builder/writers/pdf_parts.py); None otherwise."""
+    from .pdf_parts import page_texts as by_part
+    return by_part(path, store)
 
 
 def mark_licence(path: Path, licence: str) -> None:

@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class Part:
     path: Path | None = None
     why: str = ""  # why it was compiled again
     cached: bool = False  # the PDF at its start came from the cache
+    key: str = ""  # its cache key: its inputs and its start page
 
     @property
     def pad(self) -> bool:
@@ -89,10 +91,9 @@ def plan(archive) -> list[list[str]] | None:
 def compile_part(job: dict) -> dict:
     """Compile one part (job: folder, part file, output or None to lay out only, fonts, timestamp,
     standards); its <part-info> and page-map blocks, or {"error": ...}. Runs in a worker process."""
-    import typst
+    import typst  # only Typst and builder.inert here: a worker starts in a fraction of a second
 
     from .. import inert
-    from .pdf import _blocks_placed
 
     folder = Path(job["folder"])
     with inert.offline():
@@ -104,15 +105,16 @@ def compile_part(job: dict) -> dict:
                 compiler.compile(output=job["output"], format="pdf", pdf_standards=job["standards"],
                                  timestamp=job["timestamp"])
             info = json.loads(compiler.query("<part-info>", field="value", one=True))
-            blocks = _blocks_placed(compiler) if job["output"] else []
+            blocks = []
+            if job["output"]:  # the template's page-map markers (builder/writers/pdf.py _blocks_placed)
+                try:
+                    blocks = [[str(i), int(p), bool(top)] for i, p, top in
+                              json.loads(compiler.query("<pb-pages>", field="value", one=True))]
+                except typst.TypstError:
+                    blocks = []
         except typst.TypstError as e:
             return {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}
-    pages = 0
-    if job["output"]:
-        import pikepdf
-        with pikepdf.open(job["output"]) as pdf:
-            pages = len(pdf.pages)
-    return {"info": info, "blocks": blocks, "pages": pages}
+    return {"info": info, "blocks": blocks}
 
 
 class CompileFailed(Exception):
@@ -122,14 +124,14 @@ class CompileFailed(Exception):
 
 
 def run_jobs(jobs: list[dict]) -> list[dict]:
-    """Compile jobs, in parallel processes when there are several and more than one CPU."""
-    workers = min(WORKERS or os.cpu_count() or 1, len(jobs))
-    if workers <= 1:
-        results = [compile_part(job) for job in jobs]
-    else:
-        # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(compile_part, jobs))
+    """Compile jobs in worker processes, at most WORKERS (or one per CPU) at once, each part in a
+    fresh process: Typst keeps what it laid out (its memoisation) for the life of a process, so a
+    process that made one part and went on to the next would hold both (memory grows with parts)."""
+    workers = max(1, min(WORKERS or os.cpu_count() or 1, len(jobs)))
+    # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             max_tasks_per_child=1) as pool:
+        results = list(pool.map(compile_part, jobs))
     for result in results:
         if "error" in result:
             raise CompileFailed(result["error"], result["hints"])
@@ -204,6 +206,7 @@ class Book:
             key = cache.key("pdf-part-at", content, part.start)
             pdf_bytes, meta = self.store.get("pdf-part", key), self.store.get("pdf-part-info", key)
             out = self.folder / "parts" / f"part-{part.number}.pdf"
+            part.key = key
             if pdf_bytes is not None and meta is not None:
                 out.write_bytes(pdf_bytes)
                 self._took(part, json.loads(meta), out)
@@ -213,7 +216,9 @@ class Book:
             jobs.append(self.job(part, data, True))
         for (part, key, content), result in zip(todo, run_jobs(jobs) if jobs else []):
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
-            meta = {"info": result["info"], "blocks": result["blocks"], "pages": result["pages"]}
+            import pikepdf
+            with pikepdf.open(out) as pdf:
+                meta = {"info": result["info"], "blocks": result["blocks"], "pages": len(pdf.pages)}
             self._took(part, meta, out)
             self.store.put("pdf-part", key, out.read_bytes())
             self.store.put("pdf-part-info", key, json.dumps(meta).encode())
@@ -302,6 +307,59 @@ class Book:
         return f"PDF: {told or 'no part made again'}; {kept} from the cache"
 
 
+    def ranges(self) -> list[tuple[str, int, int]]:
+        """Each part's pages in the book: (the key of its text, first page (0-based), pages)."""
+        out, offset = [], 0
+        for part in self.parts:
+            n = part.pages - (1 if part.pad else 0)
+            out.append((cache.key("pdf-part-text", part.key), offset, n))
+            offset += n
+        return out
+
+
+# ---------------------------------------------------------------- the read-back's text, by part
+
+READ_BACK: dict[str, list[tuple[str, int, int]]] = {}  # a book just made (its path) -> its parts' ranges
+
+
+def page_texts(path: Path, store=None) -> list[str] | None:
+    """The text of every page of the book at path (pdftotext -raw), read part by part: a part's
+    pages read from the book in parallel processes (at most one per CPU), or found in the cache
+    when the same part was read before. None for a PDF not made in parts (the read-back reads it)."""
+    ranges = READ_BACK.pop(str(path), None)
+    tool = shutil.which("pdftotext")
+    if ranges is None or tool is None:
+        return None
+    store = store or cache.Store(None)
+    texts: list[list[str] | None] = [None] * len(ranges)
+    todo = []
+    for i, (key, _first, _n) in enumerate(ranges):
+        data = store.get("pdf-part-text", key)
+        if data is not None:
+            texts[i] = json.loads(data)
+        else:
+            todo.append(i)
+
+    def read(i: int) -> list[str]:
+        _key, first, n = ranges[i]
+        if n == 0:
+            return []
+        proc = subprocess.run([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1), "-l", str(first + n), str(path), "-"],
+                              capture_output=True, timeout=3600)
+        if proc.returncode != 0:
+            return None
+        return proc.stdout.decode("utf-8").split("\f")[:-1]
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        for i, pages in zip(todo, pool.map(read, todo)):
+            if pages is None or len(pages) != ranges[i][2]:
+                return None  # the read-back reads the whole book itself, and says what failed
+            texts[i] = pages
+            store.put("pdf-part-text", ranges[i][0], json.dumps(pages, ensure_ascii=False).encode())
+    return [page for part in texts for page in part]
+
+
 def _digest(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -311,7 +369,7 @@ def _digest(path: Path) -> str:
 
 
 def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
-           store=None) -> list[tuple]:
+           store=None, final: Path | None = None) -> list[tuple]:
     """Lay out the parts, join them into out; the page-map blocks, in the book's pages."""
     from ..pdf_join import join
 
@@ -323,4 +381,5 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
     with progress.step("PDF parts joined"):
         join(book.pieces(), out, archive.license)
     shutil.rmtree(folder / "parts", ignore_errors=True)
+    READ_BACK[str(final or out)] = book.ranges()
     return book.placed()
