@@ -41,6 +41,17 @@ SCRIPT = textwrap.dedent("""
         pdf_parts.WORKERS = workers
         cache.configure(use=use_cache)
         progress.configure(verbose_=True)
+        from builder import pdf_join
+        joined = {}
+        real = pdf_join.join
+        def measured(*a, **k):  # the join's own memory: the process's resident size before and after
+            def rss():
+                return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS"))
+            joined["before_kib"] = rss()
+            n = real(*a, **k)
+            joined["after_kib"] = rss()
+            return n
+        pdf_join.join = measured
         said = io.StringIO()
         sys.stderr = said
         t0 = time.perf_counter()
@@ -55,7 +66,7 @@ SCRIPT = textwrap.dedent("""
         print(json.dumps({"seconds": seconds, "pages": pages, "bytes": path.stat().st_size,
                           "self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                           "children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-                          "steps": steps, "said": [l for l in said.getvalue().splitlines() if "PDF:" in l]}))
+                          "steps": steps, "join": joined, "said": [l for l in said.getvalue().splitlines() if "PDF:" in l]}))
     if __name__ == "__main__":
         main()
 """)
@@ -94,14 +105,17 @@ def main() -> None:
     print(f"{args.sources:,} synthetic sources; {platform.machine()}, {os.cpu_count()} CPUs (shared), "
           f"Python {platform.python_version()}.")
     print()
-    print("| way | pages | wall s | pages/s | peak MiB (build) | peak MiB (a worker) | laid out s | joined s | read back s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| way | pages | wall s | pages/s | peak MiB (build) | peak MiB (a worker) | laid out s | joined s "
+          "| join: MiB more | read back s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         s = r["steps"]
         lay = next((v for k, v in s.items() if k.startswith("PDF parts laid out")), s.get("PDF laid out", 0))
         print(f"| {r['way']} | {r['pages']:,} | {r['seconds']:.1f} | {r['pages'] / r['seconds']:.0f} | "
               f"{r['self_kib'] / 1024:.0f} | {r['children_kib'] / 1024:.0f} | {lay:.1f} | "
-              f"{s.get('PDF parts joined', 0):.1f} | {s.get('PDF read back', 0):.1f} |")
+              f"{s.get('PDF parts joined', 0):.1f} | "
+              f"{(r['join'].get('after_kib', 0) - r['join'].get('before_kib', 0)) / 1024:.0f} | "
+              f"{s.get('PDF read back', 0):.1f} |")
 
 
 if __name__ == "__main__":
