@@ -52,8 +52,8 @@ def default_pair(tmp_path_factory):
 
 
 def _spy(plan, seen):
-    def spied(archive):
-        runs = plan(archive)
+    def spied(archive, **kw):
+        runs = plan(archive, **kw)
         seen.append(runs)
         return runs
     return spied
@@ -322,3 +322,29 @@ def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypat
         assert remade and len(remade) < len(made) + len(first), what
         if what == "a note":  # its source's part, and the back matter (the notes are attached there)
             assert len(remade) == 2 and "part-0" not in remade, remade
+
+
+def test_a_book_in_parts_is_refused_only_when_the_disk_is_short(tmp_path, monkeypatch):
+    from builder.errors import UsageError
+    from builder.writers import pdf
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setattr(pdf, "free_disk", lambda path: 1)  # MiB
+    with pytest.raises(UsageError) as e:
+        make(corpus, tmp_path / "out", 12, monkeypatch)
+    assert "P303" in str(e.value) and "disk" in str(e.value)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.pdf"))
+    monkeypatch.setattr(pdf, "free_disk", lambda path: 10**6)
+    assert make(corpus, tmp_path / "out", 12, monkeypatch).is_file()
+
+
+def test_memory_too_short_for_one_compile_makes_parts(tmp_path, monkeypatch):
+    """Not a refusal any more (P302 was): the book is made in parts that fit."""
+    from builder.writers import pdf
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setattr(pdf, "memory_needed", lambda archive: 10**6)  # MiB: one compile would not fit
+    seen = []
+    monkeypatch.setattr(pdf_parts, "plan", _spy(pdf_parts.plan, seen))
+    assert make(corpus, tmp_path / "out", 100000, monkeypatch).is_file()
+    assert seen[-1] is not None and len(seen[-1]) >= 2

@@ -52,6 +52,9 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     from . import pdf_parts
 
     runs = pdf_parts.plan(archive)
+    have = available_memory()
+    if runs is None and have is not None and memory_needed(archive) > have:  # one compile would not fit
+        runs = pdf_parts.plan(archive, part_pages=max(1.0, pdf_parts.book_pages(archive) / 2))
     refuse_if_too_large(archive, path, runs)
     ids = {s.id for s in archive.sources}
     with tempfile.TemporaryDirectory(prefix="archive-pdf-") as tmp:
@@ -164,6 +167,14 @@ def refuse_if_too_large(archive: Archive, path: Path | None = None, runs=None) -
                 f"{need_disk / 1024:.1f} GiB of disk while it is made, and {path.parent} has "
                 f"{free / 1024:.1f} GiB free.\n    fix: free disk space there, or build into another "
                 "output folder (--out), or build the EPUB alone (--format epub)")
+        from .pdf_parts import part_memory
+        need, have = part_memory(archive, runs), available_memory()
+        if have is not None and need > have:  # not even one part fits (a machine with very little memory)
+            raise UsageError(
+                f"{archive.root}: error P302: the PDF is made in parts, and its largest part needs about "
+                f"{need / 1024:.1f} GiB in one Typst compile; this machine has {have / 1024:.1f} GiB available."
+                "\n    fix: build the EPUB alone (--format epub: it has no such limit), or build on a machine "
+                "with more memory")
         return
     need, have = memory_needed(archive), available_memory()
     if have is not None and need > have:

@@ -72,18 +72,31 @@ def estimated_pages(archive, source) -> float:
     return text / CHARS_PER_PAGE.get(archive.page_size, 1800) + 1.5
 
 
-def plan(archive) -> list[list[str]] | None:
-    """The sources in runs of about PART_PAGES estimated pages; None when one compile will do."""
+def plan(archive, part_pages: float | None = None) -> list[list[str]] | None:
+    """The sources in runs of about part_pages (PART_PAGES) estimated pages; None when one compile will do."""
+    limit = part_pages or PART_PAGES
     runs: list[list[str]] = [[]]
     size = 0.0
     for source in archive.sources:
         pages = estimated_pages(archive, source)
-        if runs[-1] and size + pages > PART_PAGES:
+        if runs[-1] and size + pages > limit:
             runs.append([])
             size = 0.0
         runs[-1].append(source.id)
         size += pages
     return runs if len(runs) > 1 else None
+
+
+def book_pages(archive) -> float:
+    return sum(estimated_pages(archive, s) for s in archive.sources)
+
+
+def part_memory(archive, runs: list[list[str]]) -> int:
+    """An estimate (MiB) of the memory of the largest part's compile (builder/writers/pdf.py's figures)."""
+    from .pdf import BASE_MIB, MIB_PER_PAGE
+    pages = {s.id: estimated_pages(archive, s) for s in archive.sources}
+    largest = max(sum(pages[sid] for sid in run) for run in runs)
+    return int(BASE_MIB + MIB_PER_PAGE * max(largest, 50 + len(archive.sources) / 30))  # the contents: a line a source
 
 
 # ---------------------------------------------------------------- one compile (in a worker process)
