@@ -7,7 +7,10 @@ is its own): `build(corpus, out, ("pdf",))` with no cache, as
 - one: a single Typst compile (the part size set above the book's size);
 - parts/1: in parts (the default part size), one process;
 - parts/2: in parts, two processes;
-- again: parts/2 once more on the same output folder (every part from the cache);
+- parts/2c: parts/2 into an output folder that keeps its cache;
+- again: parts/2c once more (every part from the cache);
+- edit: one source's summary edited, then parts/2c again (only its part and what follows it if
+  its length changed are made again);
 and prints wall time, pages, pages a second, peak memory of the build's own process and of its
 worker processes (ru_maxrss), and the time in each step (layout, join, read-back), from
 `archive --verbose`'s step lines.
@@ -94,6 +97,11 @@ def main() -> None:
                 r = run(str(corpus), str(out), "1e12", "1", "0")
             elif way == "again":
                 r = run(str(corpus), str(out), "0", "2", "1")
+            elif way == "edit":  # one source's editorial summary edited (its sidecar), then built from the cache
+                sidecar = corpus / "sources" / f"s{args.sources // 2:05d}.toml"
+                sidecar.write_text(sidecar.read_text().replace("Synthetic text for benchmarks.",
+                                                               "Synthetic text for benchmarks, edited."))
+                r = run(str(corpus), str(Path(tmp) / "out-cached"), "0", "2", "1")
             elif way == "parts/2c":
                 r = run(str(corpus), str(out), "0", "2", "1")
             else:
