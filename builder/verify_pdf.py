@@ -270,9 +270,14 @@ def squeezed_offsets(text: str) -> list[int]:
     """For each character of squeeze(text), its offset in text. Runs of white space never
     compose under NFC, so each run of other characters is normalised on its own; within a
     run that NFC changes in length, every character maps to the run's start."""
+    if text.isascii():  # NFC changes no ASCII, and only white space is invisible: every other character kept
+        return [m.start() for m in re.finditer(r"\S", text)]
     offsets: list[int] = []
     for m in re.finditer(r"\S+", text):
         word = m.group(0)
+        if word.isascii():
+            offsets += range(m.start(), m.end())
+            continue
         kept = [k for k, ch in enumerate(word) if not INVISIBLE.match(ch)]
         nfc = squeeze(word)
         if len(nfc) == len(kept) and nfc == "".join(word[k] for k in kept):
