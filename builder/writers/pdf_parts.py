@@ -391,8 +391,14 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         book.lay_out()
     if progress.verbose and not progress.quiet:  # what was made again, and why
         progress._write(f"archive: {book.said()}\n")
-    with progress.step("PDF parts joined"):
-        join(book.pieces(), out, archive.license)
+    key = cache.key("pdf-book", [p.key for p in book.parts], archive.license)  # the same parts: the same book
+    joined = book.store.get("pdf-book", key)
+    if joined is not None:
+        out.write_bytes(joined)
+    else:
+        with progress.step("PDF parts joined"):
+            join(book.pieces(), out, archive.license)
+        book.store.put("pdf-book", key, out.read_bytes())
     shutil.rmtree(folder / "parts", ignore_errors=True)
     READ_BACK[str(final or out)] = book.ranges()
     return book.placed()
