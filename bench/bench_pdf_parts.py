@@ -69,6 +69,8 @@ SCRIPT = textwrap.dedent("""
         print(json.dumps({"seconds": seconds, "pages": pages, "bytes": path.stat().st_size,
                           "self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                           "children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                          "cpu": sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF,
+                                     resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime")),
                           "steps": steps, "join": joined, "said": [l for l in said.getvalue().splitlines() if "PDF:" in l]}))
     if __name__ == "__main__":
         main()
@@ -113,13 +115,13 @@ def main() -> None:
     print(f"{args.sources:,} synthetic sources; {platform.machine()}, {os.cpu_count()} CPUs (shared), "
           f"Python {platform.python_version()}.")
     print()
-    print("| way | pages | wall s | pages/s | peak MiB (build) | peak MiB (a worker) | laid out s | joined s "
+    print("| way | pages | wall s | CPU s | pages/s | peak MiB (build) | peak MiB (a worker) | laid out s | joined s "
           "| join: MiB more | read back s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         s = r["steps"]
         lay = next((v for k, v in s.items() if k.startswith("PDF parts laid out")), s.get("PDF laid out", 0))
-        print(f"| {r['way']} | {r['pages']:,} | {r['seconds']:.1f} | {r['pages'] / r['seconds']:.0f} | "
+        print(f"| {r['way']} | {r['pages']:,} | {r['seconds']:.1f} | {r['cpu']:.1f} | {r['pages'] / r['seconds']:.0f} | "
               f"{r['self_kib'] / 1024:.0f} | {r['children_kib'] / 1024:.0f} | {lay:.1f} | "
               f"{s.get('PDF parts joined', 0):.1f} | "
               f"{(r['join'].get('after_kib', 0) - r['join'].get('before_kib', 0)) / 1024:.0f} | "
