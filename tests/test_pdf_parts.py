@@ -348,3 +348,19 @@ def test_memory_too_short_for_one_compile_makes_parts(tmp_path, monkeypatch):
     monkeypatch.setattr(pdf_parts, "plan", _spy(pdf_parts.plan, seen))
     assert make(corpus, tmp_path / "out", 100000, monkeypatch).is_file()
     assert seen[-1] is not None and len(seen[-1]) >= 2
+
+
+def test_the_epub_follows_the_pages_of_a_book_in_parts(tmp_path, monkeypatch):
+    """The EPUB's page-break markers and page-list come from the PDF's pages: a book in parts
+    gives the same page map as one compile, so the same EPUB, byte for byte."""
+    from conftest import epubcheck_problems
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setattr(pdf_parts, "WORKERS", 1)
+    epubs = {}
+    for name, size in (("one", 100000), ("parts", 12)):
+        monkeypatch.setattr(pdf_parts, "PART_PAGES", size)
+        epubs[name] = build(corpus, tmp_path / name).editions["epub"]
+    assert epubs["parts"].read_bytes() == epubs["one"].read_bytes()
+    assert b"page-list" in __import__("zipfile").ZipFile(epubs["parts"]).read("EPUB/nav.xhtml")
+    assert need(epubcheck_problems, epubs["parts"]) == []
