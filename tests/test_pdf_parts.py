@@ -364,3 +364,15 @@ def test_the_epub_follows_the_pages_of_a_book_in_parts(tmp_path, monkeypatch):
     assert epubs["parts"].read_bytes() == epubs["one"].read_bytes()
     assert b"page-list" in __import__("zipfile").ZipFile(epubs["parts"]).read("EPUB/nav.xhtml")
     assert need(epubcheck_problems, epubs["parts"]) == []
+
+
+def test_the_pikepdf_join_gives_the_same_book(default_pair, tmp_path, monkeypatch):
+    """The other join (builder/pdf_join.py: the book held in memory, object streams) reads the same."""
+    one, parts, corpus, _ = default_pair
+    monkeypatch.setattr(pdf_parts, "JOIN", "pikepdf")
+    held = make(corpus, tmp_path / "held", 12, monkeypatch)
+    assert held.read_bytes() != parts.read_bytes()
+    assert page_texts(held) == page_texts(one) and facts(held) == facts(one)
+    assert [(x, y) for x, y, _ in links(held)] == [(x, y) for x, y, _ in links(one)]
+    assert structure_holds(held) == structure_holds(one)
+    assert need(validators.qpdf_check, held) == []

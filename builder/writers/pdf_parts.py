@@ -43,6 +43,10 @@ from .. import cache, progress
 PART_PAGES = 1000
 WORKERS = None  # processes for the parts: None = os.cpu_count(); tests set 1 or 2
 ROUNDS = 6  # rounds of lay-out before the start pages must have settled
+# How the parts are joined: "stream" (builder/pdf_stream_join.py: each part's objects written out
+# in turn, memory bounded by one part) or "pikepdf" (builder/pdf_join.py: the whole book held
+# until it is saved with object streams, about half the file size, memory growing with the book).
+JOIN = "stream"
 
 
 @dataclass
@@ -384,7 +388,8 @@ def _digest(path: Path) -> str:
 def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
            store=None, final: Path | None = None) -> list[tuple]:
     """Lay out the parts, join them into out; the page-map blocks, in the book's pages."""
-    from ..pdf_join import join
+    from .. import pdf_join, pdf_stream_join
+    join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
 
     book = Book(archive, folder, runs, fonts, standards, store)
     with progress.step(f"PDF parts laid out ({len(book.parts)})"):
