@@ -58,7 +58,7 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool,
         path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf", store)
     inert.refuse_pdf(path, archive)  # no script, action or unsafe link (docs/security.md)
     with progress.step("PDF read back"):
-        back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store))  # by part, from the cache
+        back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store)  # by part, from the cache
     pages = None
     if paginate and not back.findings:
         pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts)
