@@ -251,7 +251,11 @@ class Book:
         front, bodies, back = self.parts[0], self.parts[1:-1], self.parts[-1]
         # 1. where the introduction ends (the contents' numbers do not move it: it starts on a
         #    right-hand page numbered 1 whatever the length of the contents)
-        first = run_jobs([self.job(front, self.data(front, {"toc": {}, "start": 1, "pad": False}), False)])[0]
+        data = self.data(front, {"toc": {}, "start": 1, "pad": False})
+        key = cache.key("pdf-front-laid-out", self.content_key(front, data))
+        kept = self.store.get("pdf-part-info", key)
+        first = json.loads(kept) if kept is not None else run_jobs([self.job(front, data, False)])[0]
+        self.store.put("pdf-part-info", key, json.dumps(first).encode())
         intro_end = int(first["info"]["last"])
         # 2. the sources' parts. A part's start is certain when every part before it has a known
         #    length (from a compile, or from the cache: an earlier build of the same content);
