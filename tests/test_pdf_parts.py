@@ -160,7 +160,7 @@ def structure_holds(path: Path) -> None:
                 assert key in parents and key not in seen
                 seen.add(key)
         assert seen == set(parents)  # nothing dangles
-        stack, ids, count = list(docs), [], 0
+        stack, ids, headers, count = list(docs), [], [], 0
         while stack:
             e = stack.pop()
             if not isinstance(e, pikepdf.Dictionary) or e.get("/Type") not in ("/StructElem", None):
@@ -170,9 +170,14 @@ def structure_holds(path: Path) -> None:
                 assert e.Pg.objgen in pages
             if "/ID" in e:
                 ids.append(str(e.ID))
+            attrs = e.get("/A")
+            for a in list(attrs) if isinstance(attrs, pikepdf.Array) else [attrs] if attrs is not None else []:
+                if isinstance(a, pikepdf.Dictionary) and "/Headers" in a:
+                    headers.extend(str(h) for h in a.Headers)
             kids = e.get("/K")
             stack += list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
         assert len(ids) == len(set(ids))
+        assert set(headers) <= set(ids) and set(ids) == set(pikepdf.NameTree(tree.IDTree).keys())  # cells name their headers
         return count
 
 
