@@ -302,9 +302,9 @@ def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypat
     made: list[str] = []
     real = pdf_parts.run_jobs
 
-    def counted(jobs):
+    def counted(jobs, *rest):
         made.extend(Path(job["part_file"]).stem for job in jobs if job["output"])
-        return real(jobs)
+        return real(jobs, *rest)
     monkeypatch.setattr(pdf_parts, "run_jobs", counted)
     cached = tmp_path / "cached"
     make(corpus, cached, 12, monkeypatch)
@@ -381,3 +381,19 @@ def test_the_pikepdf_join_gives_the_same_book(default_pair, tmp_path, monkeypatc
     assert [(x, y) for x, y, _ in links(held)] == [(x, y) for x, y, _ in links(one)]
     assert structure_holds(held) == structure_holds(one)
     assert need(validators.qpdf_check, held) == []
+
+
+def test_parts_are_counted_on_a_terminal_and_named_under_verbose(tmp_path, monkeypatch, capsys):
+    from builder import progress
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setattr(progress, "shown", lambda: True)  # as on a terminal
+    monkeypatch.setattr(progress, "verbose", True)
+    make(corpus, tmp_path / "out", 12, monkeypatch)
+    said = capsys.readouterr().err
+    assert "archive: PDF parts laid out: 1/" in said and "PDF parts joined" in said
+    assert "PDF: part 1 of" in said and "made again" in said and "from the cache" in said
+    monkeypatch.setattr(progress, "shown", lambda: False)  # in a pipe: no counter
+    monkeypatch.setattr(progress, "verbose", False)
+    make(corpus, tmp_path / "out2", 12, monkeypatch)
+    assert "parts laid out" not in capsys.readouterr().err

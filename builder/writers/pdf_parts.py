@@ -140,7 +140,7 @@ class CompileFailed(Exception):
         self.message, self.hints = message, hints
 
 
-def run_jobs(jobs: list[dict]) -> list[dict]:
+def run_jobs(jobs: list[dict], done=None) -> list[dict]:
     """Compile jobs in worker processes, at most WORKERS (or one per CPU) at once, each part in a
     fresh process: Typst keeps what it laid out (its memoisation) for the life of a process, so a
     process that made one part and went on to the next would hold both (memory grows with parts)."""
@@ -148,7 +148,11 @@ def run_jobs(jobs: list[dict]) -> list[dict]:
     # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                              max_tasks_per_child=1) as pool:
-        results = list(pool.map(compile_part, jobs))
+        results = []
+        for result in pool.map(compile_part, jobs):  # in order, as they are made
+            results.append(result)
+            if done is not None:
+                done()
     for result in results:
         if "error" in result:
             raise CompileFailed(result["error"], result["hints"])
@@ -167,6 +171,7 @@ class Book:
         self.parts = ([Part("front", 0)] + [Part("body", k + 1, run) for k, run in enumerate(runs)]
                       + [Part("back", len(runs) + 1)])
         (folder / "parts").mkdir(exist_ok=True)
+        self.done = 0  # compiles done, for the progress counter
         self.shared = self._shared_key()
 
     # -- what a part is made from
@@ -231,7 +236,7 @@ class Book:
                 continue
             todo.append((part, key, content))
             jobs.append(self.job(part, data, True))
-        for (part, key, content), result in zip(todo, run_jobs(jobs) if jobs else []):
+        for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick) if jobs else []):
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
             import pikepdf
             with pikepdf.open(out) as pdf:
@@ -241,6 +246,12 @@ class Book:
             self.store.put("pdf-part-info", key, json.dumps(meta).encode())
             self.store.put("pdf-part-span", content, str(part.span).encode())
             part.cached = False
+
+    def tick(self) -> None:
+        """One more part laid out: counted on a terminal ("PDF parts laid out: 3/7", builder/progress.py)."""
+        self.done += 1
+        if progress.shown():
+            progress._write(f"\r\x1b[Karchive: PDF parts laid out: {min(self.done, len(self.parts))}/{len(self.parts)}")
 
     def _took(self, part: Part, meta: dict, out: Path) -> None:
         part.info, part.blocks, part.pages, part.path = meta["info"], [tuple(b) for b in meta["blocks"]], meta["pages"], out
