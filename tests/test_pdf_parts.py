@@ -334,7 +334,7 @@ def test_a_book_in_parts_is_refused_only_when_the_disk_is_short(tmp_path, monkey
     from builder.writers import pdf
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
-    monkeypatch.setattr(pdf, "free_disk", lambda path: 1)  # MiB
+    monkeypatch.setattr(pdf, "free_disk", lambda path: 0)  # MiB
     with pytest.raises(UsageError) as e:
         make(corpus, tmp_path / "out", 12, monkeypatch)
     assert "P303" in str(e.value) and "disk" in str(e.value)

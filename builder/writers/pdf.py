@@ -196,7 +196,7 @@ def disk_needed(archive: Archive) -> int:
     text = sum(s.characters + sum(len(n.body) for n in s.notes) for s in archive.sources) + len(archive.introduction)
     pages = text / CHARS_PER_PAGE.get(archive.page_size, 1800) + len(archive.sources) + 10
     originals = sum(s.size for s in archive.sources if hasattr(s, "size")) / 2**20
-    return int(3 * (pages * KIB_PER_PAGE / 1024 + originals))
+    return max(1, round(3 * (pages * KIB_PER_PAGE / 1024 + originals) + 0.5))
 
 
 def free_disk(path: Path | None) -> int | None:
