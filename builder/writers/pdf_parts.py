@@ -172,6 +172,8 @@ class Book:
                       + [Part("back", len(runs) + 1)])
         (folder / "parts").mkdir(exist_ok=True)
         self.done = 0  # compiles done, for the progress counter
+        self.images = sorted(p.name for p in (folder / "images").iterdir()) if (folder / "images").is_dir() else []
+        self.sha = {s.id: s.sha256 for s in archive.sources}
         self.shared = self._shared_key()
 
     # -- what a part is made from
@@ -204,8 +206,8 @@ class Book:
         """Everything the part is made from but its start page."""
         f = self.folder
         files = [f / "sources" / f"{sid}.json" for sid in part.sources]
-        images = [p for sid in part.sources for p in sorted((f / "images").glob(f"{sid}-*"))]
-        sha = {s.id: s.sha256 for s in self.archive.sources}
+        images = [f / "images" / name for sid in part.sources for name in self.images if name.startswith(sid + "-")]
+        sha = self.sha
         notes = [_digest(f / "notes" / "annotations.jsonld")] if part.kind == "back" else []
         body = {k: v for k, v in data.items() if k not in ("start", "pad")}
         return cache.key("pdf-part", self.shared, json.dumps(body, sort_keys=True, ensure_ascii=False),
@@ -274,12 +276,12 @@ class Book:
         #    the next ones at an estimated start (a guess that is made again if it was wrong).
         datas = {id(p): self.data(p, {}) for p in bodies}
         known: dict[int, bool] = {}
+        guess = {s.id: estimated_pages(self.archive, s) for s in self.archive.sources}
         for part in bodies:
             span = self.store.get("pdf-part-span", self.content_key(part, {**datas[id(part)], "start": 0, "pad": False}))
             known[id(part)] = span is not None
             part.why = "its start page moved" if span is not None else "its sources changed"
-            part.span = int(span) if span is not None else max(1, round(sum(
-                estimated_pages(self.archive, s) for s in self.archive.sources if s.id in set(part.sources))))
+            part.span = int(span) if span is not None else max(1, round(sum(guess[sid] for sid in part.sources)))
         workers = WORKERS or os.cpu_count() or 1
         for _ in range(2 * len(bodies) + ROUNDS):
             self._place(bodies, intro_end + 1)
