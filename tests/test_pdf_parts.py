@@ -397,3 +397,22 @@ def test_parts_are_counted_on_a_terminal_and_named_under_verbose(tmp_path, monke
     monkeypatch.setattr(progress, "verbose", False)
     make(corpus, tmp_path / "out2", 12, monkeypatch)
     assert "parts laid out" not in capsys.readouterr().err
+
+
+from test_every_kind import every_kind  # noqa: E402,F401  (the corpus of every kind of source, built once)
+
+
+@pytest.mark.slow
+def test_every_kind_of_source_one_part_each(every_kind, tmp_path, monkeypatch):
+    """Emails and their attachments (links across parts), PDFs and scans (images), Markdown and
+    HTML (trees), Big5 (CJK font): each source its own part, two processes: the same book."""
+    root, _archive, built, _files = every_kind
+    monkeypatch.setattr(pdf_parts, "PART_PAGES", 0.5)
+    monkeypatch.setattr(pdf_parts, "WORKERS", 2)
+    parts = build(root / "corpus", tmp_path / "parts").editions
+    one = built.editions
+    assert page_texts(parts["pdf"]) == page_texts(one["pdf"]) and facts(parts["pdf"]) == facts(one["pdf"])
+    assert [(x, y) for x, y, _ in links(parts["pdf"])] == [(x, y) for x, y, _ in links(one["pdf"])]
+    assert structure_holds(parts["pdf"]) == structure_holds(one["pdf"])
+    assert parts["epub"].read_bytes() == one["epub"].read_bytes()
+    assert all_ran(run_check([tmp_path / "parts"], root / "corpus")).exit_code == 0
