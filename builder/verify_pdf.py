@@ -83,7 +83,7 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None, stor
             problem, starts_of = json.loads(kept)
         else:
             problem, starts_of = _match_source(reading, plain, lines)
-            if store is not None:
+            if store is not None and problem is None:  # a failure is found again, never kept
                 store.put("pdf-match", key, json.dumps([problem, starts_of]).encode())
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
