@@ -41,7 +41,7 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
         store = cache.open(out, pending=folder)
         editions, pages, pdf_findings = {}, None, None
         if "pdf" in formats:  # first, so that the EPUB can follow its pages
-            editions["pdf"], pdf_findings, pages = paginated_pdf(archive, anchors, folder, "epub" in formats)
+            editions["pdf"], pdf_findings, pages = paginated_pdf(archive, anchors, folder, "epub" in formats, store)
         if "epub" in formats:
             editions["epub"] = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages, store)
         with progress.step("editions read back"):
@@ -51,16 +51,16 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
     return Built(archive, final, archive.warnings)
 
 
-def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool):
+def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool, store=None):
     """Render the PDF and read it back once: its findings, and its page map (if wanted and sound)."""
     from . import verify_pdf
     from .writers import pdf  # Typst is loaded only when a PDF is asked for
 
     with progress.step("PDF laid out"):
-        path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf")
+        path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf", store)
     inert.refuse_pdf(path, archive)  # no script, action or unsafe link (docs/security.md)
     with progress.step("PDF read back"):
-        back = verify_pdf.read_back(path, archive)
+        back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store)  # by part, from the cache
     pages = None
     if paginate and not back.findings:
         pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts)

@@ -49,8 +49,13 @@ def findings(path: Path, archive: Archive, pages: list[str] | None = None) -> li
     return read_back(path, archive, pages).findings
 
 
-def read_back(path: Path, archive: Archive, pages: list[str] | None = None) -> ReadBack:
-    """Read the PDF once; pages: its text, when the caller has already extracted it (extract_pages)."""
+def read_back(path: Path, archive: Archive, pages: list[str] | None = None, store=None) -> ReadBack:
+    """Read the PDF once; pages: its text, when the caller has already extracted it (extract_pages).
+    store (builder/cache.py): each source's match kept by the SHA-256 of what it compares (the
+    source's expected text, and the text of its pages): a pure function, found again unchanged."""
+    import json
+
+    from . import cache
     import pikepdf
 
     where = path.name
@@ -72,18 +77,35 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None) -> R
         lines = [(page, line) for page in range(first, min(last, len(pages)))
                  for line in pages[page].splitlines()]
         reading, plain = expected(source)
-        text = characters.shown(reading)  # what the edition shows: markers for some characters
-        problem, crossings = match_pages(text, lines, Directions(text, plain))
+        key = cache.key("pdf-match", reading, plain, first, [pages[k] for k in range(first, min(last, len(pages)))])
+        kept = store.get("pdf-match", key) if store is not None else None
+        if kept is not None:
+            problem, starts_of = json.loads(kept)
+        else:
+            problem, starts_of = _match_source(reading, plain, lines)
+            if store is not None and problem is None:  # a failure is found again, never kept
+                store.put("pdf-match", key, json.dumps([problem, starts_of]).encode())
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
-        elif plain:
-            where_in = squeezed_offsets(text)
-            back = characters.offsets(reading)  # shown text -> reading text, only where markers are
-            if back is not None:
-                where_in = [back[k] for k in where_in]
-            if len(where_in) == len(squeeze(text)):  # else: no exact page starts for this source
-                page_starts[source.id] = [(page, where_in[i]) for page, i in crossings]
+        elif starts_of is not None:
+            page_starts[source.id] = [tuple(x) for x in starts_of]
     return ReadBack(found, pages, page_starts)
+
+
+def _match_source(reading: str, plain: bool, lines) -> tuple[str | None, list | None]:
+    """A source's match: what is missing (or None), and, for plain text, where its text crosses
+    onto each later page [(page, offset in the decoded text)] (None when not exact)."""
+    text = characters.shown(reading)  # what the edition shows: markers for some characters
+    problem, crossings = match_pages(text, lines, Directions(text, plain))
+    if problem or not plain:
+        return problem, None
+    where_in = squeezed_offsets(text)
+    back = characters.offsets(reading)  # shown text -> reading text, only where markers are
+    if back is not None:
+        where_in = [back[k] for k in where_in]
+    if len(where_in) != len(squeeze(text)):  # no exact page starts for this source
+        return None, None
+    return None, [[page, where_in[i]] for page, i in crossings]
 
 
 # ---------------------------------------------------------------- claims and attachments
@@ -321,9 +343,14 @@ def squeezed_offsets(text: str) -> list[int]:
     """For each character of squeeze(text), its offset in text. Runs of white space never
     compose under NFC, so each run of other characters is normalised on its own; within a
     run that NFC changes in length, every character maps to the run's start."""
+    if text.isascii():  # NFC changes no ASCII, and only white space is invisible: every other character kept
+        return [m.start() for m in re.finditer(r"\S", text)]
     offsets: list[int] = []
     for m in re.finditer(r"\S+", text):
         word = m.group(0)
+        if word.isascii():
+            offsets += range(m.start(), m.end())
+            continue
         kept = [k for k, ch in enumerate(word) if not INVISIBLE.match(ch)]
         nfc = squeeze(word)
         if len(nfc) == len(kept) and nfc == "".join(word[k] for k in kept):

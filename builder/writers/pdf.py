@@ -42,12 +42,20 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> P
     return render(archive, anchors, path)[0]
 
 
-def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> tuple[Path, list[tuple]]:
+def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store=None) -> tuple[Path, list[tuple]]:
     """Write the PDF edition, and read back where its blocks landed: [(block id, page (1-based),
-    opens the page)] in document order, from the template's page-map markers (builder/pagemap.py)."""
+    opens the page)] in document order, from the template's page-map markers (builder/pagemap.py).
+    A large archive is made in parts joined into one book (builder/writers/pdf_parts.py); store:
+    the build's cache (builder/cache.py), where parts made before are found again."""
     import typst  # loaded only when a PDF is asked for
 
-    refuse_if_too_large(archive)
+    from . import pdf_parts
+
+    runs = pdf_parts.plan(archive)
+    have = available_memory()
+    if runs is None and have is not None and memory_needed(archive) > have:  # one compile would not fit
+        runs = pdf_parts.plan(archive, part_pages=max(1.0, pdf_parts.book_pages(archive) / 2))
+    refuse_if_too_large(archive, path, runs)
     ids = {s.id for s in archive.sources}
     with tempfile.TemporaryDirectory(prefix="archive-pdf-") as tmp:
         folder = Path(tmp)
@@ -68,6 +76,10 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
         _put_json(folder / "archive.json", {**archive_data(archive), "notes_file": NOTES_FILE})
         with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
+                if runs:
+                    blocks = pdf_parts.render(archive, folder, runs, out, [str(f) for f in fonts_dirs(archive)],
+                                              PDF_STANDARDS, store, final=path)
+                    return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
                                           font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True,
@@ -77,7 +89,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
                 blocks = _blocks_placed(compiler)
                 if archive.license:
                     mark_licence(out, archive.license)
-            except typst.TypstError as e:
+            except (typst.TypstError, pdf_parts.CompileFailed) as e:
                 missing = re.search(r'the text `"(.+?)"` could not be displayed', e.message or "")
                 if missing:  # the corpus needs a font the edition does not ship: the user can fix it
                     raise UsageError(_no_font(archive, missing.group(1))) from e
@@ -86,6 +98,12 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> 
                 hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
                 raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
     return path, blocks
+
+
+def page_texts(path: Path, store=None) -> list[str] | None:
+    """The text of a book made in parts, read part by part (builder/writers/pdf_parts.py); None otherwise."""
+    from .pdf_parts import page_texts as by_part
+    return by_part(path, store)
 
 
 def mark_licence(path: Path, licence: str) -> None:
@@ -138,8 +156,26 @@ def available_memory() -> int | None:
     return None
 
 
-def refuse_if_too_large(archive: Archive) -> None:
-    """Stop before a compile that would run the machine out of memory, and say what to do."""
+def refuse_if_too_large(archive: Archive, path: Path | None = None, runs=None) -> None:
+    """Stop before a compile that would run the machine out of memory, and say what to do. In parts
+    (runs), memory is bounded by the part size: what can run short is the disk (P303)."""
+    if runs:
+        need_disk, free = disk_needed(archive), free_disk(path)
+        if free is not None and need_disk > free:
+            raise UsageError(
+                f"{archive.root}: error P303: the PDF of {len(archive.sources):,} sources needs about "
+                f"{need_disk / 1024:.1f} GiB of disk while it is made, and {path.parent} has "
+                f"{free / 1024:.1f} GiB free.\n    fix: free disk space there, or build into another "
+                "output folder (--out), or build the EPUB alone (--format epub)")
+        from .pdf_parts import part_memory
+        need, have = part_memory(archive, runs), available_memory()
+        if have is not None and need > have:  # not even one part fits (a machine with very little memory)
+            raise UsageError(
+                f"{archive.root}: error P302: the PDF is made in parts, and its largest part needs about "
+                f"{need / 1024:.1f} GiB in one Typst compile; this machine has {have / 1024:.1f} GiB available."
+                "\n    fix: build the EPUB alone (--format epub: it has no such limit), or build on a machine "
+                "with more memory")
+        return
     need, have = memory_needed(archive), available_memory()
     if have is not None and need > have:
         raise UsageError(
@@ -147,6 +183,30 @@ def refuse_if_too_large(archive: Archive) -> None:
             f"{need / 1024:.1f} GiB in one Typst compile, and this machine has {have / 1024:.1f} GiB available."
             "\n    fix: build the EPUB alone (--format epub: it has no such limit), or split the corpus "
             "into volumes, or build on a machine with more memory")
+
+
+# A page of the edition takes about 5.6 KiB in the joined book (1,000 synthetic sources: 4,079
+# pages, 22.7 MB, originals included) and as much in its part; the cache keeps a copy of each part,
+# its text and the book: three times twice that size, rounded up (docs/performance.md).
+KIB_PER_PAGE = 12
+
+
+def disk_needed(archive: Archive) -> int:
+    """An estimate (MiB) of the disk the PDF edition takes while it is made in parts."""
+    text = sum(s.characters + sum(len(n.body) for n in s.notes) for s in archive.sources) + len(archive.introduction)
+    pages = text / CHARS_PER_PAGE.get(archive.page_size, 1800) + len(archive.sources) + 10
+    originals = sum(s.size for s in archive.sources if hasattr(s, "size")) / 2**20
+    return max(1, round(3 * (pages * KIB_PER_PAGE / 1024 + originals) + 0.5))
+
+
+def free_disk(path: Path | None) -> int | None:
+    """MiB free in the folder the edition is written to, or None where it cannot tell."""
+    if path is None:
+        return None
+    try:
+        return shutil.disk_usage(path.parent).free // 2**20
+    except OSError:
+        return None
 
 
 def stage_templates(archive: Archive, folder: Path) -> None:

@@ -1,0 +1,402 @@
+"""Join the parts of the PDF edition by streaming their objects into the book (docs/pdf.md,
+"A book in parts"): the same book as builder/pdf_join.py in what a reader gets, in memory bounded
+by one part, not the book.
+
+Each part's objects are written out one by one with their numbers shifted after the parts
+before it (part k's object n is the book's object offset_k + n); only what joins the parts is
+made new at the end: the catalogue, the page tree, the structure tree's root and its Document
+element, the /ParentTree, the outline's root, the name trees (destinations, attached files),
+/AF, /PageLabels and the XMP. What the join changes in a part's objects is changed as they are
+written: a page's /Parent and /StructParents, an annotation's /StructParent (and a placeholder
+link made an internal link, as in pdf_join), the Document's children's /P, structure ids, the
+outline's top-level items' /Parent, /Prev and /Next. Nothing of a part is kept once it is
+written but its ParentTree entries, names and page references (a few bytes a page).
+
+No object streams (the file is about twice the size pdf_join writes); a classic xref table;
+/ID from the parts' bytes: the same parts give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+from .pdf_join import PLACEHOLDER, Piece
+
+
+def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
+    import pikepdf
+
+    # pass 0: each part's size, pages, outline ends (cheap: pikepdf reads lazily)
+    sizes, pages_of, outline_ends = [], [], []
+    for piece in pieces:
+        with pikepdf.open(piece.path) as pdf:
+            sizes.append(int(pdf.trailer.Size))
+            nums = [p.obj.objgen[0] for p in pdf.pages]
+            pages_of.append(nums[1:] if piece.pad else nums)
+            o = pdf.Root.get("/Outlines")
+            outline_ends.append((o.First.objgen[0], o.Last.objgen[0], int(o.get("/Count", 0)))
+                                if o is not None and "/First" in o else None)
+    offsets = [sum(sizes[:k]) for k in range(len(sizes))]
+    total = sum(sizes)
+    new = iter(range(total, total + 10**9))
+    ROOT, PAGES, STRUCT, DOC, OUTLINES, INFO, META = (next(new) for _ in range(7))
+    book_pages = [offsets[k] + n for k, nums in enumerate(pages_of) for n in nums]
+    where = {}
+    for k, piece in enumerate(pieces):
+        for name, (page, x, y, printed) in piece.targets.items():
+            index = page - 1 - (1 if piece.pad else 0)
+            where.setdefault(name, (offsets[k] + pages_of[k][index], x, y, printed))
+    # the outline's top-level chain across parts
+    chain = [(k, e) for k, e in enumerate(outline_ends) if e is not None]
+    prev_of, next_of = {}, {}
+    for (k1, e1), (k2, e2) in zip(chain, chain[1:]):
+        next_of[offsets[k1] + e1[1]] = offsets[k2] + e2[0]
+        prev_of[offsets[k2] + e2[0]] = offsets[k1] + e1[1]
+
+    w = _Writer(out)
+    parent_nums, doc_kids, labels, dests, files, af, ids = [], [], [], {}, {}, [], {}
+    role_map, class_map = {}, {}
+    next_key = 0
+    catalog_extra, doc_extra, info_bytes, xmp = {}, {}, None, b""
+    digest = hashlib.md5()
+    for k, piece in enumerate(pieces):
+        off = offsets[k]
+        digest.update(Path(piece.path).read_bytes())
+        with pikepdf.open(piece.path) as pdf:
+            root = pdf.Root
+            st = root.StructTreeRoot
+            doc = st.K[0] if isinstance(st.K, pikepdf.Array) else st.K
+            skip = {root.objgen[0], doc.objgen[0]}
+            skip |= _tree_nodes(root.Pages, "/Kids")
+            if st.is_indirect:
+                skip.add(st.objgen[0])
+            for key in ("/ParentTree", "/IDTree"):
+                if key in st:
+                    skip |= _tree_nodes(st[key], "/Kids")
+            if "/Outlines" in root and root.Outlines.is_indirect:
+                skip.add(root.Outlines.objgen[0])
+            names = root.get("/Names")
+            if names is not None:
+                if names.is_indirect:
+                    skip.add(names.objgen[0])
+                for key in ("/Dests", "/EmbeddedFiles"):
+                    if key in names:
+                        skip |= _tree_nodes(names[key], "/Kids")
+            if piece.pad:
+                skip.add(pdf.pages[0].obj.objgen[0])
+            if "/Metadata" in root:
+                skip.add(root.Metadata.objgen[0])
+            if k == 0:
+                xmp = _xmp(pdf, len(book_pages), licence)
+                for key, value in root.items():
+                    if key not in ("/Pages", "/StructTreeRoot", "/Outlines", "/Names", "/PageLabels", "/AF",
+                                   "/Metadata", "/Type"):
+                        catalog_extra[key] = _ser(value, off)
+                for key, value in doc.items():
+                    if key not in ("/K", "/P"):
+                        doc_extra[key] = _ser(value, off)
+                if "/Info" in pdf.trailer:
+                    skip.add(pdf.trailer.Info.objgen[0])
+                    info_bytes = _ser_dict(pdf.trailer.Info, off, {})
+            elif "/Info" in pdf.trailer and pdf.trailer.Info.is_indirect:
+                skip.add(pdf.trailer.Info.objgen[0])
+            doc_num = doc.objgen[0]
+            prefix = f"p{k}." if k else ""
+            top_outline = set()
+            o = root.get("/Outlines")
+            if o is not None and "/First" in o:
+                item = o.First
+                while True:
+                    top_outline.add(item.objgen[0])
+                    if "/Next" not in item:
+                        break
+                    item = item.Next
+            for obj in pdf.objects:
+                if not obj.is_indirect:
+                    continue
+                num = obj.objgen[0]
+                if num in skip or num == 0:
+                    continue
+                if isinstance(obj, pikepdf.Stream) and str(obj.get("/Type", "")) in ("/ObjStm", "/XRef"):
+                    continue
+                over = {}
+                if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
+                    t = str(obj.get("/Type", ""))
+                    if t == "/Page":
+                        over["/Parent"] = b"%d 0 R" % PAGES
+                        if "/StructParents" in obj:
+                            over["/StructParents"] = b"%d" % (int(obj.StructParents) + next_key)
+                    elif t == "/Annot" or "/Subtype" in obj and "/Rect" in obj:
+                        if "/StructParent" in obj:
+                            over["/StructParent"] = b"%d" % (int(obj.StructParent) + next_key)
+                        action = obj.get("/A")
+                        if action is not None and str(action.get("/S", "")) == "/URI":
+                            uri = bytes(action.URI).decode("utf-8", "replace")
+                            if uri.startswith(PLACEHOLDER):
+                                name = uri[len(PLACEHOLDER):]
+                                if name not in where:
+                                    raise ValueError(f"a link of the PDF edition names '{name}', which no part holds")
+                                page, x, y, printed = where[name]
+                                height = float(pdf.pages[0].mediabox[3])
+                                over["/A"] = None
+                                over["/Dest"] = b"[%d 0 R /XYZ %s %s 0]" % (page, _num(x), _num(round(height - y, 4)))
+                                contents = str(obj.get("/Contents", ""))
+                                if not contents or "part.invalid" in contents:
+                                    over["/Contents"] = pikepdf.String(f"page {printed}").unparse()
+                    elif t == "/StructElem" or "/S" in obj and "/P" in obj:
+                        p = obj.get("/P")
+                        if p is not None and p.is_indirect and p.objgen[0] == doc_num:
+                            over["/P"] = b"%d 0 R" % DOC
+                        if prefix and "/ID" in obj:
+                            over["/ID"] = pikepdf.String(prefix + str(obj.ID)).unparse()
+                        if prefix and "/A" in obj:
+                            over["/A"] = _headers(obj.A, prefix, off)
+                    if num in top_outline:
+                        over["/Parent"] = b"%d 0 R" % OUTLINES
+                        if off + num in prev_of:
+                            over["/Prev"] = b"%d 0 R" % prev_of[off + num]
+                        if off + num in next_of:
+                            over["/Next"] = b"%d 0 R" % next_of[off + num]
+                w.write(off + num, obj, off, over)
+            # what joins the parts, kept small
+            parent_nums += [(key + next_key, _ser(v, off)) for key, v in _numbers(st.get("/ParentTree"))]
+            next_key += int(st.get("/ParentTreeNextKey", 0))
+            doc_kids += [_ser(kid, off) for kid in (doc.K if isinstance(doc.K, pikepdf.Array) else [doc.K])]
+            for src, into in ((st.get("/RoleMap"), role_map), (st.get("/ClassMap"), class_map)):
+                for key, value in (src.items() if src is not None else []):
+                    into.setdefault(key, _ser(value, off))
+            if "/IDTree" in st:
+                for name, value in pikepdf.NameTree(st.IDTree).items():
+                    ids[prefix + name] = _ser(value, off)
+            if names is not None:
+                for key, into in (("/Dests", dests), ("/EmbeddedFiles", files)):
+                    if key in names:
+                        for name, value in pikepdf.NameTree(names[key]).items():
+                            into.setdefault(name, _ser(value, off))
+            af += [_ser(spec, off) for spec in root.get("/AF", [])]
+            first = 1 if piece.pad else 0
+            at = sum(len(p) for p in pages_of[:k])
+            if "/PageLabels" in root:
+                labels += [(at + i - first, v) for i, v in
+                           ((key, (str(d.get("/S", "")), str(d.get("/P", "")), int(d.get("/St", 1))))
+                            for key, d in _numbers(root.PageLabels)) if i >= first]
+    # the new objects
+    w.raw(PAGES, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(book_pages), b" ".join(b"%d 0 R" % n for n in book_pages)))
+    w.raw(DOC, b"<<%s/K[%s]/P %d 0 R>>" % (b"".join(k.encode() + b" " + v for k, v in doc_extra.items()),
+                                           b" ".join(doc_kids), STRUCT))
+    parent_tree = _number_tree(w, new, parent_nums)
+    struct = [b"/Type/StructTreeRoot", b"/K[%d 0 R]" % DOC, b"/ParentTree %d 0 R" % parent_tree,
+              b"/ParentTreeNextKey %d" % next_key]
+    if role_map:
+        struct.append(b"/RoleMap<<%s>>" % b"".join(k.encode() + b" " + v for k, v in role_map.items()))
+    if class_map:
+        struct.append(b"/ClassMap<<%s>>" % b"".join(k.encode() + b" " + v for k, v in class_map.items()))
+    if ids:
+        struct.append(b"/IDTree %d 0 R" % _name_tree(w, new, ids))
+    w.raw(STRUCT, b"<<%s>>" % b"".join(struct))
+    count = sum(e[2] for e in outline_ends if e is not None)
+    if chain:
+        w.raw(OUTLINES, b"<</Type/Outlines/First %d 0 R/Last %d 0 R/Count %d>>"
+              % (offsets[chain[0][0]] + chain[0][1][0], offsets[chain[-1][0]] + chain[-1][1][1], count))
+    else:
+        w.raw(OUTLINES, b"<</Type/Outlines/Count 0>>")
+    w.stream(META, b"<</Type/Metadata/Subtype/XML", xmp)
+    names = b"<</Dests %d 0 R/EmbeddedFiles %d 0 R>>" % (_name_tree(w, new, dests), _name_tree(w, new, files))
+    catalog = [b"/Type/Catalog", b"/Pages %d 0 R" % PAGES, b"/StructTreeRoot %d 0 R" % STRUCT,
+               b"/Outlines %d 0 R" % OUTLINES, b"/Names " + names, b"/AF[%s]" % b" ".join(af),
+               b"/Metadata %d 0 R" % META, b"/PageLabels<</Nums[%s]>>" % _page_labels(labels)]
+    catalog += [k.encode() + b" " + v for k, v in catalog_extra.items()]
+    w.raw(ROOT, b"<<%s>>" % b"".join(catalog))
+    if info_bytes is not None:
+        w.raw(INFO, info_bytes)
+    w.finish(ROOT, INFO if info_bytes is not None else None, digest.hexdigest())
+    return len(book_pages)
+
+
+# ---------------------------------------------------------------- serialising with new numbers
+
+def _num(x) -> bytes:
+    if isinstance(x, bool):
+        return b"true" if x else b"false"
+    if isinstance(x, int):
+        return b"%d" % x
+    d = Decimal(str(x)).normalize()
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return (text or "0").encode()
+
+
+def _ser(o, off: int) -> bytes:
+    import pikepdf
+    if isinstance(o, pikepdf.Object) and o.is_indirect:
+        return b"%d 0 R" % (off + o.objgen[0])
+    if isinstance(o, (pikepdf.Dictionary, pikepdf.Stream)):
+        return _ser_dict(o, off, {})
+    if isinstance(o, pikepdf.Array):
+        return b"[" + b" ".join(_ser(x, off) for x in o) + b"]"
+    if o is None:
+        return b"null"
+    if isinstance(o, (bool, int, float, Decimal)):
+        return _num(o)
+    if isinstance(o, pikepdf.Object):
+        return o.unparse()
+    if isinstance(o, str):
+        return pikepdf.String(o).unparse()
+    raise TypeError(f"cannot write {type(o).__name__}")
+
+
+def _ser_dict(o, off: int, over: dict) -> bytes:
+    parts = []
+    for key in o.keys():
+        if key in over:
+            continue
+        parts.append(key.encode() + b" " + _ser(o.get(key), off))
+    for key, value in over.items():
+        if value is not None:
+            parts.append(key.encode() + b" " + value)
+    return b"<<" + b"".join(parts) + b">>"
+
+
+def _headers(attrs, prefix: str, off: int) -> bytes:
+    import pikepdf
+    items = list(attrs) if isinstance(attrs, pikepdf.Array) else [attrs]
+    out = []
+    for a in items:
+        if isinstance(a, pikepdf.Dictionary) and not a.is_indirect and "/Headers" in a:
+            heads = b"[" + b" ".join(pikepdf.String(prefix + str(h)).unparse() for h in a.Headers) + b"]"
+            out.append(_ser_dict(a, off, {"/Headers": heads}))
+        else:
+            out.append(_ser(a, off))
+    return b"[" + b" ".join(out) + b"]" if isinstance(attrs, pikepdf.Array) else out[0]
+
+
+def _tree_nodes(node, kids: str) -> set[int]:
+    """Object numbers of a tree's indirect nodes (pages tree, number and name trees)."""
+    found, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        if str(n.get("/Type", "")) == "/Page":
+            continue
+        if n.is_indirect:
+            found.add(n.objgen[0])
+        stack += list(n.get(kids, []))
+    return found
+
+
+def _numbers(tree):
+    import pikepdf
+    if tree is None:
+        return []
+    return [(int(k), v) for k, v in pikepdf.NumberTree(tree).items()]
+
+
+def _number_tree(w, new, pairs, leaf: int = 512) -> int:
+    pairs = sorted(pairs, key=lambda kv: kv[0])
+    root = next(new)
+    if len(pairs) <= leaf:
+        w.raw(root, b"<</Nums[%s]>>" % b" ".join(b"%d %s" % (k, v) for k, v in pairs))
+        return root
+    kids = []
+    for i in range(0, len(pairs), leaf):
+        chunk = pairs[i:i + leaf]
+        n = next(new)
+        w.raw(n, b"<</Limits[%d %d]/Nums[%s]>>" % (chunk[0][0], chunk[-1][0],
+                                                   b" ".join(b"%d %s" % (k, v) for k, v in chunk)))
+        kids.append(n)
+    w.raw(root, b"<</Kids[%s]>>" % b" ".join(b"%d 0 R" % n for n in kids))
+    return root
+
+
+def _name_tree(w, new, names: dict, leaf: int = 512) -> int:
+    import pikepdf
+    items = sorted(names.items(), key=lambda kv: kv[0].encode("utf-8"))
+    root = next(new)
+
+    def leaf_bytes(chunk):
+        return b" ".join(pikepdf.String(k).unparse() + b" " + v for k, v in chunk)
+    if len(items) <= leaf:
+        w.raw(root, b"<</Names[%s]>>" % leaf_bytes(items))
+        return root
+    kids = []
+    for i in range(0, len(items), leaf):
+        chunk = items[i:i + leaf]
+        n = next(new)
+        w.raw(n, b"<</Limits[%s %s]/Names[%s]>>" % (pikepdf.String(chunk[0][0]).unparse(),
+                                                     pikepdf.String(chunk[-1][0]).unparse(), leaf_bytes(chunk)))
+        kids.append(n)
+    w.raw(root, b"<</Kids[%s]>>" % b" ".join(b"%d 0 R" % n for n in kids))
+    return root
+
+
+def _page_labels(labels) -> bytes:
+    out, last = [], None
+    for page, (style, prefix, start) in sorted(labels):
+        if last == (style, prefix, start, page):
+            last = (style, prefix, start + 1, page + 1)
+            continue
+        entry = b"<</Type/PageLabel/St %d%s%s>>" % (start, (b"/S/" + style[1:].encode()) if style else b"",
+                                                     (b"/P" + __import__("pikepdf").String(prefix).unparse()) if prefix else b"")
+        out.append(b"%d %s" % (page, entry))
+        last = (style, prefix, start + 1, page + 1)
+    return b" ".join(out)
+
+
+def _xmp(pdf, npages: int, licence: str | None) -> bytes:
+    """The first part's XMP with the book's page count and the licence."""
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["{http://ns.adobe.com/xap/1.0/t/pg/}NPages"] = str(npages)
+        if licence:
+            meta["xmpRights:WebStatement"] = licence
+            meta["xmpRights:Marked"] = "True"
+    return pdf.Root.Metadata.read_bytes()
+
+
+class _Writer:
+    def __init__(self, path: Path):
+        self.f = open(path, "wb")
+        self.f.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        self.at: dict[int, int] = {}
+
+    def raw(self, num: int, body: bytes) -> None:
+        self.at[num] = self.f.tell()
+        self.f.write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+
+    def stream(self, num: int, head: bytes, data: bytes) -> None:
+        self.at[num] = self.f.tell()
+        self.f.write(b"%d 0 obj\n%s/Length %d>>\nstream\n" % (num, head, len(data)) + data + b"\nendstream\nendobj\n")
+
+    def write(self, num: int, obj, off: int, over: dict) -> None:
+        import pikepdf
+        if isinstance(obj, pikepdf.Stream):
+            data = obj.read_raw_bytes()
+            over = {**over, "/Length": b"%d" % len(data)}
+            self.at[num] = self.f.tell()
+            self.f.write(b"%d 0 obj\n" % num + _ser_dict(obj, off, over) + b"\nstream\n" + data + b"\nendstream\nendobj\n")
+        elif isinstance(obj, pikepdf.Dictionary):
+            self.raw(num, _ser_dict(obj, off, over))
+        else:
+            self.raw(num, _ser(obj.obj if hasattr(obj, "obj") else obj, off) if not obj.is_indirect else
+                     _ser_direct(obj, off))
+
+    def finish(self, root: int, info: int | None, digest: str) -> None:
+        size = max(self.at) + 1
+        xref = self.f.tell()
+        lines = [b"xref\n0 %d\n" % size, b"0000000000 65535 f \n"]
+        for n in range(1, size):
+            lines.append(b"%010d 00000 n \n" % self.at[n] if n in self.at else b"0000000000 65535 f \n")
+        self.f.write(b"".join(lines))
+        info_ref = b"/Info %d 0 R" % info if info is not None else b""
+        self.f.write(b"trailer\n<</Size %d/Root %d 0 R%s/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n"
+                     % (size, root, info_ref, digest.encode(), digest.encode(), xref))
+        self.f.close()
+
+
+def _ser_direct(obj, off: int) -> bytes:
+    """An indirect object's own value (not a reference to it)."""
+    import pikepdf
+    if isinstance(obj, pikepdf.Array):
+        return b"[" + b" ".join(_ser(x, off) for x in obj) + b"]"
+    return obj.unparse()

@@ -1,0 +1,426 @@
+"""The PDF edition of a large archive, in parts joined into one book (docs/pdf.md, "A book in parts").
+
+Typst holds the whole document while it lays it out (about 0.65 MiB a page), so a large archive
+is compiled in parts, each its own Typst compile of the same template (templates/pdf/edition.typ,
+told which part by `sys.inputs.part`):
+
+- the front matter: title page, imprint, contents, introduction;
+- runs of sources of about PART_PAGES estimated pages each;
+- the back matter: glossary, index, colophon.
+
+The page numbers continue from part to part: a part is given the number of its first page
+(and, when that is a left-hand page, begins with a blank page that the join leaves out, so its
+pages keep their margins and running heads). A part's length does not depend on the number it
+starts at, but to know where part k starts the parts before it must be laid out: the parts are
+laid out in rounds, in parallel (processes, at most os.cpu_count()), each round with the start
+pages the last one found, until every part was made at its true start (page counts of an
+earlier build, kept in the cache, make the first round right). What the contents and the index
+need from other parts (where sources, glossary entries and references to the register landed)
+is passed to them as data; the front matter is laid out first to learn where the introduction
+ends, and made last, with the contents' page numbers. builder/pdf_join.py joins the parts.
+
+Every compile reads the same build folder (builder/writers/pdf.py stages it), so the result is
+the same bytes whatever the number of processes: each part is a pure function of its inputs,
+which are also its cache key (builder/cache.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import cache, progress
+
+# Estimated pages of sources in one part: one Typst compile of about this many pages stays
+# under about 1 GB (docs/performance.md). Tests make it tiny to force parts.
+PART_PAGES = 1000
+WORKERS = None  # processes for the parts: None = os.cpu_count(); tests set 1 or 2
+ROUNDS = 6  # rounds of lay-out before the start pages must have settled
+# How the parts are joined: "stream" (builder/pdf_stream_join.py: each part's objects written out
+# in turn, memory bounded by one part) or "pikepdf" (builder/pdf_join.py: the whole book held
+# until it is saved with object streams, about half the file size, memory growing with the book).
+JOIN = "stream"
+
+
+@dataclass
+class Part:
+    kind: str  # "front" | "body" | "back"
+    number: int  # 0 for the front, 1.. for the sources' parts, last for the back
+    sources: list[str] = field(default_factory=list)
+    start: int = 1  # the number of its first page (arabic); the front's is 1 (the introduction's)
+    span: int | None = None  # how many numbered pages it has (its last page's number - start + 1)
+    made_at: int | None = None  # the start page of the compile whose results it holds
+    info: dict = field(default_factory=dict)
+    blocks: list = field(default_factory=list)
+    pages: int = 0  # pages of its PDF, a leading blank page included
+    path: Path | None = None
+    why: str = ""  # why it was compiled again
+    cached: bool = False  # the PDF at its start came from the cache
+    key: str = ""  # its cache key: its inputs and its start page
+
+    @property
+    def pad(self) -> bool:
+        return self.kind != "front" and self.start % 2 == 0
+
+
+def estimated_pages(archive, source) -> float:
+    from .pdf import CHARS_PER_PAGE
+    text = source.characters + sum(len(n.body) for n in source.notes)
+    return text / CHARS_PER_PAGE.get(archive.page_size, 1800) + 1.5
+
+
+def plan(archive, part_pages: float | None = None) -> list[list[str]] | None:
+    """The sources in runs of about part_pages (PART_PAGES) estimated pages; None when one compile will do."""
+    limit = part_pages or PART_PAGES
+    runs: list[list[str]] = [[]]
+    size = 0.0
+    for source in archive.sources:
+        pages = estimated_pages(archive, source)
+        if runs[-1] and size + pages > limit:
+            runs.append([])
+            size = 0.0
+        runs[-1].append(source.id)
+        size += pages
+    return runs if len(runs) > 1 else None
+
+
+def book_pages(archive) -> float:
+    return sum(estimated_pages(archive, s) for s in archive.sources)
+
+
+def part_memory(archive, runs: list[list[str]]) -> int:
+    """An estimate (MiB) of the memory of the largest part's compile (builder/writers/pdf.py's figures)."""
+    from .pdf import BASE_MIB, MIB_PER_PAGE
+    pages = {s.id: estimated_pages(archive, s) for s in archive.sources}
+    largest = max(sum(pages[sid] for sid in run) for run in runs)
+    return int(BASE_MIB + MIB_PER_PAGE * max(largest, 50 + len(archive.sources) / 30))  # the contents: a line a source
+
+
+# ---------------------------------------------------------------- one compile (in a worker process)
+
+def compile_part(job: dict) -> dict:
+    """Compile one part (job: folder, part file, output or None to lay out only, fonts, timestamp,
+    standards); its <part-info> and page-map blocks, or {"error": ...}. Runs in a worker process."""
+    import typst  # only Typst and builder.inert here: a worker starts in a fraction of a second
+
+    from .. import inert
+
+    folder = Path(job["folder"])
+    with inert.offline():
+        try:
+            compiler = typst.Compiler(str(folder / job["main"]), root=str(folder), font_paths=job["fonts"],
+                                      ignore_system_fonts=True, sys_inputs={"part": job["part_file"]},
+                                      **inert.typst_packages(folder))
+            if job["output"]:
+                compiler.compile(output=job["output"], format="pdf", pdf_standards=job["standards"],
+                                 timestamp=job["timestamp"])
+            info = json.loads(compiler.query("<part-info>", field="value", one=True))
+            blocks = []
+            if job["output"]:  # the template's page-map markers (builder/writers/pdf.py _blocks_placed)
+                try:
+                    blocks = [[str(i), int(p), bool(top)] for i, p, top in
+                              json.loads(compiler.query("<pb-pages>", field="value", one=True))]
+                except typst.TypstError:
+                    blocks = []
+        except typst.TypstError as e:
+            return {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}
+    return {"info": info, "blocks": blocks}
+
+
+class CompileFailed(Exception):
+    def __init__(self, message: str, hints: list[str]):
+        super().__init__(message)
+        self.message, self.hints = message, hints
+
+
+def run_jobs(jobs: list[dict], done=None) -> list[dict]:
+    """Compile jobs in worker processes, at most WORKERS (or one per CPU) at once, each part in a
+    fresh process: Typst keeps what it laid out (its memoisation) for the life of a process, so a
+    process that made one part and went on to the next would hold both (memory grows with parts)."""
+    workers = max(1, min(WORKERS or os.cpu_count() or 1, len(jobs)))
+    # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             max_tasks_per_child=1) as pool:
+        results = []
+        for result in pool.map(compile_part, jobs):  # in order, as they are made
+            results.append(result)
+            if done is not None:
+                done()
+    for result in results:
+        if "error" in result:
+            raise CompileFailed(result["error"], result["hints"])
+    return results
+
+
+# ---------------------------------------------------------------- the book
+
+class Book:
+    """The parts of one PDF edition, made in folder (the staged build folder of builder/writers/pdf.py)."""
+
+    def __init__(self, archive, folder: Path, runs: list[list[str]], fonts: list[str], standards: list[str],
+                 store: cache.Store | None = None):
+        self.archive, self.folder, self.fonts, self.standards = archive, folder, fonts, standards
+        self.store = store or cache.Store(None)
+        self.parts = ([Part("front", 0)] + [Part("body", k + 1, run) for k, run in enumerate(runs)]
+                      + [Part("back", len(runs) + 1)])
+        (folder / "parts").mkdir(exist_ok=True)
+        self.done = 0  # compiles done, for the progress counter
+        self.images = sorted(p.name for p in (folder / "images").iterdir()) if (folder / "images").is_dir() else []
+        self.sha = {s.id: s.sha256 for s in archive.sources}
+        self.shared = self._shared_key()
+
+    # -- what a part is made from
+    def _shared_key(self) -> str:
+        """The inputs every part reads: archive.json, the templates, the markers' glyphs, the fonts."""
+        f = self.folder
+        files = [f / "archive.json", *sorted(f.glob("*.typ")), *sorted((f / "markers").glob("*"))]
+        fonts = [p for d in self.fonts for p in sorted(Path(d).rglob("*")) if p.is_file()
+                 and not str(p).startswith("/usr/share/fonts")]  # Debian's fonts: pinned by the package
+        return cache.key("pdf-shared", [_digest(p) for p in files], [(p.name, _digest(p)) for p in fonts],
+                         self.archive.timestamp, self.standards)
+
+    def _owned(self, part: Part) -> tuple[list[str], list[str]]:
+        """The labels a part holds (and reports where they landed), and those its links may reach."""
+        if part.kind == "front":
+            return ["introduction"], ["introduction"]
+        if part.kind == "back":
+            reg = [f"reg-{e.id}" for e in self.archive.register]
+            names = (["glossary", "register-index"] if self.archive.register else []) + ["colophon"] + reg
+            return names, names
+        names = [n for sid in part.sources for n in (f"src-{sid}", f"prov-{sid}")]
+        return names, names
+
+    def data(self, part: Part, extra: dict) -> dict:
+        targets, owns = self._owned(part)
+        return {"kind": part.kind, "sources": [{"id": s} for s in part.sources], "targets": targets,
+                "owns": {n: True for n in owns}, **extra}
+
+    def content_key(self, part: Part, data: dict) -> str:
+        """Everything the part is made from but its start page."""
+        f = self.folder
+        files = [f / "sources" / f"{sid}.json" for sid in part.sources]
+        images = [f / "images" / name for sid in part.sources for name in self.images if name.startswith(sid + "-")]
+        sha = self.sha
+        notes = [_digest(f / "notes" / "annotations.jsonld")] if part.kind == "back" else []
+        body = {k: v for k, v in data.items() if k not in ("start", "pad")}
+        return cache.key("pdf-part", self.shared, json.dumps(body, sort_keys=True, ensure_ascii=False),
+                         [_digest(p) for p in files + images], [sha[s] for s in part.sources], notes)
+
+    # -- making
+    def job(self, part: Part, data: dict, output: bool) -> dict:
+        name = f"parts/part-{part.number}.json"
+        (self.folder / name).write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        out = str(self.folder / "parts" / f"part-{part.number}.pdf") if output else None
+        return {"folder": str(self.folder), "main": "edition.typ", "part_file": name, "output": out,
+                "fonts": self.fonts, "timestamp": self.archive.timestamp, "standards": self.standards}
+
+    def make(self, parts: list[Part], datas: list[dict]) -> None:
+        """Make each part at its start (from the cache if it was made before from the same inputs)."""
+        todo, jobs = [], []
+        for part, data in zip(parts, datas):
+            data = {**data, "start": part.start, "pad": part.pad}
+            content = self.content_key(part, data)
+            key = cache.key("pdf-part-at", content, part.start)
+            pdf_bytes, meta = self.store.get("pdf-part", key), self.store.get("pdf-part-info", key)
+            out = self.folder / "parts" / f"part-{part.number}.pdf"
+            part.key = key
+            if pdf_bytes is not None and meta is not None:
+                out.write_bytes(pdf_bytes)
+                self._took(part, json.loads(meta), out)
+                part.cached = True
+                continue
+            todo.append((part, key, content))
+            jobs.append(self.job(part, data, True))
+        for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick) if jobs else []):
+            out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
+            import pikepdf
+            with pikepdf.open(out) as pdf:
+                meta = {"info": result["info"], "blocks": result["blocks"], "pages": len(pdf.pages)}
+            self._took(part, meta, out)
+            self.store.put("pdf-part", key, out.read_bytes())
+            self.store.put("pdf-part-info", key, json.dumps(meta).encode())
+            self.store.put("pdf-part-span", content, str(part.span).encode())
+            part.cached = False
+
+    def tick(self) -> None:
+        """One more part laid out: counted on a terminal ("PDF parts laid out: 3/7", builder/progress.py)."""
+        self.done += 1
+        if progress.shown():
+            progress._write(f"\r\x1b[Karchive: PDF parts laid out: {min(self.done, len(self.parts))}/{len(self.parts)}")
+
+    def _took(self, part: Part, meta: dict, out: Path) -> None:
+        part.info, part.blocks, part.pages, part.path = meta["info"], [tuple(b) for b in meta["blocks"]], meta["pages"], out
+        part.made_at = part.start
+        part.span = int(part.info["last"]) - part.start + 1
+
+    def lay_out(self) -> None:
+        front, bodies, back = self.parts[0], self.parts[1:-1], self.parts[-1]
+        # 1. where the introduction ends (the contents' numbers do not move it: it starts on a
+        #    right-hand page numbered 1 whatever the length of the contents)
+        data = self.data(front, {"toc": {}, "start": 1, "pad": False})
+        key = cache.key("pdf-front-laid-out", self.content_key(front, data))
+        kept = self.store.get("pdf-part-info", key)
+        first = json.loads(kept) if kept is not None else run_jobs([self.job(front, data, False)])[0]
+        self.store.put("pdf-part-info", key, json.dumps(first).encode())
+        intro_end = int(first["info"]["last"])
+        # 2. the sources' parts. A part's start is certain when every part before it has a known
+        #    length (from a compile, or from the cache: an earlier build of the same content);
+        #    each round makes the parts whose start is certain, and, while processes are left,
+        #    the next ones at an estimated start (a guess that is made again if it was wrong).
+        datas = {id(p): self.data(p, {}) for p in bodies}
+        known: dict[int, bool] = {}
+        guess = {s.id: estimated_pages(self.archive, s) for s in self.archive.sources}
+        for part in bodies:
+            span = self.store.get("pdf-part-span", self.content_key(part, {**datas[id(part)], "start": 0, "pad": False}))
+            known[id(part)] = span is not None
+            part.why = "its start page moved" if span is not None else "its sources changed"
+            part.span = int(span) if span is not None else max(1, round(sum(guess[sid] for sid in part.sources)))
+        workers = WORKERS or os.cpu_count() or 1
+        for _ in range(2 * len(bodies) + ROUNDS):
+            self._place(bodies, intro_end + 1)
+            pending = [p for p in bodies if p.made_at != p.start]
+            if not pending:
+                break
+            certain = []
+            for p in bodies:
+                if p.made_at != p.start:
+                    certain.append(p)
+                if not known[id(p)]:
+                    break
+            guesses = [p for p in pending if p not in certain][:max(0, workers - len(certain))]
+            batch = certain + guesses
+            self.make(batch, [datas[id(p)] for p in batch])
+            for p in batch:
+                known[id(p)] = True
+        else:
+            raise RuntimeError("the PDF edition's parts did not settle on their start pages")
+        # 3. the back matter, with the index's pages from every part before it
+        back.start = bodies[-1].start + bodies[-1].span
+        reg: dict[str, list[str]] = {}
+        for part in [front, *bodies]:
+            for rid, printed in (first["info"] if part is front else part.info)["reg"]:
+                reg.setdefault(rid, []).append(printed)
+        self.make([back], [self.data(back, {"reg_pages": reg})])
+        # 4. the front matter, with the contents' page numbers
+        toc = {t[0]: t[4] for info in [first["info"], *(p.info for p in [*bodies, back])] for t in info["targets"]}
+        self.make([front], [self.data(front, {"toc": toc})])
+        if int(front.info["last"]) != intro_end:
+            raise RuntimeError("the PDF edition's front matter changed length when its contents were filled in")
+
+    def _place(self, bodies: list[Part], start: int) -> None:
+        for part in bodies:
+            part.start = start
+            start += part.span
+
+    def placed(self) -> list[tuple]:
+        """The page-map blocks of every part, with pages counted in the book."""
+        out, offset = [], 0
+        for part in self.parts:
+            skip = 1 if part.pad else 0
+            out += [(block, page + offset - skip, top) for block, page, top in part.blocks]
+            offset += part.pages - skip
+        return out
+
+    def pieces(self):
+        from ..pdf_join import Piece
+        return [Piece(p.path, p.pad, {t[0]: (t[1], t[2], t[3], t[4]) for t in p.info["targets"]})
+                for p in self.parts]
+
+    def said(self) -> str:
+        made = [p for p in self.parts if not p.cached]
+        kept = len(self.parts) - len(made)
+        told = "; ".join(f"part {p.number + 1} of {len(self.parts)} made again ({p.why or 'its data changed'})"
+                         for p in made)
+        return f"PDF: {told or 'no part made again'}; {kept} from the cache"
+
+
+    def ranges(self) -> list[tuple[str, int, int]]:
+        """Each part's pages in the book: (the key of its text, first page (0-based), pages)."""
+        out, offset = [], 0
+        for part in self.parts:
+            n = part.pages - (1 if part.pad else 0)
+            out.append((cache.key("pdf-part-text", part.key), offset, n))
+            offset += n
+        return out
+
+
+# ---------------------------------------------------------------- the read-back's text, by part
+
+READ_BACK: dict[str, list[tuple[str, int, int]]] = {}  # a book just made (its path) -> its parts' ranges
+
+
+def page_texts(path: Path, store=None) -> list[str] | None:
+    """The text of every page of the book at path (pdftotext -raw), read part by part: a part's
+    pages read from the book in parallel processes (at most one per CPU), or found in the cache
+    when the same part was read before. None for a PDF not made in parts (the read-back reads it)."""
+    ranges = READ_BACK.pop(str(path), None)
+    tool = shutil.which("pdftotext")
+    if ranges is None or tool is None:
+        return None
+    store = store or cache.Store(None)
+    texts: list[list[str] | None] = [None] * len(ranges)
+    todo = []
+    for i, (key, _first, _n) in enumerate(ranges):
+        data = store.get("pdf-part-text", key)
+        if data is not None:
+            texts[i] = json.loads(data)
+        else:
+            todo.append(i)
+
+    def read(i: int) -> list[str]:
+        _key, first, n = ranges[i]
+        if n == 0:
+            return []
+        proc = subprocess.run([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1), "-l", str(first + n), str(path), "-"],
+                              capture_output=True, timeout=3600)
+        if proc.returncode != 0:
+            return None
+        return proc.stdout.decode("utf-8").split("\f")[:-1]
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        for i, pages in zip(todo, pool.map(read, todo)):
+            if pages is None or len(pages) != ranges[i][2]:
+                return None  # the read-back reads the whole book itself, and says what failed
+            texts[i] = pages
+            store.put("pdf-part-text", ranges[i][0], json.dumps(pages, ensure_ascii=False).encode())
+    return [page for part in texts for page in part]
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
+           store=None, final: Path | None = None) -> list[tuple]:
+    """Lay out the parts, join them into out; the page-map blocks, in the book's pages."""
+    from .. import pdf_join, pdf_stream_join
+    join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
+
+    book = Book(archive, folder, runs, fonts, standards, store)
+    with progress.step(f"PDF parts laid out ({len(book.parts)})"):
+        book.lay_out()
+    if progress.verbose and not progress.quiet:  # what was made again, and why
+        progress._write(f"archive: {book.said()}\n")
+    key = cache.key("pdf-book", [p.key for p in book.parts], archive.license)  # the same parts: the same book
+    joined = book.store.get("pdf-book", key)
+    if joined is not None:
+        out.write_bytes(joined)
+    else:
+        with progress.step("PDF parts joined"):
+            join(book.pieces(), out, archive.license)
+        book.store.put("pdf-book", key, out.read_bytes())
+    shutil.rmtree(folder / "parts", ignore_errors=True)
+    READ_BACK[str(final or out)] = book.ranges()
+    return book.placed()

@@ -1,0 +1,418 @@
+"""The PDF edition in parts (builder/writers/pdf_parts.py, builder/pdf_join.py): a book made of
+several Typst compiles joined with pikepdf is the same book as one compile of the same corpus
+(issue 10). Corpora small enough for both: the default archive forced into several parts (a
+tiny part size), and a synthetic one of 30 sources. Checked with pikepdf, qpdf, poppler
+(pdftotext per page, pdftoppm) and `archive check`."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from builder import cache, validators
+from builder.build import build
+from builder.check import check as run_check
+from builder.verify_pdf import outline
+from builder.writers import pdf_parts
+
+from conftest import CORPUS, all_ran, need, tool
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import synthetic  # noqa: E402
+
+
+def make(corpus: Path, out: Path, part_pages: float, monkeypatch, workers: int = 1) -> Path:
+    monkeypatch.setattr(pdf_parts, "PART_PAGES", part_pages)
+    monkeypatch.setattr(pdf_parts, "WORKERS", workers)
+    built = build(corpus, out, ("pdf",))
+    return built.editions["pdf"]
+
+
+@pytest.fixture(scope="module")
+def default_pair(tmp_path_factory):
+    """The default archive as one compile and in parts (5 sources: 3 runs of sources)."""
+    mp = pytest.MonkeyPatch()
+    tmp = tmp_path_factory.mktemp("pair")
+    corpus = tmp / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    try:
+        one = make(corpus, tmp / "one", 100000, mp)
+        runs = []
+        mp.setattr(pdf_parts, "plan", _spy(pdf_parts.plan, runs))
+        parts = make(corpus, tmp / "parts", 12, mp)
+    finally:
+        mp.undo()
+    return one, parts, corpus, runs
+
+
+def _spy(plan, seen):
+    def spied(archive, **kw):
+        runs = plan(archive, **kw)
+        seen.append(runs)
+        return runs
+    return spied
+
+
+@pytest.fixture(scope="module")
+def synthetic_pair(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    tmp = tmp_path_factory.mktemp("synthetic")
+    corpus = synthetic.make(tmp / "corpus", 30)
+    try:
+        one = make(corpus, tmp / "one", 100000, mp)
+        parts = make(corpus, tmp / "parts", 40, mp)
+    finally:
+        mp.undo()
+    return one, parts, corpus
+
+
+def page_texts(path: Path) -> list[str]:
+    out = subprocess.run([tool("pdftotext"), "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                         check=True).stdout.decode("utf-8")
+    return out.split("\f")[:-1]
+
+
+def facts(path: Path) -> dict:
+    """What a reader gets from a PDF, whatever made it."""
+    with pikepdf.open(path) as pdf:
+        meta = pdf.open_metadata()
+        with pdf.open_outline() as o:
+            def walk(items, depth=0):
+                out = []
+                for item in items:
+                    dest = item.destination
+                    page = None
+                    if isinstance(dest, pikepdf.Array):
+                        page = next((i for i, p in enumerate(pdf.pages) if p.obj.objgen == dest[0].objgen), None)
+                    out.append((depth, str(item.title), page))
+                    out += walk(item.children, depth + 1)
+                return out
+            bookmarks = walk(o.root)
+        return {
+            "pages": len(pdf.pages),
+            "labels": [str(p.label) for p in pdf.pages],
+            "outline": bookmarks,
+            "attachments": {name: hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
+                            for name, spec in pdf.attachments.items()},
+            "relationships": sorted((str(spec.get("/F")), str(spec.get("/AFRelationship"))) for spec in pdf.Root.AF),
+            "claims": (meta.get("{http://www.aiim.org/pdfa/ns/id/}part"),
+                       meta.get("{http://www.aiim.org/pdfa/ns/id/}conformance"),
+                       meta.get("{http://www.aiim.org/pdfua/ns/id/}part")),
+            "npages_xmp": meta.get("{http://ns.adobe.com/xap/1.0/t/pg/}NPages"),
+            "lang": str(pdf.Root.Lang),
+            "marked": bool(pdf.Root.MarkInfo.Marked),
+            "intents": len(pdf.Root.OutputIntents),
+        }
+
+
+def links(path: Path) -> list[tuple[int, int, str]]:
+    """Every internal link: (page it is on, page it leads to, its description), in page order."""
+    with pikepdf.open(path) as pdf:
+        index = {p.obj.objgen: i for i, p in enumerate(pdf.pages)}
+        names = {}
+        if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+            names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+        found = []
+        for i, page in enumerate(pdf.pages):
+            for annot in page.obj.get("/Annots", []):
+                dest = annot.get("/Dest")
+                if dest is None:
+                    action = annot.get("/A")
+                    assert action is None or str(action.get("/S")) == "/URI", annot
+                    if action is not None:
+                        assert "part.invalid" not in str(action.URI)  # every placeholder resolved
+                    continue
+                if not isinstance(dest, pikepdf.Array):
+                    dest = names[str(dest)]
+                    dest = dest.get("/D", dest) if isinstance(dest, pikepdf.Dictionary) else dest
+                found.append((i, index[dest[0].objgen], str(annot.get("/Contents", ""))))
+        return found
+
+
+def structure_holds(path: Path) -> None:
+    """One Document element; every page's /StructParents and every annotation's /StructParent
+    in the /ParentTree; every element that names a page names a page of the book; ids unique."""
+    with pikepdf.open(path) as pdf:
+        tree = pdf.Root.StructTreeRoot
+        k = tree.K
+        docs = list(k) if isinstance(k, pikepdf.Array) else [k]
+        assert [str(d.S) for d in docs] == ["/Document"]
+        parents = dict(pikepdf.NumberTree(tree.ParentTree).items())
+        assert int(tree.ParentTreeNextKey) == max(parents) + 1
+        pages = {p.obj.objgen for p in pdf.pages}
+        seen = set()
+        for p in pdf.pages:
+            if "/StructParents" in p.obj:
+                key = int(p.obj.StructParents)
+                assert key in parents and key not in seen
+                seen.add(key)
+                for element in parents[key]:
+                    if isinstance(element, pikepdf.Dictionary):
+                        assert element.get("/Pg") is None or element.Pg.objgen in pages
+            for annot in p.obj.get("/Annots", []):
+                key = int(annot.StructParent)
+                assert key in parents and key not in seen
+                seen.add(key)
+        assert seen == set(parents)  # nothing dangles
+        stack, ids, headers, count = list(docs), [], [], 0
+        while stack:
+            e = stack.pop()
+            if not isinstance(e, pikepdf.Dictionary) or e.get("/Type") not in ("/StructElem", None):
+                continue
+            count += 1
+            if "/Pg" in e:
+                assert e.Pg.objgen in pages
+            if "/ID" in e:
+                ids.append(str(e.ID))
+            attrs = e.get("/A")
+            for a in list(attrs) if isinstance(attrs, pikepdf.Array) else [attrs] if attrs is not None else []:
+                if isinstance(a, pikepdf.Dictionary) and "/Headers" in a:
+                    headers.extend(str(h) for h in a.Headers)
+            kids = e.get("/K")
+            stack += list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        assert len(ids) == len(set(ids))
+        assert set(headers) <= set(ids) and set(ids) == set(pikepdf.NameTree(tree.IDTree).keys())  # cells name their headers
+        return count
+
+
+def test_the_default_archive_is_laid_out_in_several_parts(default_pair):
+    *_, runs = default_pair
+    assert runs and runs[-1] is not None and len(runs[-1]) >= 3
+
+
+def test_parts_and_one_compile_give_the_same_book(default_pair, synthetic_pair):
+    for one, parts, *_ in (default_pair, synthetic_pair):
+        assert page_texts(parts) == page_texts(one)  # every page's text, page by page
+        assert facts(parts) == facts(one)
+
+
+def test_parts_look_the_same_page_by_page(default_pair, tmp_path):
+    one, parts, *_ = default_pair
+    for name, path in (("one", one), ("parts", parts)):
+        (tmp_path / name).mkdir()
+        subprocess.run([tool("pdftoppm"), "-r", "30", "-gray", str(path), str(tmp_path / name / "p")], check=True,
+                       capture_output=True)
+    a, b = sorted((tmp_path / "one").iterdir()), sorted((tmp_path / "parts").iterdir())
+    assert len(a) == len(b) > 40
+    assert [x.read_bytes() for x in a] == [y.read_bytes() for y in b]
+
+
+def test_links_lead_to_the_same_pages(default_pair, synthetic_pair):
+    for one, parts, *_ in (default_pair, synthetic_pair):
+        a, b = links(one), links(parts)
+        assert [(x, y) for x, y, _ in a] == [(x, y) for x, y, _ in b]
+        assert len(a) > 20
+
+
+def test_one_structure_tree_with_every_page_tagged(default_pair, synthetic_pair):
+    for one, parts, *_ in (default_pair, synthetic_pair):
+        assert structure_holds(parts) == structure_holds(one)
+
+
+def test_the_joined_book_is_clean_and_passes_archive_check(default_pair):
+    one, parts, corpus, _ = default_pair
+    assert need(validators.qpdf_check, parts) == []
+    report = all_ran(run_check([parts], corpus))
+    assert report.exit_code == 0, report.text()
+
+
+def test_the_check_sees_a_link_left_as_a_placeholder(default_pair, tmp_path):
+    """The link test is not vacuous: a placeholder left in the book is caught."""
+    _, parts, *_ = default_pair
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(parts) as pdf:
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots", []):
+                if "/Dest" in annot:
+                    del annot["/Dest"]
+                    annot.A = pikepdf.Dictionary(S=pikepdf.Name.URI, URI="https://part.invalid/src-x")
+                    break
+            else:
+                continue
+            break
+        pdf.save(broken)
+    with pytest.raises(AssertionError):
+        links(broken)
+
+
+def test_the_structure_check_sees_a_dangling_page(default_pair, tmp_path):
+    _, parts, *_ = default_pair
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(parts) as pdf:
+        page = next(p for p in pdf.pages if "/StructParents" in p.obj)
+        page.obj.StructParents = 999999
+        pdf.save(broken)
+    with pytest.raises(AssertionError):
+        structure_holds(broken)
+
+
+def test_one_process_and_two_give_the_same_bytes(tmp_path, monkeypatch):
+    corpus = synthetic.make(tmp_path / "corpus", 12)
+    cache.configure(use=False)
+    try:
+        serial = make(corpus, tmp_path / "serial", 12, monkeypatch, workers=1).read_bytes()
+        parallel = make(corpus, tmp_path / "parallel", 12, monkeypatch, workers=2).read_bytes()
+    finally:
+        cache.configure(use=True)
+    assert serial == parallel
+
+
+# ---------------------------------------------------------------- incremental: parts from the cache
+
+def edits(corpus: Path):
+    """Each kind of input changed in turn (name, how)."""
+    def note():
+        path = corpus / "sources" / "butler-letter-to-jlm.notes.toml"
+        path.write_text(path.read_text(encoding="utf-8").replace("The letter also calls it", "The letter also names it"),
+                        encoding="utf-8")
+
+    def introduction():
+        path = corpus / "introduction.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence of the introduction.\n", encoding="utf-8")
+
+    def register():
+        path = corpus / "register.toml"
+        path.write_text(path.read_text(encoding="utf-8").replace("founded in 1760.", "founded in 1760 in London."),
+                        encoding="utf-8")
+
+    def source():
+        synthetic.make(tmp := corpus.parent / "more", 1)
+        sid = "s00000"
+        for suffix in (".txt", ".toml"):
+            shutil.copyfile(tmp / "sources" / f"{sid}{suffix}", corpus / "sources" / f"added{suffix}")
+        toml = corpus / "sources" / "added.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace(f"{sid}.txt", "added.txt"), encoding="utf-8")
+        path = corpus / "archive.toml"
+        path.write_text(path.read_text(encoding="utf-8").replace('  "joint-statement-jlm-training",\n',
+                                                                 '  "joint-statement-jlm-training",\n  "added",\n'),
+                        encoding="utf-8")
+    return [("a note", note), ("the introduction", introduction), ("a register entry", register),
+            ("a source added", source)]
+
+
+def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    made: list[str] = []
+    real = pdf_parts.run_jobs
+
+    def counted(jobs, *rest):
+        made.extend(Path(job["part_file"]).stem for job in jobs if job["output"])
+        return real(jobs, *rest)
+    monkeypatch.setattr(pdf_parts, "run_jobs", counted)
+    cached = tmp_path / "cached"
+    make(corpus, cached, 12, monkeypatch)
+    first = list(made)
+    assert len(first) >= 5  # front, three runs of sources, back
+    made.clear()
+    make(corpus, cached, 12, monkeypatch)  # nothing changed: nothing made again
+    assert made == []
+    for k, (what, edit) in enumerate(edits(corpus)):
+        edit()
+        made.clear()
+        again = make(corpus, cached, 12, monkeypatch).read_bytes()
+        remade = list(made)
+        cache.configure(use=False)
+        try:
+            full = make(corpus, tmp_path / f"full-{k}", 12, monkeypatch).read_bytes()
+        finally:
+            cache.configure(use=True)
+        assert again == full, what
+        assert remade and len(remade) < len(made) + len(first), what
+        if what == "a note":  # its source's part, and the back matter (the notes are attached there)
+            assert len(remade) == 2 and "part-0" not in remade, remade
+
+
+def test_a_book_in_parts_is_refused_only_when_the_disk_is_short(tmp_path, monkeypatch):
+    from builder.errors import UsageError
+    from builder.writers import pdf
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setattr(pdf, "free_disk", lambda path: 0)  # MiB
+    with pytest.raises(UsageError) as e:
+        make(corpus, tmp_path / "out", 12, monkeypatch)
+    assert "P303" in str(e.value) and "disk" in str(e.value)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.pdf"))
+    monkeypatch.setattr(pdf, "free_disk", lambda path: 10**6)
+    assert make(corpus, tmp_path / "out", 12, monkeypatch).is_file()
+
+
+def test_memory_too_short_for_one_compile_makes_parts(tmp_path, monkeypatch):
+    """Not a refusal any more (P302 was): the book is made in parts that fit."""
+    from builder.writers import pdf
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setattr(pdf, "memory_needed", lambda archive: 10**6)  # MiB: one compile would not fit
+    seen = []
+    monkeypatch.setattr(pdf_parts, "plan", _spy(pdf_parts.plan, seen))
+    assert make(corpus, tmp_path / "out", 100000, monkeypatch).is_file()
+    assert seen[-1] is not None and len(seen[-1]) >= 2
+
+
+def test_the_epub_follows_the_pages_of_a_book_in_parts(tmp_path, monkeypatch):
+    """The EPUB's page-break markers and page-list come from the PDF's pages: a book in parts
+    gives the same page map as one compile, so the same EPUB, byte for byte."""
+    from conftest import epubcheck_problems
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setattr(pdf_parts, "WORKERS", 1)
+    epubs = {}
+    for name, size in (("one", 100000), ("parts", 12)):
+        monkeypatch.setattr(pdf_parts, "PART_PAGES", size)
+        epubs[name] = build(corpus, tmp_path / name).editions["epub"]
+    assert epubs["parts"].read_bytes() == epubs["one"].read_bytes()
+    assert b"page-list" in __import__("zipfile").ZipFile(epubs["parts"]).read("EPUB/nav.xhtml")
+    assert need(epubcheck_problems, epubs["parts"]) == []
+
+
+def test_the_pikepdf_join_gives_the_same_book(default_pair, tmp_path, monkeypatch):
+    """The other join (builder/pdf_join.py: the book held in memory, object streams) reads the same."""
+    one, parts, corpus, _ = default_pair
+    monkeypatch.setattr(pdf_parts, "JOIN", "pikepdf")
+    held = make(corpus, tmp_path / "held", 12, monkeypatch)
+    assert held.read_bytes() != parts.read_bytes()
+    assert page_texts(held) == page_texts(one) and facts(held) == facts(one)
+    assert [(x, y) for x, y, _ in links(held)] == [(x, y) for x, y, _ in links(one)]
+    assert structure_holds(held) == structure_holds(one)
+    assert need(validators.qpdf_check, held) == []
+
+
+def test_parts_are_counted_on_a_terminal_and_named_under_verbose(tmp_path, monkeypatch, capsys):
+    from builder import progress
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setattr(progress, "shown", lambda: True)  # as on a terminal
+    monkeypatch.setattr(progress, "verbose", True)
+    make(corpus, tmp_path / "out", 12, monkeypatch)
+    said = capsys.readouterr().err
+    assert "archive: PDF parts laid out: 1/" in said and "PDF parts joined" in said
+    assert "PDF: part 1 of" in said and "made again" in said and "from the cache" in said
+    monkeypatch.setattr(progress, "shown", lambda: False)  # in a pipe: no counter
+    monkeypatch.setattr(progress, "verbose", False)
+    make(corpus, tmp_path / "out2", 12, monkeypatch)
+    assert "parts laid out" not in capsys.readouterr().err
+
+
+from test_every_kind import every_kind  # noqa: E402,F401  (the corpus of every kind of source, built once)
+
+
+@pytest.mark.slow
+def test_every_kind_of_source_one_part_each(every_kind, tmp_path, monkeypatch):
+    """Emails and their attachments (links across parts), PDFs and scans (images), Markdown and
+    HTML (trees), Big5 (CJK font): each source its own part, two processes: the same book."""
+    root, _archive, built, _files = every_kind
+    monkeypatch.setattr(pdf_parts, "PART_PAGES", 0.5)
+    monkeypatch.setattr(pdf_parts, "WORKERS", 2)
+    parts = build(root / "corpus", tmp_path / "parts").editions
+    one = built.editions
+    assert page_texts(parts["pdf"]) == page_texts(one["pdf"]) and facts(parts["pdf"]) == facts(one["pdf"])
+    assert [(x, y) for x, y, _ in links(parts["pdf"])] == [(x, y) for x, y, _ in links(one["pdf"])]
+    assert structure_holds(parts["pdf"]) == structure_holds(one["pdf"])
+    assert parts["epub"].read_bytes() == one["epub"].read_bytes()
+    assert all_ran(run_check([tmp_path / "parts"], root / "corpus")).exit_code == 0
