@@ -275,3 +275,29 @@ def test_a_failed_build_keeps_nothing_in_the_cache(corpus, tmp_path, monkeypatch
     with pytest.raises(DamageFound):
         build(corpus, out, ("epub",))
     assert not out.exists()
+
+
+def test_an_epub_only_build_keeps_the_pdf_entries_and_prunes_its_own(corpus, tmp_path):
+    """Store.finish prunes only the kinds of entry the build used: after both editions, an
+    EPUB-only build leaves the PDF's entries as they were (a later PDF build finds them), and of
+    the EPUB's own entries keeps only what it used."""
+    out = tmp_path / "out"
+    build(corpus, out, ("epub", "pdf"))
+
+    def entries() -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for p in (out / ".cache").rglob("*"):
+            if p.is_file():
+                found.setdefault(p.relative_to(out / ".cache").parts[0], set()).add(p.name)
+        return found
+
+    before = entries()
+    pdf_kinds = {k for k in before if k.startswith("pdf")}
+    assert pdf_kinds, sorted(before)
+    notes = next((corpus / "sources").glob("*.notes.toml"))
+    notes.write_text(notes.read_text(encoding="utf-8").replace('body = "', 'body = "Edited. ', 1), encoding="utf-8")
+    build(corpus, out, ("epub",))
+    after = entries()
+    assert {k: after.get(k) for k in pdf_kinds} == {k: before[k] for k in pdf_kinds}
+    assert after["epub-source"] != before["epub-source"]  # the edited source's old part is gone
+    assert len(after["epub-source"]) == len(before["epub-source"])
