@@ -250,7 +250,7 @@ def _ser(o, off: int) -> bytes:
 
 def _ser_dict(o, off: int, over: dict) -> bytes:
     parts = []
-    for key in o.keys():
+    for key in sorted(o.keys()):  # pikepdf gives a set: its order would follow the process's hash seed
         if key in over:
             continue
         parts.append(key.encode() + b" " + _ser(o.get(key), off))
