@@ -29,7 +29,7 @@ class Measured:
     """One child process: wall seconds, peak memory and what it printed."""
     seconds: float
     maxrss_mib: float  # ru_maxrss from wait4: the largest single process of the tree (child or a reaped descendant)
-    tree_mib: float  # the largest sum of resident memory of the child and all its descendants at one time (sampled)
+    tree_mib: float  # the largest sum of memory (Pss) of the child and all its descendants at one time (sampled)
     returncode: int
     stdout: str
     stderr: str
@@ -42,7 +42,10 @@ class Measured:
 
 
 def _tree_rss(root: int) -> int:
-    """Resident bytes of root and every descendant now, from /proc (0 where /proc cannot tell)."""
+    """Memory of root and every descendant now, from /proc (0 where /proc cannot tell): each
+    process's proportional share (Pss, /proc/PID/smaps_rollup: a page shared by n processes counts
+    1/n to each, so that workers forked from the build are not counted twice for the pages they
+    share with it); its resident size where Pss cannot be read."""
     parents: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     try:
@@ -64,9 +67,20 @@ def _tree_rss(root: int) -> int:
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        total += _pss(pid, rss.get(pid, 0))
         todo += parents.get(pid, [])
     return total
+
+
+def _pss(pid: int, rss: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss
 
 
 PAGE = os.sysconf("SC_PAGE_SIZE")

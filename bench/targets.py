@@ -9,7 +9,8 @@ every target with PASS or FAIL. Measurements, never assertions (docs/performance
 Each tool runs as its own child process; its time is the wall time (the PDF's: the whole
 `build(..., ("pdf",))` inside the child, read-back included); its peak memory is the larger of
 ru_maxrss (wait4: the largest process of its tree) and the sampled sum of its process tree's
-resident memory (processes running in parallel add up).
+memory, each process counting its proportional share (Pss: processes in parallel add up, and
+pages that forked workers share with the build are not counted twice).
 """
 
 from __future__ import annotations
