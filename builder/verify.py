@@ -187,19 +187,8 @@ def _chapter_findings(job: tuple[Path, Archive], i: int) -> list[Finding]:
 
 
 def _transcription(source) -> str | None:
-    """A scan's transcription (its reading text is read from it): its SHA-256, if there is one."""
-    import os
-
-    from . import files
     from .readers import scan
-
-    path = scan.transcription_path(source)
-    if not os.path.lexists(path):
-        return None
-    try:
-        return hashlib.sha256(files.read_bytes(path)).hexdigest()
-    except (files.Refused, OSError):
-        return "unreadable"
+    return scan.transcription_sha256(source)
 
 
 def editions(archive: Archive, editions: dict[str, Path], pdf_findings: list[Finding] | None = None,

@@ -133,8 +133,8 @@ def test_memory_of_processes_in_parallel_adds_up():
     parent = f"import subprocess, sys; a = bytearray(150 * 2**20); subprocess.run([sys.executable, '-c', {child!r}])"
     m = measure.run_tree([sys.executable, "-c", parent])
     assert m.returncode == 0
-    assert 150 < m.maxrss_mib < 280  # the larger of the two, not their sum
-    assert m.tree_mib > 300 and m.peak_mib == m.tree_mib
+    assert m.maxrss_mib > 150  # at least the larger of the two (usually that alone: ~160 MiB)
+    assert m.tree_mib > 300 and m.peak_mib == max(m.maxrss_mib, m.tree_mib) >= m.tree_mib
 
 
 def test_parts_and_sizes_are_parsed():

@@ -18,7 +18,7 @@ from builder import cache, progress
 from builder.build import build
 from builder.cli import main
 
-from conftest import CORPUS, epubcheck_problems
+from conftest import epubcheck_problems
 
 LAST = "joint-statement-jlm-training"  # the last source of the default archive
 CHECKED: set[str] = set()  # EPUBs EPUBCheck has passed in this run, by SHA-256
@@ -137,13 +137,9 @@ def cache_on():
 
 
 @pytest.fixture
-def corpus(tmp_path) -> Path:
-    dest = tmp_path / "corpus"
-    shutil.copytree(CORPUS, dest)
-    for p in dest.rglob("*"):
-        if p.is_file():
-            p.chmod(0o644)
-    return dest
+def corpus(corpus_copy) -> Path:
+    """The default archive, copied (conftest's corpus_copy)."""
+    return corpus_copy
 
 
 def fresh(corpus: Path, out: Path, formats=("epub", "pdf")):

@@ -121,3 +121,19 @@ def facsimile_pages(doc, d: dict) -> str | tuple[int, ...]:
     doc.problem("C183", "facsimile.pages is not \"all\", \"none\" or a list of page numbers (1, 2, …)",
                 "write e.g. pages = [1, 3], or pages = \"all\"", key="pages")
     return ""
+
+
+def transcription_sha256(source) -> str | None:
+    """A scan's stored transcription (its reading text is read from it): its SHA-256, if there is
+    one; "unreadable" if it cannot be read (never a cache hit that hides it: the reader says
+    what is wrong)."""
+    import hashlib
+    import os
+
+    path = transcription_path(source)
+    if not os.path.lexists(path):
+        return None
+    try:
+        return hashlib.sha256(files.read_bytes(path)).hexdigest()
+    except (files.Refused, OSError):
+        return "unreadable"

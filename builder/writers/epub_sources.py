@@ -34,7 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from .. import cache, files, parallel, progress, zipwrite
+from .. import cache, parallel, progress, zipwrite
 from ..readers import scan
 
 KIND = "epub-source"
@@ -272,14 +272,7 @@ def _parts(job, source, sctx: dict, common: dict) -> dict[str, str]:
 
 
 def _transcription(source) -> str | None:
-    """A scan's transcription (read by its reader, named by its page): its SHA-256, if there is one."""
-    path = scan.transcription_path(source)
-    if not os.path.lexists(path):
-        return None
-    try:
-        return hashlib.sha256(files.read_bytes(path)).hexdigest()
-    except (files.Refused, OSError):
-        return "unreadable"  # never a hit that hides it: the reader says what is wrong
+    return scan.transcription_sha256(source)
 
 
 def _pack(one) -> bytes:
