@@ -23,12 +23,17 @@ NS = {"h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops
       "opf": "http://www.idpf.org/2007/opf"}
 
 
+def built_default(tmp_path_factory, kind: str):
+    """The default archive, copied and built as one edition: (archive, the edition's path)."""
+    root = tmp_path_factory.mktemp(f"reg-{kind}") / "corpus"
+    shutil.copytree(CORPUS, root)
+    built = build(root, tmp_path_factory.mktemp(f"reg-{kind}-out"), (kind,))
+    return built.archive, built.editions[kind]
+
+
 @pytest.fixture(scope="module")
 def default(tmp_path_factory):
-    root = tmp_path_factory.mktemp("reg") / "corpus"
-    shutil.copytree(CORPUS, root)
-    built = build(root, tmp_path_factory.mktemp("reg-out"), ("epub",))
-    return built.archive, built.editions["epub"]
+    return built_default(tmp_path_factory, "epub")
 
 
 def xhtml(epub, name: str):
@@ -258,10 +263,7 @@ def test_an_edition_without_a_register_has_no_glossary(tmp_path):
 
 @pytest.fixture(scope="module")
 def default_pdf(tmp_path_factory):
-    root = tmp_path_factory.mktemp("regpdf") / "corpus"
-    shutil.copytree(CORPUS, root)
-    built = build(root, tmp_path_factory.mktemp("regpdf-out"), ("pdf",))
-    return built.archive, built.editions["pdf"]
+    return built_default(tmp_path_factory, "pdf")
 
 
 def pdf_pages(path) -> list[str]:
