@@ -273,9 +273,38 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1)
+def _markdown_typographic() -> MarkdownIt:
+    """The same parser, with the editor's quotes and dashes made typographic (builder/typography.py)
+    as the PDF makes them: for the editions that render Markdown to XHTML (EPUB, web)."""
+    md = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False, "typographer": False}).enable("table")
+    from . import links
+
+    md.core.ruler.push("safe_links", links.markdown_rule)
+    md.core.ruler.push("editorial_typography", _typographic_rule)
+    return md
+
+
+def _typographic_rule(state) -> None:
+    """typography.editorial over each block's text, in reading order; code is left alone and each
+    paragraph, heading, list item or table cell starts afresh (as typography.tree does)."""
+    from . import typography
+
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        quoting = typography.Quoting()
+        for child in token.children:
+            if child.type == "text":
+                child.content = typography.editorial(child.content, quoting)
+            elif child.type in ("softbreak", "hardbreak"):
+                quoting.before = "\n"
+
+
 def markdown(text: str, inline: bool = False) -> str:
-    """Editorial Markdown to XHTML (raw HTML in editorial text is escaped, not passed through)."""
-    md = _markdown()
+    """Editorial Markdown to XHTML (raw HTML in editorial text is escaped, not passed through), with
+    typographic quotes and dashes in the editor's own words (quotations left exact)."""
+    md = _markdown_typographic()
     html = md.renderInline(text) if inline else md.render(text)
     return html
 

@@ -310,3 +310,19 @@ def test_markdown_and_html_text_is_checked_whole(mixed_epub, tmp_path, sid):
                           lambda n, d: d.replace(b">" + word + b"<", b"><", 1) if n == chapter else d)
     findings = [str(f) for f in verify.epub_findings(damaged, archive)]
     assert any(chapter in f and "differs" in f for f in findings), findings
+
+
+def test_the_editors_quotes_and_dashes_are_typographic_and_quotations_exact(default_epub):
+    """The editor's own words get curly quotes, apostrophes and dashes as in the PDF
+    (builder/typography.py); a quotation between them stays exactly as the source has it."""
+    corpus_text = (CORPUS / "introduction.md").read_text(encoding="utf-8")
+    assert '"one antisemite is one too many"' in corpus_text and "the party's opponents" in corpus_text
+    notes = "".join(p.read_text(encoding="utf-8") for p in (CORPUS / "sources").glob("*.notes.toml"))
+    assert "the EHRC's report in full" in notes and "report's first sentence" in notes
+    with zipfile.ZipFile(default_epub) as z:
+        intro = z.read("EPUB/text/introduction.xhtml").decode()
+        chapters = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
+    assert "\u201cone antisemite is one too many\u201d" in intro
+    assert "the party\u2019s opponents" in intro and "party's opponents" not in intro
+    assert "\u201cto implement the recommendations of the EHRC's report in full\u201d" in chapters
+    assert "report\u2019s first sentence" in chapters and "report's first sentence" not in chapters

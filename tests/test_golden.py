@@ -16,7 +16,7 @@ from builder.verify import epub_findings
 from conftest import DATA
 
 GOLDEN = {
-    "epub": "fe7134954463da43ce13d34aaebbc7896231975f1bdba977792e0ae970c32618",
+    "epub": "57dc0308d9a15be84918aa6ca6006dfbe2ab26d5c024450c8c64151949f7176e",
     "pdf": "8b7b9071e9a282d582c7ee7d8abae518ba946624a27990adac5d7c664f8f3b05",
 }
 
