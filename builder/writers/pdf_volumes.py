@@ -1,0 +1,218 @@
+"""The PDF edition in volumes (`[pdf] volume_pages`; docs/pdf.md, "Volumes"; the plan: builder/volumes.py).
+
+A volume is a join of some parts of the book (builder/writers/pdf_parts.py): the whole book is
+laid out in parts as for one PDF, with every part inside one volume (a volume's sources in runs
+of about PART_PAGES), so that page numbers continue across the set exactly as in one book; then
+each volume is joined on its own (builder/pdf_stream_join.py) into a complete PDF/A-3a + PDF/UA-1
+file:
+
+- volume 1: the front matter (title page, imprint, contents of the whole set naming each entry's
+  volume, introduction), its sources' parts;
+- volume k > 1: its own title part (a title page naming the volume and its pages, the contents
+  of the volume, the list of the set's volumes), its sources' parts;
+- the last volume also ends with the back matter (glossary, index, colophon, the notes attached).
+
+Each volume carries its own outline, structure tree and the originals of its own sources. A link
+to a label in another volume is never made (a PDF link into another file would be a /GoToR
+action, which the edition refuses: docs/security.md): the template sets a reference naming the
+volume instead, and its page where the part knows it (builder.volumes; edition.typ `goto`).
+Page labels carry the volume's number ("2:123"), so that the EPUB's page-list, taken from them,
+says which volume a page is in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import progress, volumes
+from ..output import atomic_path
+from . import pdf_parts
+from .pdf_parts import Book, Part
+
+
+@dataclass
+class Volume:
+    number: int
+    sources: list[str]
+    path: Path
+    blocks: list[tuple] = field(default_factory=list)  # page-map blocks, in the volume's pages
+
+
+def runs_of(archive, plan: list[list[str]]) -> list[list[str]]:
+    """Each volume's sources in runs of about PART_PAGES estimated pages: a part never crosses a volume."""
+    out = []
+    for vol in plan:
+        run, size = [], 0.0
+        for sid in vol:
+            pages = pdf_parts.estimated_pages(archive, archive_source(archive, sid))
+            if run and size + pages > pdf_parts.PART_PAGES:
+                out.append(run)
+                run, size = [], 0.0
+            run.append(sid)
+            size += pages
+        out.append(run)
+    return out
+
+
+def archive_source(archive, sid: str):
+    return next(s for s in archive.sources if s.id == sid)
+
+
+def volume_of_labels(archive, plan: list[list[str]]) -> dict[str, int]:
+    """The volume of every label a link may name (edition.typ `goto`, `elsewhere`)."""
+    last = len(plan)
+    where = {"introduction": 1, "contents": 1, "glossary": last, "register-index": last, "colophon": last}
+    for k, vol in enumerate(plan, start=1):
+        for sid in vol:
+            where[f"src-{sid}"] = where[f"prov-{sid}"] = k
+    for e in archive.register:
+        where[f"reg-{e.id}"] = last
+    return where
+
+
+class VolumeBook(Book):
+    """The book's parts, each told its volume (and, for the back matter, the contents' pages)."""
+
+    def __init__(self, archive, folder: Path, plan: list[list[str]], fonts, standards, store=None):
+        self.plan = plan
+        self.of_source = {sid: k for k, vol in enumerate(plan, start=1) for sid in vol}
+        self.titles = {s["id"]: s["title"] for s in json.loads((folder / "archive.json").read_text("utf-8"))["sources"]}
+        super().__init__(archive, folder, runs_of(archive, plan), fonts, standards, store)
+
+    def volume(self, part: Part) -> int:
+        if part.kind == "front":
+            return 1
+        if part.kind == "back":
+            return len(self.plan)
+        if part.kind == "volume":
+            return self._volume_part[part.number]
+        return self.of_source[part.sources[0]]
+
+    def data(self, part: Part, extra: dict) -> dict:
+        data = {**super().data(part, extra), "volume": self.volume(part)}
+        if part.kind == "back":  # the colophon names each source's volume and page
+            data["toc"] = self.toc()
+        if part.kind in ("front", "volume"):
+            data["set"] = self.set_lines()
+        return data
+
+    def bodies(self) -> list[Part]:
+        return [p for p in self.parts if p.kind == "body"]
+
+    def settled(self) -> bool:
+        return all(p.made_at is not None and p.made_at == p.start for p in self.bodies())
+
+    def toc(self) -> dict[str, str]:
+        return {t[0]: t[4] for p in self.bodies() if p.info for t in p.info["targets"]}
+
+    def pages_of(self, k: int) -> str:
+        """A volume's numbered pages, "121–250" (its roman front pages aside); "" before they are known."""
+        if not self.settled():
+            return ""
+        mine = [p for p in self.bodies() if self.of_source[p.sources[0]] == k]
+        first = 1 if k == 1 else mine[0].start
+        last_part = self.parts[-1] if k == len(self.plan) and self.parts[-1].span else mine[-1]
+        last = last_part.start + (last_part.span or 1) - 1
+        return f"{first}–{last}"
+
+    def set_lines(self) -> list[str]:
+        lines = []
+        for k, vol in enumerate(self.plan, start=1):
+            pages = self.pages_of(k)
+            holds = ("the introduction and " if k == 1 else "") + (
+                f"source {self.index(vol[0])}" if len(vol) == 1 else
+                f"sources {self.index(vol[0])}–{self.index(vol[-1])}")
+            end = ", the glossary, the index and the colophon" if k == len(self.plan) else ""
+            lines.append(f"Volume {k}{', pages ' + pages if pages else ''}: {holds}{end}"
+                         f" (“{self.titles[vol[0]]}”{'' if len(vol) == 1 else ' to “' + self.titles[vol[-1]] + '”'}).")
+        return lines
+
+    def index(self, sid: str) -> int:
+        return [s.id for s in self.archive.sources].index(sid) + 1
+
+    def volume_parts(self) -> list[Part]:
+        """The title parts of volumes 2.., made once every other part is laid out."""
+        parts, datas = [], []
+        self._volume_part = {}
+        toc = {t[0]: t[4] for p in self.bodies() for t in p.info["targets"]}
+        for k in range(2, len(self.plan) + 1):
+            part = Part("volume", len(self.parts) + k - 2)
+            self._volume_part[part.number] = k
+            parts.append(part)
+            holds = [{"id": sid, "title": self.titles[sid], "page": toc.get(f"src-{sid}", "")} for sid in self.plan[k - 1]]
+            datas.append(self.data(part, {"holds": holds, "pages": self.pages_of(k)}))
+        if parts:
+            self.make(parts, datas)
+        return parts
+
+
+def render(archive, folder: Path, plan: list[list[str]], out_dir: Path, fonts: list[str], standards: list[str],
+           store=None) -> list[Volume]:
+    """Lay out the book in parts, join each volume's parts into out_dir/<slug>-vol<k>.pdf."""
+    from .. import pdf_stream_join
+    from ..pdf_join import Piece
+
+    data = json.loads((folder / "archive.json").read_text("utf-8"))
+    data.update(volumes=len(plan), volume_of=volume_of_labels(archive, plan))
+    (folder / "archive.json").write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    book = VolumeBook(archive, folder, plan, fonts, standards, store)
+    with progress.step(f"PDF parts laid out ({len(book.parts)}, {len(plan)} volumes)"):
+        book.lay_out()
+        titles = book.volume_parts()
+    if progress.verbose and not progress.quiet:
+        progress._write(f"archive: {book.said()}\n")
+    made = []
+    bodies = book.bodies()
+    with progress.step(f"PDF volumes joined ({len(plan)})"):
+        for k, vol in enumerate(plan, start=1):
+            parts = [book.parts[0] if k == 1 else titles[k - 2]]
+            parts += [p for p in bodies if book.of_source[p.sources[0]] == k]
+            if k == len(plan):
+                parts.append(book.parts[-1])
+            path = Path(out_dir) / volumes.file_name(archive.slug, k)
+            pieces = [Piece(p.path, p.pad, {t[0]: (t[1], t[2], t[3], t[4]) for t in p.info["targets"]})
+                      for p in parts]
+            with atomic_path(path) as tmp:
+                pdf_stream_join.join(pieces, tmp, archive.license, label_prefix=f"{k}:")
+            made.append(Volume(k, list(vol), path, placed(parts)))
+    return made
+
+
+def placed(parts: list[Part]) -> list[tuple]:
+    """The page-map blocks of a volume's parts, with pages counted in the volume."""
+    out, offset = [], 0
+    for part in parts:
+        skip = 1 if part.pad else 0
+        out += [(block, page + offset - skip, top) for block, page, top in part.blocks]
+        offset += part.pages - skip
+    return out
+
+
+def read_back(made: list[Volume], archive, paginate: bool):
+    """Each volume read back against its own sources (builder/verify_pdf.py), and the page map of
+    the set (builder/pagemap.py), its pages in order across the volumes, labelled "volume:page".
+    ({"pdf-vol<k>": path}, findings, PageMap or None), as build.paginated_pdf gives for one PDF."""
+    from dataclasses import replace
+
+    from .. import inert, pagemap, verify_pdf
+
+    editions, findings, pages = {}, [], []
+    for vol in made:
+        held = set(vol.sources)
+        part = replace(archive, sources=tuple(s for s in archive.sources if s.id in held))
+        inert.refuse_pdf(vol.path, part)
+        with progress.step(f"PDF volume {vol.number} read back"):
+            back = verify_pdf.read_back(vol.path, part)
+        editions[f"pdf-vol{vol.number}"] = vol.path
+        findings += back.findings
+        if paginate and not back.findings:
+            mapped = pagemap.compute(vol.path, part, vol.blocks, back.pages, back.page_starts)
+            pages += [replace(p, index=len(pages) + i) for i, p in enumerate(mapped.pages)]
+    if not paginate or findings:
+        return editions, findings, None
+    first, last = volumes.file_name(archive.slug, 1), volumes.file_name(archive.slug, len(made))
+    source = (f"{archive.identifier} (PDF edition in {len(made)} volumes, {first} to {last}; "
+              "pages labelled volume:page)")
+    return editions, findings, pagemap.PageMap(tuple(pages), source)
