@@ -14,6 +14,7 @@ and the volumes' file names. Used by the writer (builder/writers/pdf_volumes.py)
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def read_volume_pages(doc, pdf: dict) -> int | None:
     value = pdf["volume_pages"]
     line = doc.line_of("volume_pages")
     if isinstance(value, bool) or not isinstance(value, int):
-        shown = repr(value) if isinstance(value, (str, float, bool)) else f"a {type(value).__name__}"
+        shown = ("true" if value else "false") if isinstance(value, bool) else json.dumps(value, ensure_ascii=False) \
+            if isinstance(value, (str, float)) else "a table or a list" if isinstance(value, (dict, list)) \
+            else f"a {type(value).__name__}"
         doc.problem("C196", f"[pdf] volume_pages is {shown}, not a whole number of pages",
                     "write a whole number without quotes, e.g. `volume_pages = 400`, or remove the line "
                     "for one PDF", line=line)
