@@ -264,6 +264,10 @@ def test_bad_volume_pages_exit_2(corpus_copy, tmp_path, value, code, words):
 def test_too_many_volumes_is_refused(corpus_copy, monkeypatch):
     monkeypatch.setattr(volumes, "MAX_VOLUMES", 2)  # the default archive in 5 volumes of 1 page each
     with_volumes(corpus_copy, "1")
+    monkeypatch.setattr(volumes, "MAX_VOLUMES", 999)
+    archive = load(corpus_copy)  # every source longer than a volume: a volume of its own, never split
+    assert volumes.plan(archive) == [[s.id] for s in archive.sources]
+    monkeypatch.setattr(volumes, "MAX_VOLUMES", 2)
     with pytest.raises(CorpusError) as e:
         load(corpus_copy)
     assert "C199" in str(e.value) and "would make 5 volumes" in str(e.value)
