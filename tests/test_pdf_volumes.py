@@ -308,3 +308,13 @@ def test_the_deposit_holds_every_volume(corpus, tmp_path, monkeypatch):
     assert any("in 3 volumes, none missing" in p for p in report.passed)
     with zipfile.ZipFile(made.zip) as z:
         assert all(any(n.endswith(f"data/editions/{name}") for n in z.namelist()) for name in names)
+
+
+def test_the_same_volumes_again_in_one_process(made, corpus, tmp_path, monkeypatch):
+    """A second build, with no cache and one process instead of two, gives the same bytes."""
+    monkeypatch.setattr(pdf_parts, "PART_PAGES", 8)
+    monkeypatch.setattr(pdf_parts, "WORKERS", 1)
+    again = build(corpus, tmp_path / "again")
+    assert sorted(again.editions) == sorted(made.editions)
+    for kind, path in made.editions.items():
+        assert again.editions[kind].read_bytes() == path.read_bytes(), kind
