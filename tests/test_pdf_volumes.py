@@ -318,3 +318,26 @@ def test_the_same_volumes_again_in_one_process(made, corpus, tmp_path, monkeypat
     assert sorted(again.editions) == sorted(made.editions)
     for kind, path in made.editions.items():
         assert again.editions[kind].read_bytes() == path.read_bytes(), kind
+
+
+def test_no_volume_is_written_when_one_fails_its_read_back(corpus, tmp_path, monkeypatch):
+    """Volume 2 found damaged at build: exit 1, and no volume (nor the EPUB) reaches the output folder."""
+    from builder import verify_pdf
+    from builder.errors import DamageFound
+    from builder.verify import Finding
+
+    real = verify_pdf.read_back
+
+    def damaged(path, archive, *args, **kw):
+        back = real(path, archive, *args, **kw)
+        if path.name.endswith("-vol2.pdf"):
+            return verify_pdf.ReadBack(back.findings + [Finding(path.name, "a page went missing")], back.pages,
+                                       back.page_starts)
+        return back
+
+    monkeypatch.setattr(verify_pdf, "read_back", damaged)
+    monkeypatch.setattr(pdf_parts, "WORKERS", 2)
+    out = tmp_path / "out"
+    with pytest.raises(DamageFound, match="a page went missing"):
+        build(corpus, out)
+    assert not out.exists() or not [p for p in out.iterdir() if p.suffix in (".pdf", ".epub", ".part")]
