@@ -311,7 +311,8 @@ def test_the_deposit_holds_every_volume(corpus, tmp_path, monkeypatch):
 
 
 def test_the_same_volumes_again_in_one_process(made, corpus, tmp_path, monkeypatch):
-    """A second build, with no cache and one process instead of two, gives the same bytes."""
+    """A second build, with no cache and one process instead of two, gives the same bytes (its EPUB
+    too: the same bytes as the one EPUBCheck passed in test_the_epub_page_list_names_the_volume)."""
     monkeypatch.setattr(pdf_parts, "PART_PAGES", 8)
     monkeypatch.setattr(pdf_parts, "WORKERS", 1)
     again = build(corpus, tmp_path / "again")
