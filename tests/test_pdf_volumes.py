@@ -176,6 +176,21 @@ def test_a_link_to_another_volume_is_a_reference_naming_it(made, corpus):
         start = {e.title: str(pdf.pages[e.page].label).split(":")[1] for e in outline(pdf)}
     title = next(t for t in start if archive.sources[0].provenance.title in t)
     assert f"(vol. 1, p. {start[title]})" in three
+    # the notes' references to sources of other volumes: volume and page, the page where it begins
+    pages = {}
+    for k, path in enumerate(vols(made), start=1):
+        with pikepdf.open(path) as pdf:
+            for e in outline(pdf):
+                pages[e.title] = (k, str(pdf.pages[e.page].label).split(":")[1])
+    found = 0
+    for k, path in enumerate(vols(made), start=1):
+        text = " ".join(texts(path).split())
+        assert not re.search(r"\(vol\. [0-9]+\)", text), path.name  # never the volume without its page
+        for v, page in re.findall(r"\(vol\. ([0-9]+), p\. ([0-9]+)\)", text):
+            assert int(v) != k, (path.name, v)  # a reference to this volume is a link, not this
+            assert (int(v), page) in pages.values(), (path.name, v, page)
+            found += 1
+    assert found >= 5
 
 
 def test_the_epub_page_list_names_the_volume(made, corpus):

@@ -81,6 +81,28 @@ class VolumeBook(Book):
         self.titles = {s["id"]: s["title"] for s in json.loads((folder / "archive.json").read_text("utf-8"))["sources"]}
         super().__init__(archive, folder, runs_of(archive, plan), fonts, standards, store)
 
+    def lay_out(self) -> None:
+        super().lay_out()
+        self.fill_pages()
+
+    def fill_pages(self) -> None:
+        """The pages of references to other volumes in the sources' parts. A part is laid out before
+        the pages of the parts after it are known, so its references to another volume first name
+        the volume alone ("(vol. 3)"); each part that has one is made again with every label's page
+        (P.toc), and the new make is kept only if nothing it reports moved (its length and where
+        each of its labels landed), so that no other part's data changes; else it keeps the first."""
+        toc = {t[0]: t[4] for p in self.parts for t in p.info.get("targets", [])}
+        todo = [p for p in self.bodies() if _names_a_volume(p.path)]
+        if not todo:
+            return
+        kept = {p.number: (p.path.read_bytes(), p.info, p.blocks, p.pages, p.span, p.key, p.cached) for p in todo}
+        self.make(todo, [self.data(p, {"toc": toc}) for p in todo])
+        for p in todo:
+            data, info, blocks, pages, span, key, cached = kept[p.number]
+            if p.span != span or _landed(p.info) != _landed(info) or p.info.get("reg") != info.get("reg"):
+                p.path.write_bytes(data)
+                p.info, p.blocks, p.pages, p.span, p.key, p.cached = info, blocks, pages, span, key, cached
+
     def volume(self, part: Part) -> int:
         if part.kind == "front":
             return 1
@@ -178,6 +200,24 @@ def render(archive, folder: Path, plan: list[list[str]], out_dir: Path, fonts: l
                 pdf_stream_join.join(pieces, tmp, archive.license, label_prefix=f"{k}:")
             made.append(Volume(k, list(vol), path, placed(parts)))
     return made
+
+
+def _landed(info: dict) -> list:
+    """Where a part's labels landed, as other parts use it: (label, page, printed page)."""
+    return [(t[0], t[1], t[4]) for t in info.get("targets", [])]
+
+
+def _names_a_volume(path: Path) -> bool:
+    """Whether a part's text holds a reference to another volume without its page ("(vol. 3)")."""
+    import re
+    import shutil
+    import subprocess
+
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        return True  # made again with the pages; kept only if nothing moved
+    text = subprocess.run([tool, "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, timeout=3600)
+    return re.search(r"\(vol\.\s*[0-9]+\)", text.stdout.decode("utf-8", "replace")) is not None
 
 
 def placed(parts: list[Part]) -> list[tuple]:
