@@ -43,10 +43,11 @@ class Volume:
 def runs_of(archive, plan: list[list[str]]) -> list[list[str]]:
     """Each volume's sources in runs of about PART_PAGES estimated pages: a part never crosses a volume."""
     out = []
+    by_id = {s.id: s for s in archive.sources}
     for vol in plan:
         run, size = [], 0.0
         for sid in vol:
-            pages = pdf_parts.estimated_pages(archive, archive_source(archive, sid))
+            pages = pdf_parts.estimated_pages(archive, by_id[sid])
             if run and size + pages > pdf_parts.PART_PAGES:
                 out.append(run)
                 run, size = [], 0.0
@@ -54,10 +55,6 @@ def runs_of(archive, plan: list[list[str]]) -> list[list[str]]:
             size += pages
         out.append(run)
     return out
-
-
-def archive_source(archive, sid: str):
-    return next(s for s in archive.sources if s.id == sid)
 
 
 def volume_of_labels(archive, plan: list[list[str]]) -> dict[str, int]:
@@ -152,7 +149,10 @@ class VolumeBook(Book):
         return lines
 
     def index(self, sid: str) -> int:
-        return [s.id for s in self.archive.sources].index(sid) + 1
+        """A source's number in the archive's order (1-based)."""
+        if not hasattr(self, "_order"):
+            self._order = {s.id: n for n, s in enumerate(self.archive.sources, start=1)}
+        return self._order[sid]
 
     def volume_parts(self) -> list[Part]:
         """The title parts of volumes 2.., made once every other part is laid out."""
