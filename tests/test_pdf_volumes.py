@@ -358,3 +358,24 @@ def test_no_volume_is_written_when_one_fails_its_read_back(corpus, tmp_path, mon
     with pytest.raises(DamageFound, match="a page went missing"):
         build(corpus, out)
     assert not out.exists() or not [p for p in out.iterdir() if p.suffix in (".pdf", ".epub", ".part")]
+
+
+def test_after_a_note_edit_the_cache_gives_the_volumes_of_a_full_build(made, corpus, tmp_path, monkeypatch):
+    """A note of volume 2 edited: the build with the cache (OUT/.cache) equals a build without it."""
+    edited = tmp_path / "corpus"
+    shutil.copytree(corpus, edited)
+    notes = edited / "sources" / "jlm-duty-of-care-report.notes.toml"
+    notes.chmod(0o644)
+    text = notes.read_text(encoding="utf-8")
+    assert "Not part of the report." in text
+    notes.write_text(text.replace("Not part of the report.", "Not part of the report at all.", 1), encoding="utf-8")
+    monkeypatch.setattr(pdf_parts, "PART_PAGES", 8)
+    monkeypatch.setattr(pdf_parts, "WORKERS", 2)
+    cached = tmp_path / "cached"
+    shutil.copytree(vols(made)[0].parent, cached)  # the earlier build's editions and cache
+    assert (cached / ".cache").is_dir()
+    again = build(edited, cached)
+    full = build(edited, tmp_path / "full")
+    for kind, path in full.editions.items():
+        assert again.editions[kind].read_bytes() == path.read_bytes(), kind
+    assert vols(made)[1].read_bytes() != full.editions["pdf-vol2"].read_bytes()  # the edit is in volume 2
