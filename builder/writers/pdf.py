@@ -46,7 +46,9 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     """Write the PDF edition, and read back where its blocks landed: [(block id, page (1-based),
     opens the page)] in document order, from the template's page-map markers (builder/pagemap.py).
     A large archive is made in parts joined into one book (builder/writers/pdf_parts.py); store:
-    the build's cache (builder/cache.py), where parts made before are found again."""
+    the build's cache (builder/cache.py), where parts made before are found again. With `[pdf]
+    volume_pages` asking for more than one volume (builder/volumes.py): the volumes are written
+    beside path instead, and (their list, None) is returned (builder/writers/pdf_volumes.py)."""
     import typst  # loaded only when a PDF is asked for
 
     from . import pdf_parts, pdf_volumes
