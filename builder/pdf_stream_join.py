@@ -25,8 +25,7 @@ from pathlib import Path
 from .pdf_join import PLACEHOLDER, Piece
 
 
-def join(pieces: list[Piece], out: Path, licence: str | None = None, label_prefix: str = "") -> int:
-    """label_prefix: put before every page label (a volume's number, builder/writers/pdf_volumes.py)."""
+def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
     import pikepdf
 
     # pass 0: each part's size, pages, outline ends (cheap: pikepdf reads lazily)
@@ -181,7 +180,7 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None, label_prefi
             at = sum(len(p) for p in pages_of[:k])
             if "/PageLabels" in root:
                 labels += [(at + i - first, v) for i, v in
-                           ((key, (str(d.get("/S", "")), label_prefix + str(d.get("/P", "")), int(d.get("/St", 1))))
+                           ((key, (str(d.get("/S", "")), str(d.get("/P", "")), int(d.get("/St", 1))))
                             for key, d in _numbers(root.PageLabels)) if i >= first]
     # the new objects
     w.raw(PAGES, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(book_pages), b" ".join(b"%d 0 R" % n for n in book_pages)))

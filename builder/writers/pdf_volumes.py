@@ -197,9 +197,43 @@ def render(archive, folder: Path, plan: list[list[str]], out_dir: Path, fonts: l
             pieces = [Piece(p.path, p.pad, {t[0]: (t[1], t[2], t[3], t[4]) for t in p.info["targets"]})
                       for p in parts]
             with atomic_path(path) as tmp:
-                pdf_stream_join.join(pieces, tmp, archive.license, label_prefix=f"{k}:")
+                pdf_stream_join.join(pieces, tmp, archive.license)
+                label_pages(tmp, k)
             made.append(Volume(k, list(vol), path, placed(parts)))
     return made
+
+
+def label_pages(path: Path, number: int) -> None:
+    """Every page label of a joined volume prefixed with its number ("2:" + "123"), written as an
+    incremental update of the file's catalogue (PDF 1.7, 7.5.6: the catalogue again, an xref
+    section for it, a trailer with /Prev): nothing the join wrote is rewritten or held in memory."""
+    import re
+
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root
+        labels = root.get("/PageLabels")
+        nums = list(labels.Nums) if labels is not None and "/Nums" in labels else \
+            [0, pikepdf.Dictionary(Type=pikepdf.Name.PageLabel, S=pikepdf.Name.D)]
+        for k in range(1, len(nums), 2):
+            nums[k].P = pikepdf.String(f"{number}:" + str(nums[k].get("/P", "")))
+        root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+        number_of_root, body = root.objgen[0], root.unparse(resolved=True)
+        trailer = pdf.trailer
+        size = int(trailer.Size)
+        info = b"/Info %d 0 R" % trailer.Info.objgen[0] if "/Info" in trailer else b""
+        ids = b"/ID" + trailer.ID.unparse() if "/ID" in trailer else b""
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - 1024))
+        prev = int(re.findall(rb"startxref\s+([0-9]+)", f.read())[-1])
+    with open(path, "ab") as f:
+        at = f.tell()
+        f.write(b"%d 0 obj\n" % number_of_root + body + b"\nendobj\n")
+        xref = f.tell()
+        f.write(b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n" % (number_of_root, at))
+        f.write(b"trailer\n<</Size %d/Root %d 0 R%s%s/Prev %d>>\nstartxref\n%d\n%%%%EOF\n"
+                % (size, number_of_root, info, ids, prev, xref))
 
 
 def _landed(info: dict) -> list:
