@@ -379,3 +379,26 @@ def test_after_a_note_edit_the_cache_gives_the_volumes_of_a_full_build(made, cor
     for kind, path in full.editions.items():
         assert again.editions[kind].read_bytes() == path.read_bytes(), kind
     assert vols(made)[1].read_bytes() != full.editions["pdf-vol2"].read_bytes()  # the edit is in volume 2
+
+
+def test_a_volume_starting_on_an_even_page_starts_on_a_verso(corpus_copy, tmp_path, monkeypatch):
+    """volume_pages = 10: every source a volume of its own (5), some starting on an even page number.
+    Each volume's first numbered page falls on a leaf of its side (an even number on an even
+    physical page: a verso), the blank page before it numbered with the title pages."""
+    with_volumes(corpus_copy, "10")
+    monkeypatch.setattr(pdf_parts, "WORKERS", 2)
+    built = build(corpus_copy, tmp_path / "out", ("pdf",))
+    paths = [built.editions[f"pdf-vol{k}"] for k in range(1, 6)]
+    evens = 0
+    for k, path in enumerate(paths, start=1):
+        assert need(validators.qpdf_check, path) == []
+        with pikepdf.open(path) as pdf:
+            labels = [str(p.label) for p in pdf.pages]
+        first = next(i for i, label in enumerate(labels) if label.split(":")[1].isdigit())
+        number = int(labels[first].split(":")[1])
+        assert (first + 1) % 2 == number % 2, (k, labels[:first + 1])
+        assert all(re.fullmatch(rf"{k}:[ivx]+", label) for label in labels[:first]), labels[:first + 1]
+        evens += k > 1 and number % 2 == 0
+    assert evens >= 1  # the case this test is for did occur
+    report = all_ran(run_check([tmp_path / "out"], corpus_copy, epubcheck=False))
+    assert report.exit_code == 0, report.text()

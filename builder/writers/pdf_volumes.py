@@ -194,12 +194,15 @@ def render(archive, folder: Path, plan: list[list[str]], out_dir: Path, fonts: l
             if k == len(plan):
                 parts.append(book.parts[-1])
             path = Path(out_dir) / volumes.file_name(archive.slug, k)
-            pieces = [Piece(p.path, p.pad, {t[0]: (t[1], t[2], t[3], t[4]) for t in p.info["targets"]})
-                      for p in parts]
+            # a volume's first page with an even number is a left-hand page: after an even number of
+            # title pages, the blank page its part begins with is kept, so that it falls on a verso
+            keep = {parts[1].number} if k > 1 and parts[1].pad and parts[0].pages % 2 == 0 else set()
+            pieces = [Piece(p.path, p.pad and p.number not in keep,
+                            {t[0]: (t[1], t[2], t[3], t[4]) for t in p.info["targets"]}) for p in parts]
             with atomic_path(path) as tmp:
                 pdf_stream_join.join(pieces, tmp, archive.license)
                 label_pages(tmp, k)
-            made.append(Volume(k, list(vol), path, placed(parts)))
+            made.append(Volume(k, list(vol), path, placed(parts, keep)))
     return made
 
 
@@ -218,6 +221,11 @@ def label_pages(path: Path, number: int) -> None:
             [0, pikepdf.Dictionary(Type=pikepdf.Name.PageLabel, S=pikepdf.Name.D)]
         for k in range(1, len(nums), 2):
             nums[k].P = pikepdf.String(f"{number}:" + str(nums[k].get("/P", "")))
+            before = nums[k - 2] if k >= 3 else None
+            if "/S" not in nums[k] and before is not None and str(before.get("/S", "")) == "/r":
+                # a blank page kept after the title pages (render): it goes on with their numbers
+                nums[k].S = pikepdf.Name.r
+                nums[k].St = int(before.get("/St", 1)) + int(nums[k - 1]) - int(nums[k - 3])
         root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
         number_of_root, body = root.objgen[0], root.unparse(resolved=True)
         trailer = pdf.trailer
@@ -254,11 +262,12 @@ def _names_a_volume(path: Path) -> bool:
     return re.search(r"\(vol\.\s*[0-9]+\)", text.stdout.decode("utf-8", "replace")) is not None
 
 
-def placed(parts: list[Part]) -> list[tuple]:
-    """The page-map blocks of a volume's parts, with pages counted in the volume."""
+def placed(parts: list[Part], keep: set[int] = frozenset()) -> list[tuple]:
+    """The page-map blocks of a volume's parts, with pages counted in the volume (keep: the parts
+    whose leading blank page the volume keeps)."""
     out, offset = [], 0
     for part in parts:
-        skip = 1 if part.pad else 0
+        skip = 1 if part.pad and part.number not in keep else 0
         out += [(block, page + offset - skip, top) for block, page, top in part.blocks]
         offset += part.pages - skip
     return out
