@@ -171,8 +171,10 @@ class VolumeBook(Book):
 
 
 def render(archive, folder: Path, plan: list[list[str]], out_dir: Path, fonts: list[str], standards: list[str],
-           store=None) -> list[Volume]:
-    """Lay out the book in parts, join each volume's parts into out_dir/<slug>-vol<k>.pdf."""
+           store=None, attach: tuple = ()) -> list[Volume]:
+    """Lay out the book in parts, join each volume's parts into out_dir/<slug>-vol<k>.pdf; attach:
+    files the join attaches to the book (builder/pdf_join.py Attached, where the join takes them),
+    given to the last volume, which holds the back matter."""
     from .. import pdf_stream_join
     from ..pdf_join import Piece
 
@@ -200,7 +202,7 @@ def render(archive, folder: Path, plan: list[list[str]], out_dir: Path, fonts: l
             pieces = [Piece(p.path, p.pad and p.number not in keep,
                             {t[0]: (t[1], t[2], t[3], t[4]) for t in p.info["targets"]}) for p in parts]
             with atomic_path(path) as tmp:
-                pdf_stream_join.join(pieces, tmp, archive.license)
+                pdf_stream_join.join(pieces, tmp, archive.license, *((attach,) if attach and k == len(plan) else ()))
                 label_pages(tmp, k)
             made.append(Volume(k, list(vol), path, placed(parts, keep)))
     return made
