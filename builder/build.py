@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import anchor, cache, corpus, inert, pagemap, progress, verify
+from . import anchor, cache, corpus, inert, pagemap, progress, verify, volumes
 from .writers import epub
 from .model import Archive
 from .output import out_problems
@@ -41,12 +41,14 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
         store = cache.open(out, pending=folder)
         editions, pages, pdf_findings = {}, None, None
         if "pdf" in formats:  # first, so that the EPUB can follow its pages
-            editions["pdf"], pdf_findings, pages = paginated_pdf(archive, anchors, folder, "epub" in formats, store)
+            pdfs, pdf_findings, pages = paginated_pdf(archive, anchors, folder, "epub" in formats, store)
+            editions.update(pdfs)  # {"pdf": path}, or in volumes {"pdf-vol1": path, ...}
         if "epub" in formats:
             editions["epub"] = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages, store)
         with progress.step("editions read back"):
             verify.editions(archive, editions, pdf_findings, store)  # read back what was written: DamageFound
         final = {kind: path.replace(Path(out) / path.name) for kind, path in editions.items()}
+        volumes.clear_stale(archive, Path(out), final)  # no volume of an earlier set left beside these
         store.finish()
     return Built(archive, final, archive.warnings)
 
@@ -58,13 +60,16 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool,
 
     with progress.step("PDF laid out"):
         path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf", store)
+    if isinstance(path, list):  # in volumes ([pdf] volume_pages)
+        from .writers import pdf_volumes
+        return pdf_volumes.read_back(path, archive, paginate)
     inert.refuse_pdf(path, archive)  # no script, action or unsafe link (docs/security.md)
     with progress.step("PDF read back"):
         back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store)  # by part, from the cache
     pages = None
     if paginate and not back.findings:
         pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts)
-    return path, back.findings, pages
+    return {"pdf": path}, back.findings, pages
 
 
 @contextmanager

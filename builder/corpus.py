@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from . import files, links, register, templating, tomlfile
+from . import files, links, register, templating, tomlfile, volumes
 from . import received as receipt
 from . import progress
 from .readers import scan
@@ -169,11 +169,12 @@ def _archive(root: Path, doc: tomlfile.Doc, sources: dict[str, Source], introduc
             continue
         editors.append(Editor(e["name"], str(e.get("role", "editor"))))
     pdf = doc.get(d, "pdf", dict, default={})
-    doc.unknown(pdf, {"page_size"}, where="pdf.")
+    doc.unknown(pdf, {"page_size", "volume_pages"}, where="pdf.")
     page_size = doc.get(pdf, "page_size", default="a5", where="pdf.")
     if page_size not in PAGE_SIZES:
         doc.problem("C114", f"page_size '{page_size}' is not one of {', '.join(PAGE_SIZES)}",
                     f"use one of {', '.join(PAGE_SIZES)}", key="page_size")
+    volume_pages = volumes.read_volume_pages(doc, pdf)  # C196-C199 (builder/volumes.py)
     order = _order(doc, d, sources)
     license = doc.get(d, "license", default="")
     if license and not ABSOLUTE_URI.match(license):
@@ -189,7 +190,8 @@ def _archive(root: Path, doc: tomlfile.Doc, sources: dict[str, Source], introduc
         description=doc.get(d, "description", required=True, default=""),
         subjects=_strings(doc, d, "subjects"), editors=tuple(editors),
         sources=tuple(sources[i] for i in order if i in sources), introduction=introduction,
-        page_size=page_size, license=license, warnings=tuple(warnings))
+        page_size=page_size, license=license, warnings=tuple(warnings), volume_pages=volume_pages)
+    volumes.check_count(doc, archive)
     return archive
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, anchor, check, clock, corpus, deposit_records, metadata, notes_io, validators
-from . import progress
+from . import progress, volumes
 from .build import FORMATS, build
 from .errors import DamageFound, ValidatorUnavailable
 from .metadata import Agent, Event, PayloadFile
@@ -103,6 +103,9 @@ def editions_for(corpus_dir: Path, out: Path, archive: Archive,
     except (OSError, ValueError):
         old = {}
     editions = {kind: out / f"{archive.slug}.{kind}" for kind in formats}
+    if "pdf" in formats and (plan := volumes.plan(archive)):  # the PDF in volumes
+        del editions["pdf"]
+        editions.update({f"pdf-vol{k}": out / volumes.file_name(archive.slug, k) for k in range(1, len(plan) + 1)})
     if old.get("inputs") == wanted and clock.parse(old.get("built", "")) and all(
             p.is_file() and _sha256(p) == old.get("editions", {}).get(p.name) for p in editions.values()):
         return editions, True, old["built"]
@@ -113,6 +116,12 @@ def editions_for(corpus_dir: Path, out: Path, archive: Archive,
                                    "editions": {p.name: _sha256(p) for p in built.editions.values()}},
                                   indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return dict(built.editions), False, built_at
+
+
+def pdf_kinds(editions: dict) -> list[str]:
+    """The PDF edition's entries: "pdf", or its volumes "pdf-vol1", "pdf-vol2", ... in order."""
+    return sorted((k for k in editions if k == "pdf" or k.startswith("pdf-vol")),
+                  key=lambda k: int(k[len("pdf-vol"):]) if k.startswith("pdf-vol") else 0)
 
 
 # -- validation reports ------------------------------------------------------------------------
@@ -165,25 +174,26 @@ def validate(archive: Archive, anchors: dict,
                             f"EPUBCheck: {counts.get('nFatal', 0)} fatal, {counts.get('nError', 0)} errors, "
                             f"{counts.get('nWarning', 0)} warnings; every source whole and in order",
                             agents, (subject,)))
-    if "pdf" in editions:
-        pdf = editions["pdf"]
+    for kind in pdf_kinds(editions):  # one PDF, or each volume (builder/volumes.py)
+        pdf = editions[kind]
         subject = f"editions/{pdf.name}"
         before = len(report.findings)
         details = check.check_pdf(pdf, report, expected, pdf.name)
-        reports["pdf-checks.json"] = {**details, "note": "PDF/A-3a and PDF/UA-1 are claimed and checked "
+        checks_file = "pdf-checks.json" if kind == "pdf" else f"pdf-checks-{kind[4:]}.json"
+        reports[checks_file] = {**details, "note": "PDF/A-3a and PDF/UA-1 are claimed and checked "
                                       "structurally (qpdf, XMP claims, fonts, attachments); no veraPDF",
                                       "findings": [str(f) for f in report.findings[before:]]}
         mine = report.findings[before:]
         versions = deposit_records.software_versions()
         if "qpdf" in details:
             checks.append(_check("qpdf --check", "qpdf", versions.get("qpdf", ""), subject, not details["qpdf"],
-                                 f"{len(details['qpdf'])} problems", "reports/pdf-checks.json"))
+                                 f"{len(details['qpdf'])} problems", f"reports/{checks_file}"))
         checks.append(_check("PDF/A and PDF/UA claims, fonts embedded, attachments' fixity, every text whole "
                              "and in order (pdftotext -raw)", TOOL, __version__, subject,
                              not [f for f in mine if not f.what.startswith("qpdf")],
                              f"{len(mine)} findings; claims {details.get('claims', {})}",
-                             "reports/pdf-checks.json"))
-        events.append(Event("validated-pdf", "validation", clock.stamp(clock.now()),
+                             f"reports/{checks_file}"))
+        events.append(Event(f"validated-{kind}", "validation", clock.stamp(clock.now()),
                             f"qpdf --check, XMP claims, fonts, attachments' fixity, text read back by pdftotext, "
                             f"by {TOOL} check", "success" if len(report.findings) == before else "failure",
                             f"claims {details.get('claims', {})}", ("agent-tool", "agent-qpdf", "agent-poppler"),
@@ -265,7 +275,7 @@ def write_payload(data: Path, archive: Archive, anchors: dict, editions: dict[st
     put("metadata/citation.json", metadata.json_bytes([deposit_records.edition_citation(archive)]), "metadata",
         CSL_MIME)
     put("metadata/citation.txt", (deposit_records.citation_text(archive) + "\n").encode("utf-8"), "metadata")
-    mimes = [MIME[editions[k].suffix] for k in sorted(editions)]
+    mimes = list(dict.fromkeys(MIME[editions[k].suffix] for k in sorted(editions)))  # volumes: one PDF type
     put("metadata/dc.xml", metadata.dublin_core(archive, mimes), "metadata")
     for name in sorted(reports):
         put(f"reports/{name}", metadata.json_bytes(reports[name]), "report")
@@ -330,7 +340,7 @@ def provenance_events(archive: Archive, editions: dict[str, Path], reports: dict
     agents = [Agent("agent-tool", TOOL, "software", __version__, "builds, checks and deposits the editions"),
               Agent("agent-editor", archive.publisher, "organization", "",
                     "the editors: " + ", ".join(e.name for e in archive.editors))]
-    if "pdf" in editions:
+    if pdf_kinds(editions):
         agents.append(Agent("agent-typst", "Typst", "software", versions.get("Typst", ""),
                             "typesets the PDF edition (PDF/A-3a, PDF/UA-1)"))
         agents.append(Agent("agent-qpdf", "qpdf", "software", versions.get("qpdf", ""), "checks the PDF's structure"))
@@ -355,10 +365,11 @@ def provenance_events(archive: Archive, editions: dict[str, Path], reports: dict
                             ("agent-editor",), (f"sources/{s.file_name}",)))
     sources = tuple(f"sources/{s.file_name}" for s in archive.sources)
     for kind in sorted(editions):
-        engine = ("agent-typst",) if kind == "pdf" else ()
+        engine = ("agent-typst",) if kind in pdf_kinds(editions) else ()
+        what = "PDF edition, volume " + kind[len("pdf-vol"):] if kind.startswith("pdf-vol") else f"{kind.upper()} edition"
         events.append(Event(f"built-{kind}", "creation", built_at,
-                            f"{kind.upper()} edition built by {TOOL} {__version__} from the corpus"
-                            + (f" (typeset by Typst {versions.get('Typst', '')})" if kind == "pdf" else ""),
+                            f"{what} built by {TOOL} {__version__} from the corpus"
+                            + (f" (typeset by Typst {versions.get('Typst', '')})" if engine else ""),
                             "success", "every source verified against its recorded SHA-256",
                             ("agent-tool", *engine, "agent-editor"), (f"editions/{editions[kind].name}", *sources)))
     return agents, events + validated

@@ -164,6 +164,7 @@ class Archive:
     license: str = ""  # the editorial matter's licence, an absolute URI ("" when not given)
     warnings: tuple[str, ...] = field(default=())
     register: tuple = field(default=())  # builder.register.Entry: people, organisations, terms
+    volume_pages: int | None = None  # [pdf] volume_pages: the PDF edition in volumes of about this many pages
 
     @property
     def full_title(self) -> str:

@@ -85,7 +85,8 @@ def marker_ids(names: list[str]) -> list[str]:
 
 def is_blank(text: str, label: str) -> bool:
     """A page with no text but, at most, its own page number (a blank verso)."""
-    return all(line.strip().lower() in ("", label.lower()) for line in text.splitlines())
+    printed = label.rsplit(":", 1)[-1]  # "2:124" is page 124 of volume 2 (docs/pdf.md, "Volumes")
+    return all(line.strip().lower() in ("", label.lower(), printed.lower()) for line in text.splitlines())
 
 
 @dataclass(frozen=True)

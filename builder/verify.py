@@ -203,6 +203,8 @@ def editions(archive: Archive, editions: dict[str, Path], pdf_findings: list[Fin
             from . import verify_pdf
             pdf_findings = verify_pdf.findings(editions["pdf"], archive)
         findings += pdf_findings
+    elif pdf_findings:  # a PDF in volumes, each read back by the build (builder/writers/pdf_volumes.py)
+        findings += pdf_findings
     if findings:
         raise DamageFound("the written editions do not hold the sources whole:\n"
                           + "\n".join(f"  {f}" for f in findings))

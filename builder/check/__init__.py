@@ -24,6 +24,7 @@ from .pdf import check_pdf, pdf_pages_text
 from .pdf_text import pdf_text_findings, recorded_hashes
 from .report import Expected, Finding, Report
 from .web import check_web, is_web_edition
+from . import volumes
 
 __all__ = ["Expected", "Finding", "Report", "check", "check_bag", "check_bag_zip", "check_epub",
            "check_output_folder", "check_path", "check_pdf", "pdf_pages_text", "pdf_text_findings",
@@ -74,6 +75,7 @@ def check_output_folder(folder: Path, report: Report, expected: Expected | None,
                         label: str) -> None:
     """Every EPUB, PDF, bag and deposit zip in an output folder; unreadable if it holds none."""
     found = False
+    volumes.check_sets(sorted(folder.iterdir()), report, expected, label.rstrip("/"))  # a PDF in volumes: whole
     for p in sorted(folder.iterdir()):
         if p.name.startswith("."):
             continue

@@ -17,6 +17,7 @@ from lxml import etree
 
 from .epub import check_epub
 from .pdf import check_pdf
+from .volumes import check_sets
 from .records import PARSER, note_counts, rebuilt_archive, rebuilt_source
 from .report import Expected, Report
 from .stale import judged_against
@@ -64,6 +65,8 @@ def check_bag(bag_dir: Path, report: Report, expected: Expected | None, epubchec
     target = expected
     if bag_expected is not None:  # the bag's sources and notes are its record of what it was made from
         target = judged_against(bag_expected, expected, len(report.findings) > before, report, label)
+    if (data / "editions").is_dir():  # a PDF in volumes: the set whole (check/volumes.py)
+        check_sets(sorted((data / "editions").glob("*")), report, target, f"{label}/data/editions")
     for edition in sorted((data / "editions").glob("*")) if (data / "editions").is_dir() else []:
         inner = f"{label}/data/editions/{edition.name}"
         if edition.suffix == ".epub":

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from ..errors import ValidatorUnavailable
+from . import volumes
 from .pdf_text import hash_order, pdf_text_findings, recorded_hashes
 from .records import note_counts, rebuilt_archive, rebuilt_source
 from .report import Expected, Report
@@ -34,6 +35,7 @@ def check_pdf(path: Path, report: Report, expected: Expected | None, label: str 
         report.unreadable.append(f"{label}: not a readable PDF: {e}")
         return details
     before = len(report.findings)
+    expected = volumes.expected_in(path, pdf, expected, report, label)  # a volume: its own sources
     with pdf, tempfile.TemporaryDirectory(prefix="archive-check-") as tmp:
         try:
             from ..validators import qpdf_check

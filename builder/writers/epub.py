@@ -234,7 +234,8 @@ def markdown_blocks(text: str) -> list[str]:
 
 def _max_page(page_list: list[dict]) -> int:
     """dtb:maxPageNumber: the largest arabic page number (0 if none)."""
-    return max((int(p["label"]) for p in page_list if p["label"].isdigit()), default=0)
+    numbers = (p["label"].rsplit(":", 1)[-1] for p in page_list)  # "2:123": a PDF in volumes (docs/pdf.md)
+    return max((int(n) for n in numbers if n.isdigit()), default=0)
 
 
 def source_xhtml(source: Source, notes: list[Anchored], marks: Markers | None = None,

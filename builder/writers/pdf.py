@@ -46,12 +46,16 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     """Write the PDF edition, and read back where its blocks landed: [(block id, page (1-based),
     opens the page)] in document order, from the template's page-map markers (builder/pagemap.py).
     A large archive is made in parts joined into one book (builder/writers/pdf_parts.py); store:
-    the build's cache (builder/cache.py), where parts made before are found again."""
+    the build's cache (builder/cache.py), where parts made before are found again. With `[pdf]
+    volume_pages` asking for more than one volume (builder/volumes.py): the volumes are written
+    beside path instead, and (their list, None) is returned (builder/writers/pdf_volumes.py)."""
     import typst  # loaded only when a PDF is asked for
 
-    from . import pdf_parts
+    from . import pdf_parts, pdf_volumes
+    from .. import volumes
 
-    runs = pdf_parts.plan(archive)
+    vols = volumes.plan(archive)  # [pdf] volume_pages: volumes, each a join of parts (pdf_volumes.py)
+    runs = pdf_volumes.runs_of(archive, vols) if vols else pdf_parts.plan(archive)
     have = available_memory()
     if runs is None and have is not None and memory_needed(archive) > have:  # one compile would not fit
         runs = pdf_parts.plan(archive, part_pages=max(1.0, pdf_parts.book_pages(archive) / 2))
@@ -74,6 +78,13 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
                                          encoding="utf-8")
         links.stage_images(archive, folder)  # editorial images, checked at load
         _put_json(folder / "archive.json", {**archive_data(archive), "notes_file": NOTES_FILE})
+        if vols:  # the volumes, beside path; (their list, None)
+            with inert.offline():
+                try:
+                    return pdf_volumes.render(archive, folder, vols, path.parent, [str(f) for f in fonts_dirs(archive)],
+                                              PDF_STANDARDS, store), None
+                except (typst.TypstError, pdf_parts.CompileFailed) as e:
+                    raise _failed(archive, e) from e
         with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
                 if runs:
@@ -90,14 +101,19 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
                 if archive.license:
                     mark_licence(out, archive.license)
             except (typst.TypstError, pdf_parts.CompileFailed) as e:
-                missing = re.search(r'the text `"(.+?)"` could not be displayed', e.message or "")
-                if missing:  # the corpus needs a font the edition does not ship: the user can fix it
-                    raise UsageError(_no_font(archive, missing.group(1))) from e
-                if (problem := inert.typst_problem(archive, e)) is not None:
-                    raise problem from None
-                hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
-                raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
+                raise _failed(archive, e) from e
     return path, blocks
+
+
+def _failed(archive: Archive, e) -> Exception:
+    """What to raise when Typst could not make the PDF edition."""
+    missing = re.search(r'the text `"(.+?)"` could not be displayed', e.message or "")
+    if missing:  # the corpus needs a font the edition does not ship: the user can fix it
+        return UsageError(_no_font(archive, missing.group(1)))
+    if (problem := inert.typst_problem(archive, e)) is not None:
+        return problem
+    hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
+    return ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}")
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:
