@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import anchor, corpus, init, sources_io
+from . import anchor, corpus, files, init, sources_io
 from .errors import CorpusError, Problem
 from .model import Archive, Source
 
@@ -229,6 +229,12 @@ def deposit_items(archive: Archive, corpus_dir: Path, out: Path) -> list[Item]:
         manifest = _manifest(bag / "manifest-sha256.txt")
         then = {k: v for k, v in manifest.items() if k.startswith("data/sources/") or k.startswith("data/notes/")}
         now = {f"data/sources/{s.file_name}": s.sha256 for s in archive.sources}
+        for s in archive.sources:  # the notes as written (the deposit keeps each notes file too)
+            if s.notes_path and s.notes_path.is_file():
+                try:
+                    now[f"data/notes/{s.notes_path.name}"] = hashlib.sha256(files.read_bytes(s.notes_path)).hexdigest()
+                except (OSError, files.Refused):
+                    now[f"data/notes/{s.notes_path.name}"] = "(cannot be read)"
         try:
             _, anchors = anchor.anchor(archive)
             notes = metadata.json_bytes(notes_io.collection_of(archive, anchors))

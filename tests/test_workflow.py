@@ -151,6 +151,8 @@ def test_a_new_user_from_an_empty_folder_to_a_deposit(tmp_path):
     result = need(lambda: invoke("deposit", letters, "--out", out, "--strict"))
     assert result.exit_code == 0, result.output
     bag_info = (out / "letters-of-1921-deposit" / "bag-info.txt").read_text()
+    unchanged = {i.code for i in status.status(letters, out).items}
+    assert not {"S416", "S417", "S418"} & unchanged  # nothing changed since the deposit: nothing to say
     notes = letters / "sources" / "letter-1.notes.toml"
     notes.write_text(notes.read_text().replace("is not known", "is unknown"), encoding="utf-8")
     found = status.status(letters, out)
