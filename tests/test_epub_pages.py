@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from builder import __version__, corpus, describe, templating
+from builder import __version__, corpus, describe, inert, templating
 from builder.build import build
 from builder.writers import epub, epub_pages
 
@@ -37,27 +37,35 @@ class Marks:
         return Markup(f'<span id="pb-{len(self.calls)}"/>')
 
 
-def both(name: str, ctx: dict, **extra) -> tuple[str, str, list, list]:
+def both(name: str, ctx: dict, **extra) -> tuple[str, str, list, list, epub_pages.Scan]:
     env = templating.environment(None)
     a, b = Marks(), Marks()
     # the template itself (not templating.render, whose scan refuses the hostile values: compared here
     # is what each writes; the build scans either)
     rendered = env.get_template(f"epub/{name}.xhtml").render(archive=ctx, pb=a, **extra)
-    fast = {"source": epub_pages.source, "provenance": epub_pages.provenance, "original": epub_pages.original}[name]
-    args = {"source": ("text", "notes"), "provenance": ("cite",), "original": ()}[name]
-    written = fast(ctx, extra["source"], *[extra[k] for k in args], *([b] if name != "original" else []))
-    return rendered, written, a.calls, b.calls
+    scan = epub_pages.Scan()
+    s = extra["source"]
+    if name == "source":
+        written = epub_pages.source(ctx, s, extra["text"], extra["notes"], b, scan)
+    elif name == "provenance":
+        written = epub_pages.provenance(ctx, s, extra["cite"], b, scan)
+    else:
+        written = epub_pages.original(ctx, s, scan)
+    return rendered, written, a.calls, b.calls, scan
 
 
 def pages_agree(ctx: dict, sctx: dict, notes: list | None = None, text: str = "<p>Text.</p>") -> None:
+    """The same bytes either way, the same page-break markers asked for in the same order, and the
+    scan of the page by its parts finds what the scan of the whole page finds."""
     for name, extra in (("source", {"text": Markup(text), "notes": notes or []}),
                         ("provenance", {"cite": "A & B, “Title” <cite>"}), ("original", {})):
-        rendered, written, a, b = both(name, ctx, source=sctx, **extra)
+        rendered, written, a, b, scan = both(name, ctx, source=sctx, **extra)
         if written is None:  # not written here (attachments): rendered from the template
             assert name == "provenance" and (sctx["attachments"] or sctx["attached_to"])
             continue
         assert written == rendered, name
         assert a == b, f"{name}: the page-break markers asked for in another order"
+        assert sorted(set(scan.findings(written))) == sorted(set(inert.active(written, "xhtml"))), name
 
 
 def contexts(folder: Path) -> tuple[dict, list[dict]]:
@@ -144,3 +152,40 @@ def test_a_corpus_with_templates_of_its_own_is_rendered_by_them(corpus_copy, tmp
         page = next(n for n in z.namelist() if n.endswith("-original.xhtml"))
         assert b"(own template)" in z.read(page)
     assert epub.CSS_FILES  # (the module under test is the writer's)
+
+
+HOSTILE_MARKUP = ['<script>alert(1)</script>', '<p onclick="x()">a</p>', '<a href="javascript:alert(1)">a</a>',
+                  '<a href="https://example.org/">fine</a>', '<img src="http://example.org/x.png" alt=""/>',
+                  '<?xml-stylesheet href="x.css"?>', '<p style="background: url(x)">a</p>',
+                  '<object data="../originals/x.txt" type="text/html"/>', '<svg:set xmlns:svg="http://www.w3.org/2000/svg" '
+                  'attributeName="href" to="x"/>', '<p>unclosed', '</div><script>x()</script><div>', '<p>\u0001</p>',
+                  '<a href="java\nscript:alert(1)">a</a>', '<a href=" javascript:x">a</a>', "<p>plain</p>"]
+
+
+@pytest.mark.parametrize("markup", HOSTILE_MARKUP)
+def test_the_scan_by_parts_finds_what_the_whole_page_scan_finds(markup):
+    """Whatever the source's text, notes or markers hold, the scan of a written page by its parts
+    reports what the scan of the whole page reports (and at least one problem where it has one)."""
+    ctx, sources = contexts(CORPUS)
+    note = {"number": 1, "id": "s-note-1", "ref": "s-ref-1", "kind": "gloss", "whole": True, "quote": "",
+            "unseen": "", "body": Markup(markup), "note_id": "n1", "page": None}
+    for text, notes in ((markup, []), ("<p>Text.</p>", [note])):
+        rendered, written, _, _, scan = both("source", ctx, source=sources[0], text=Markup(text), notes=notes)
+        whole, parts = inert.active(written, "xhtml"), scan.findings(written)
+        assert bool(whole) == bool(parts), (markup, whole, parts)
+        if not any(w.startswith("not well-formed") for w in whole):
+            assert set(whole) <= set(parts), (markup, whole, parts)
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)", "x\u0001y", "../../../etc/passwd", "a\tb\nc", "http://x/"])
+def test_the_scan_by_parts_judges_the_corpus_values_in_links(value):
+    """A value of the corpus in a link of the tool's own markup (an id, a file name, a web address)
+    is judged as the whole page's scan judges it, white space as a parser gives it."""
+    ctx, sources = contexts(CORPUS)
+    for key in ("id", "file_name", "url_link"):
+        sctx = {**sources[0], key: value}
+        for name, extra in (("source", {"text": Markup("<p>a</p>"), "notes": []}), ("provenance", {"cite": "c"}),
+                            ("original", {})):
+            rendered, written, _, _, scan = both(name, ctx, source=sctx, **extra)
+            assert written == rendered
+            assert sorted(set(scan.findings(written))) == sorted(set(inert.active(written, "xhtml"))), (key, name)

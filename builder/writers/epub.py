@@ -19,6 +19,7 @@ from .. import links  # docs/security.md: safe links, editorial images
 from .. import zipwrite
 from . import epub_pages, image_name, layout
 from ..anchor import Anchored, links_of
+from ..errors import ArchiveError
 from ..model import Archive, Source
 from ..output import atomic_path
 from ..pagemap import Page, PageMap
@@ -208,32 +209,36 @@ def source_made(job: Job, source: Source, sctx: dict) -> Made:
                        "media_type": image.media_type})
     linked = links_of(source) if archive.register else []  # register links: no note, no number
     index.linked(source.id, linked, sctx["title"])
-    def written(template: str, file: str, page: str | None, **extra) -> str:
-        """A page written by epub_pages (the tool's own templates), scanned as a rendered one; or
-        rendered from its template (page None)."""
+    def written(template: str, file: str, page: str | None, scan: epub_pages.Scan, **extra) -> str:
+        """A page written by epub_pages (the tool's own templates), scanned for active content by its
+        parts (builder/inert.py active_in_parts); or rendered from its template (page None)."""
         if page is None:
             return render(template, file, **extra)
-        templating.refuse_active(env, template, None, page)
+        found = scan.findings(page)
+        if found:
+            raise ArchiveError(f"{template}: the written document holds active content "
+                               f"({'; '.join(dict.fromkeys(found))}); this is a fault of the tool, please report it")
         return page
 
     fast = epub_pages.own(env)  # the tool's own templates: its pages written without jinja2
     text = Markup(source_xhtml(source, notes + linked, marks, doc, css_numbers=True))
     contexts = [note_context(source.id, a, job.ids, describe.page_of(doc.pages, a.start), index, sctx["title"])
                 for a in notes]
-    marks.file = f"{source.id}.xhtml"
+    marks.file, scan = f"{source.id}.xhtml", epub_pages.Scan()
     put(f"EPUB/text/{source.id}.xhtml", written(
         "epub/source.xhtml", f"{source.id}.xhtml",
-        epub_pages.source(job.ctx, sctx, text, contexts, marks.block) if fast else None,
+        epub_pages.source(job.ctx, sctx, text, contexts, marks.block, scan) if fast else None, scan,
         source=sctx, text=text, notes=contexts))
     cite = cite_line(archive, source)
-    marks.file = f"{source.id}-provenance.xhtml"
+    marks.file, scan = f"{source.id}-provenance.xhtml", epub_pages.Scan()
     put(f"EPUB/text/{source.id}-provenance.xhtml", written(
         "epub/provenance.xhtml", f"{source.id}-provenance.xhtml",
-        epub_pages.provenance(job.ctx, sctx, cite, marks.block) if fast else None, source=sctx, cite=cite))
-    marks.file = f"{source.id}-original.xhtml"
+        epub_pages.provenance(job.ctx, sctx, cite, marks.block, scan) if fast else None, scan,
+        source=sctx, cite=cite))
+    marks.file, scan = f"{source.id}-original.xhtml", epub_pages.Scan()
     put(f"EPUB/text/{source.id}-original.xhtml", written(
         "epub/original.xhtml", f"{source.id}-original.xhtml",
-        epub_pages.original(job.ctx, sctx) if fast else None, source=sctx))
+        epub_pages.original(job.ctx, sctx, scan) if fast else None, scan, source=sctx))
     put(f"EPUB/originals/{source.file_name}", data,
         compress=source.media_type.startswith("text/"))  # a PDF or an image is compressed already
     return Made(entries, marks.written, index.found, images)

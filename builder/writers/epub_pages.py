@@ -20,6 +20,28 @@ from markupsafe import escape as e
 PAGES = ("epub/source.xhtml", "epub/provenance.xhtml", "epub/original.xhtml")
 
 
+class Scan:
+    """What of a page written here can hold anything active (builder/inert.py active_in_parts): the
+    markup fragments put in it as they are (the source's text, notes, page-break markers), and the
+    page's own elements whose URL attributes hold a value of the corpus (their values unescaped)."""
+
+    def __init__(self):
+        self.fragments: list[str] = []
+        self.elements: list[tuple[str, dict]] = []
+
+    def markup(self, fragment):
+        self.fragments.append(str(fragment))
+        return fragment
+
+    def link(self, tag: str, **attributes: str) -> None:
+        self.elements.append((tag, attributes))
+
+    def findings(self, page: str) -> list[str]:
+        from .. import inert
+
+        return inert.active_in_parts(page, self.fragments, self.elements)
+
+
 def own(env) -> bool:
     """Are the templates the tool's own (no corpus templates/ before them)?"""
     return len(getattr(env.loader, "loaders", ())) == 1
@@ -38,9 +60,12 @@ def _capitalize(value) -> str:
     return str(value).capitalize()  # jinja2's capitalize filter
 
 
-def source(archive: dict, s: dict, text, notes: list[dict], pb: Callable) -> str:
+def source(archive: dict, s: dict, text, notes: list[dict], pb: Callable, scan: Scan) -> str:
     """templates/epub/source.xhtml."""
-    sid = e(s["id"])
+    sid, raw = e(s["id"]), s["id"]
+    pb = _marking(pb, scan)
+    scan.link("a", href=f"{raw}-provenance.xhtml")
+    scan.link("a", href=f"{raw}-original.xhtml")
     out = [f'<section class="source" epub:type="chapter" role="doc-chapter" aria-labelledby="{sid}">\n'
            '<header class="headnote">\n', pb(s["id"]), '\n<p class="kind">', e(_capitalize(s["kind"])),
            f'</p>\n<h1 id="{sid}">', e(s["title"]), '</h1>\n<p class="meta">', e(s["date"]), ' · ',
@@ -51,6 +76,7 @@ def source(archive: dict, s: dict, text, notes: list[dict], pb: Callable) -> str
     for n in notes:
         if n["whole"]:
             num = e(n["number"])
+            scan.link("a", href=f"#{n['id']}")
             out += [' · Note on the whole source<a class="noteref" epub:type="noteref" role="doc-noteref" id="',
                     e(n["ref"]), '" href="#', e(n["id"]), f'" data-n="{num}" aria-label="Note {num}"></a>']
     out += [f'</p>\n<p class="meta original"><a href="{sid}-original.xhtml" id="{sid}-original">The original '
@@ -63,13 +89,14 @@ def source(archive: dict, s: dict, text, notes: list[dict], pb: Callable) -> str
         out += [f' xml:lang="{lang}" lang="{lang}"']
     if s.get("direction") in ("rtl", "auto"):
         out += [' dir="', e(s["direction"]), '"']
-    out += ['>\n', e(text), '\n</div>\n<p class="end-of-source">', pb(s["id"] + "/end"),
+    out += ['>\n', scan.markup(e(text)), '\n</div>\n<p class="end-of-source">', pb(s["id"] + "/end"),
             f'End of the source. <a href="{sid}-provenance.xhtml">Provenance and condition</a></p>\n']
     if notes:
         out += [f'<section class="notes" epub:type="endnotes" role="doc-endnotes" aria-labelledby="{sid}-notes">\n'
                 f'<h2 id="{sid}-notes">Notes</h2>\n<ol class="notes">\n']
         for n in notes:
             num = e(n["number"])
+            scan.link("a", href=f"#{n['ref']}")
             out += ['<li class="note note-', e(n["kind"]), '" epub:type="endnote" id="', e(n["id"]), '">\n'
                     f'<p class="note-head"><span class="note-number">{num}.</span> <span class="note-kind">',
                     e(n["kind"]), '</span>']
@@ -82,19 +109,22 @@ def source(archive: dict, s: dict, text, notes: list[dict], pb: Callable) -> str
                 out += [' <span class="scope">on a passage that shows as blank: ', e(n["unseen"]), '</span>']
             else:
                 out += [' <span class="scope">on the whole source</span>']
-            out += ['</p>\n', e(n["body"]), '\n<p class="note-back"><a href="#', e(n["ref"]),
+            out += ['</p>\n', scan.markup(e(n["body"])), '\n<p class="note-back"><a href="#', e(n["ref"]),
                     f'" role="doc-backlink">Back to the text at note {num}</a></p>\n</li>\n']
         out += ['</ol>\n</section>\n']
     out += ['</section>\n']
     return _base(archive, [e(s["title"])], out)
 
 
-def provenance(archive: dict, s: dict, cite: str, pb: Callable) -> str | None:
+def provenance(archive: dict, s: dict, cite: str, pb: Callable, scan: Scan) -> str | None:
     """templates/epub/provenance.xhtml; None for a source with attachments or attached to an email
     (rare: its page names other sources, and is rendered from the template)."""
     if s["attached_to"] or s["attachments"]:
         return None
     sid, raw = e(s["id"]), s["id"]
+    pb = _marking(pb, scan)
+    scan.link("a", href=f"{raw}.xhtml#{raw}")
+    scan.link("a", href=f"{raw}-original.xhtml")
 
     def f(k: int):  # a field's page-break marker, called in the order of the page (as the template does)
         return pb(f"{raw}/provenance/f{k}")
@@ -133,6 +163,7 @@ def provenance(archive: dict, s: dict, cite: str, pb: Callable) -> str | None:
         out += [' (publication: ', e(s["publication"]), ')']
     out += ['</dd>\n<dt>', f(6), 'Original URL</dt><dd>']
     if s["url_link"]:
+        scan.link("a", href=s["url_link"])
         out += ['<a href="', e(s["url_link"]), '">', e(s["url"]), '</a>']
     elif s["url"]:
         out += [e(s["url"]), ' (not a web address: shown as text)']
@@ -168,9 +199,15 @@ def provenance(archive: dict, s: dict, cite: str, pb: Callable) -> str | None:
     return _base(archive, ['Provenance: ', e(s["title"])], out)
 
 
-def original(archive: dict, s: dict) -> str:
+def original(archive: dict, s: dict, scan: Scan) -> str:
     """templates/epub/original.xhtml."""
     sid, name, media = e(s["id"]), e(s["file_name"]), e(s["media_type"])
+    raw = s["id"]
+    scan.link("a", href=f"{raw}.xhtml#{raw}")
+    scan.link("a", href=f"{raw}-provenance.xhtml")
+    scan.link("object", **{"class": "original-object", "data": f"../originals/{s['file_name']}",
+                           "type": s["carried_as"], "aria-label": f"The original file, {s['media_type']}"})
+    scan.link("a", href=f"{raw}.xhtml#{raw}-text")
     title = e(s["title"])
     out = [f'<section class="original-file" aria-labelledby="{sid}-original-file">\n'
            f'<h1 id="{sid}-original-file">The original file: ', title,
@@ -184,6 +221,11 @@ def original(archive: dict, s: dict) -> str:
            f'text of the source, exactly as received, is in <a href="{sid}.xhtml#{sid}-text">the edition’s page '
            'for it</a>.</p></object>\n</section>\n']
     return _base(archive, ['The original file: ', title], out)
+
+
+def _marking(pb: Callable, scan: Scan) -> Callable:
+    """pb, each marker it writes kept as a fragment to scan."""
+    return lambda where: scan.markup(pb(where))
 
 
 def _flat(parts: list) -> list:
