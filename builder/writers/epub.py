@@ -9,7 +9,7 @@ the first place: `mimetype` first and stored, fixed order, fixed timestamps.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
@@ -169,6 +169,7 @@ class Job:
     at: "PagesAt | None"
     index: "Index"
     digests: tuple | None = None  # each source's parts, once made() has them (epub_sources.book_page)
+    every: dict = field(default_factory=dict)  # epub_sources.book_page: every source's parts, digested once
 
 
 @dataclass
