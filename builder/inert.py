@@ -2,7 +2,8 @@
 loads or leaves to anything outside the book. `active(data, kind)` lists what it finds.
 
 Every document the EPUB writer renders is scanned (builder/templating.render); a corpus
-template that writes active content is refused (T108), naming the template. The same scan
+template that writes active content is refused (T108), naming the template. A page the tool
+writes itself (builder/writers/epub_pages.py) is scanned by its parts (active_in_parts). The same scan
 reads a written EPUB back in the tests (tests/test_hostile_content.py).
 """
 

@@ -6,7 +6,8 @@ Used only when the templates are the tool's own: a corpus with templates/ of its
 page rendered by jinja2 in its sandbox. The templates stay what a corpus's own templates start
 from and what these functions follow, line by line; tests/test_epub_pages.py renders every source
 of several corpora (the default one, hostile values in every field) both ways and compares the
-bytes. A page written here is scanned for active content as a rendered one is (builder/inert.py).
+bytes. A page written here is scanned for active content by its parts (Scan; builder/inert.py
+active_in_parts; docs/security.md).
 
     page = epub_pages.provenance(archive_ctx, source_ctx, cite, pb)   # None: render the template
 """
