@@ -9,7 +9,9 @@ of several corpora (the default one, hostile values in every field) both ways an
 bytes. A page written here is scanned for active content by its parts (Scan; builder/inert.py
 active_in_parts; docs/security.md).
 
-    page = epub_pages.provenance(archive_ctx, source_ctx, cite, pb)   # None: render the template
+    scan = epub_pages.Scan()
+    page = epub_pages.provenance(archive_ctx, source_ctx, cite, pb, scan)  # None: render the template
+    found = scan.findings(page)                                           # what is active in it
 """
 
 from __future__ import annotations
