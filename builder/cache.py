@@ -92,6 +92,7 @@ class Store:
         self.kinds: set[str] = set()  # the kinds of entry this build looked up or made
         self.hits = 0
         self.misses = 0
+        self.made: set[Path] = set()  # folders made (or found) by put and finish
 
     def _path(self, kind: str, k: str) -> Path:
         assert self.folder is not None
@@ -132,6 +133,14 @@ class Store:
         if self.pending is not None:  # kept only if the build succeeds
             path = self._waiting(kind, k)
             self.new.append((path, final))
+            # the staging folder is this build's alone, and goes whole if the build fails: written
+            # in place (a file made and renamed for each of 10,000 entries was a second of a build)
+            self._folder(path.parent)
+            with path.open("wb") as f:
+                f.write(hashlib.sha256(data).digest())
+                f.write(data)
+            self.used.add(final)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
         try:
@@ -144,6 +153,11 @@ class Store:
             raise
         self.used.add(final)
 
+    def _folder(self, folder: Path) -> None:
+        if folder not in self.made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.made.add(folder)
+
     def finish(self) -> None:
         """After a build that succeeded: of the kinds of entry it looked up or made, remove every
         entry it did not use, so that the cache holds the last build's results and no more (the
@@ -151,9 +165,11 @@ class Store:
         if self.folder is None:
             return
         for waiting, final in self.new:  # what this build made joins the cache
-            if waiting.is_file():
-                final.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._folder(final.parent)
                 os.replace(waiting, final)
+            except FileNotFoundError:
+                pass
         self.new.clear()
         if not self.folder.is_dir():
             return

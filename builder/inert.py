@@ -2,7 +2,8 @@
 loads or leaves to anything outside the book. `active(data, kind)` lists what it finds.
 
 Every document the EPUB writer renders is scanned (builder/templating.render); a corpus
-template that writes active content is refused (T108), naming the template. The same scan
+template that writes active content is refused (T108), naming the template. A page the tool
+writes itself (builder/writers/epub_pages.py) is scanned by its parts (active_in_parts). The same scan
 reads a written EPUB back in the tests (tests/test_hostile_content.py).
 """
 
@@ -44,24 +45,60 @@ def active(data: str | bytes, kind: str) -> list[str]:
             if isinstance(el, etree._ProcessingInstruction) and el.target == "xml-stylesheet":
                 found.append("an xml-stylesheet instruction")
             continue
-        tag = el.tag.rpartition("}")[2]  # its local name (as etree.QName(el).localname)
-        if tag in ACTIVE_ELEMENTS and not _inert_original(tag, el):
-            found.append(f"<{tag}>")
-        if tag == "meta" and (el.get("http-equiv") or "").lower() in ("refresh", "set-cookie", "content-security-policy"):
-            found.append(f"<meta http-equiv=\"{el.get('http-equiv')}\">")
-        if tag == "style" and CSS_ACTIVE.search(el.text or ""):
-            found.append("<style> loading or running something")
-        if tag in ("set", "animate") and (el.get("attributeName") or "").split(":")[-1] in ("href", "src"):
-            found.append(f"<{tag}> changing a link")
-        for name, value in el.attrib.items():
-            local = name.rpartition("}")[2].lower()
-            if local.startswith("on"):
-                found.append(f"<{tag} {local}>")
-            elif local == "style" and CSS_ACTIVE.search(value):
-                found.append(f"<{tag} style=\"{value[:40]}\">")
-            elif local in URL_ATTRIBUTES and not _inside_or_safe(tag, local, value, kind):
-                found.append(f"<{tag} {local}=\"{value[:60]}\">")
+        # its local name (as etree.QName(el).localname)
+        found += element_findings(el.tag.rpartition("}")[2], el.attrib, el.text, kind)
     return found
+
+
+def element_findings(tag: str, attrib, text: str | None, kind: str) -> list[str]:
+    """What is active in one element: its local name, its attributes (a mapping, as parsed), its text."""
+    found: list[str] = []
+    if tag in ACTIVE_ELEMENTS and not _inert_original(tag, attrib):
+        found.append(f"<{tag}>")
+    if tag == "meta" and (attrib.get("http-equiv") or "").lower() in ("refresh", "set-cookie", "content-security-policy"):
+        found.append(f"<meta http-equiv=\"{attrib.get('http-equiv')}\">")
+    if tag == "style" and CSS_ACTIVE.search(text or ""):
+        found.append("<style> loading or running something")
+    if tag in ("set", "animate") and (attrib.get("attributeName") or "").split(":")[-1] in ("href", "src"):
+        found.append(f"<{tag}> changing a link")
+    for name, value in attrib.items():
+        local = name.rpartition("}")[2].lower()
+        if local.startswith("on"):
+            found.append(f"<{tag} {local}>")
+        elif local == "style" and CSS_ACTIVE.search(value):
+            found.append(f"<{tag} style=\"{value[:40]}\">")
+        elif local in URL_ATTRIBUTES and not _inside_or_safe(tag, local, value, kind):
+            found.append(f"<{tag} {local}=\"{value[:60]}\">")
+    return found
+
+
+# ---------------------------------------------------------------- a page written by the tool, by its parts
+
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+WRAPPER = ('<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">', "</div>")
+
+
+def active_in_parts(page: str, fragments: list[str], elements: list[tuple[str, dict]], kind: str = "xhtml") -> list[str]:
+    """active(page, kind) for a page the tool writes from constant markup, escaped values and markup
+    fragments (builder/writers/epub_pages.py), without parsing the whole page: every element of it
+    is either the tool's own (none active, tests/test_epub_pages.py) or inside a fragment. So the
+    fragments are scanned (each alone: an unbalanced one is refused), and the tool's elements whose
+    URL attributes hold a value of the corpus (given as elements: local name and attributes, the
+    values unescaped) are judged by the same rules, after the white space a parser would normalise.
+    A page with a character XML does not allow is scanned whole (it is not well-formed).
+    docs/security.md, "The active-content scan"."""
+    if NOT_XML.search(page):
+        return active(page, kind)
+    found = active(WRAPPER[0] + "".join(f"<div>{f}</div>" for f in fragments) + WRAPPER[1], kind) if fragments else []
+    for tag, attributes in elements:
+        found += element_findings(tag, {k: _normalised(v) for k, v in attributes.items()}, None, kind)
+    return found
+
+
+def _normalised(value: str) -> str:
+    """An attribute's value as an XML parser gives it: line ends as one, then each white-space
+    character a space."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", " ").replace("\t", " ")
 
 
 # media types an <object> may show an original as: none of them runs (an HTML original is carried

@@ -10,6 +10,7 @@ builder/verify_pdf.py.
 from __future__ import annotations
 
 import hashlib
+import os
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -81,12 +82,13 @@ def expected_text(source) -> str:
     return characters.shown(expected(source)[0])
 
 
-def expected(source) -> tuple[str, bool]:
+def expected(source, data: bytes | None = None) -> tuple[str, bool]:
     """The source's reading text, and whether its white space is shown as it is (plain text) or
-    may fall differently at block edges (every other kind)."""
+    may fall differently at block edges (every other kind). data: its bytes, if already read
+    (and found to be the source's: its SHA-256)."""
     from . import readers
 
-    return readers.reading_text(source)
+    return readers.reading_text(source, data)
 
 
 def squeezer(plain: bool):
@@ -112,78 +114,94 @@ def container_findings(path: Path) -> list[Finding]:
         return findings
 
 
-READ_BACK = "epub-read-back"  # builder/cache.py: a source's chapter found whole before
+READ_BACK = "epub-read-back"  # builder/cache.py: the chapters found whole by the last build
 
 
 def epub_findings(path: Path, archive: Archive, store=None) -> list[Finding]:
     """Every source's text complete and in order, and every original byte for byte. With store (a
-    builder.cache.Store), a chapter of the same bytes found whole for the same source by an earlier
-    build is not parsed again; every other is, every character (in worker processes when many)."""
+    builder.cache.Store), a chapter of the same bytes found whole for the same source by the last
+    build is not parsed again; every other is, every character. Each source is read back where it
+    is checked (in worker processes when many): its original hashed, its chapter parsed."""
     from . import cache, parallel
 
     keeping = store is not None and store.folder is not None
     findings = container_findings(path)
+    whole: frozenset[str] = frozenset()
+    if keeping:  # one entry: the keys (builder/cache.py) of every chapter the last build found whole
+        raw = store.get(READ_BACK, cache.key(READ_BACK))
+        whole = frozenset(raw.decode("ascii", "replace").split()) if raw is not None else frozenset()
     each: dict[int, list[Finding]] = {}
-    todo, keys = [], {}
-    with zipfile.ZipFile(path) as z:
-        names = set(z.namelist())
-        for i, source in enumerate(archive.sources):
-            chapter = f"EPUB/text/{source.id}.xhtml"
-            found = each[i] = []
-            if chapter not in names:
-                found.append(Finding(f"{path.name}:{chapter}", "the chapter is missing"))
-                continue
-            original = f"EPUB/originals/{source.file_name}"
-            if original not in names:
-                found.append(Finding(f"{path.name}:{original}", "the original file is missing"))
-            elif hashlib.sha256(z.read(original)).hexdigest() != source.sha256:
-                found.append(Finding(f"{path.name}:{original}", "the original's SHA-256 does not match"))
-            if keeping:
-                k = cache.key(READ_BACK, hashlib.sha256(z.read(chapter)).hexdigest(), source.id, source.sha256,
-                              source.format, repr(source.provenance), _transcription(source))
-                if store.get(READ_BACK, k) == b"whole":
-                    continue
-                keys[i] = k
-            todo.append(i)
-    try:
-        with parallel.Map(_chapter_findings, (path, archive), todo) as done:
+    found_whole: list[str] = []
+    with zipfile.ZipFile(path) as z:  # its directory read once; each worker reads with a file of its own
+        job = ReadBack(path, archive, z, set(z.namelist()), whole if keeping else None, os.getpid())
+        todo = list(range(len(archive.sources)))
+        with parallel.Map(_chapter_findings, job, todo) as done:
             for i in todo:
-                found = done.result(i)
-                if found is None:
-                    found = _chapter_findings((path, archive), i)
-                each[i] += found
-                if not found and i in keys:
-                    store.put(READ_BACK, keys[i], b"whole")
-    finally:
-        for z in _zips.values():
-            z.close()
-        _zips.clear()
+                one = done.result(i)
+                if one is None:
+                    one = _chapter_findings(job, i)
+                each[i], k = one
+                if k is not None:
+                    found_whole.append(k)
+    if keeping:
+        store.put(READ_BACK, cache.key(READ_BACK), "\n".join(sorted(found_whole)).encode("ascii"))
     return findings + [f for i in sorted(each) for f in each[i]]
 
 
-_zips: dict[tuple[int, Path], zipfile.ZipFile] = {}  # an EPUB open in this process (a worker has its own)
+@dataclass
+class ReadBack:
+    """What each source's read-back needs: the EPUB (open, its directory read), the archive, and the
+    keys of the chapters found whole before (None: no cache)."""
+    path: Path
+    archive: Archive
+    zip: zipfile.ZipFile
+    names: set[str]
+    whole: frozenset[str] | None
+    pid: int  # the process that opened zip
+
+    def reader(self) -> zipfile.ZipFile:
+        """The open EPUB, read through a file of this process's own (a forked worker shares the
+        build's file offset: two processes seeking one file would read each other's bytes)."""
+        if self.pid != os.getpid():  # in a worker: the directory inherited, a file of its own
+            self.zip.fp = open(self.path, "rb")  # noqa: SIM115  (closed when the worker ends)
+            self.pid = os.getpid()
+        return self.zip
 
 
-def _chapter_findings(job: tuple[Path, Archive], i: int) -> list[Finding]:
-    """What is wrong with source i's text in its chapter (nothing: [])."""
-    import os
+def _chapter_findings(job: ReadBack, i: int) -> tuple[list[Finding], str | None]:
+    """What is wrong with source i in the EPUB (nothing: []): its original byte for byte, its text
+    in its chapter; and the key under which its chapter is now known whole (None if not kept)."""
+    from . import cache
 
-    path, archive = job
-    z = _zips.get((os.getpid(), path))
-    if z is None:
-        z = _zips[(os.getpid(), path)] = zipfile.ZipFile(path)
-    source = archive.sources[i]
-    chapter = f"EPUB/text/{source.id}.xhtml"
-    shown = chapter_text(z.read(chapter), f"{source.id}-text")
-    text, plain = expected(source)
+    path, source = job.path, job.archive.sources[i]
+    chapter, original = f"EPUB/text/{source.id}.xhtml", f"EPUB/originals/{source.file_name}"
+    if chapter not in job.names:
+        return [Finding(f"{path.name}:{chapter}", "the chapter is missing")], None
+    z = job.reader()
+    found: list[Finding] = []
+    data = None
+    if original not in job.names:
+        found.append(Finding(f"{path.name}:{original}", "the original file is missing"))
+    elif hashlib.sha256(data := z.read(original)).hexdigest() != source.sha256:
+        found.append(Finding(f"{path.name}:{original}", "the original's SHA-256 does not match"))
+        data = None  # the text expected is then read from the corpus
+    xhtml = z.read(chapter)
+    k = None
+    if job.whole is not None:
+        k = cache.key(READ_BACK, hashlib.sha256(xhtml).hexdigest(), source.id, source.sha256, source.format,
+                      repr(source.provenance), _transcription(source))
+        if k in job.whole:
+            return found, (k if not found else None)
+    shown = chapter_text(xhtml, f"{source.id}-text")
+    if shown is None:
+        return found + [Finding(f"{path.name}:{chapter}", "no source text block")], None
+    text, plain = expected(source, data)  # the original's bytes, once they match its SHA-256
     squeeze = squeezer(plain)
     want = squeeze(characters.shown(text))
-    if shown is None:
-        return [Finding(f"{path.name}:{chapter}", "no source text block")]
     if squeeze(shown) != want:
-        return [Finding(f"{path.name}:{chapter}", "the text differs from the source "
-                        + first_difference(want, squeeze(shown)))]
-    return []
+        found.append(Finding(f"{path.name}:{chapter}", "the text differs from the source "
+                             + first_difference(want, squeeze(shown))))
+    return found, (k if not found else None)
 
 
 def _transcription(source) -> str | None:

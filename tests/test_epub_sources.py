@@ -111,7 +111,7 @@ def test_the_zip_writer_writes_what_zipfile_writes(seed):
     theirs = io.BytesIO()
     with zipfile.ZipFile(theirs, "w") as z:
         for name, data, compress in entries:
-            z.writestr(zip_entry(name, date, 0o644, compress), data, compresslevel=9)
+            z.writestr(zip_entry(name, date, 0o644, compress), data, compresslevel=zipwrite.LEVEL)
     ours = io.BytesIO()
     w = zipwrite.Writer(ours, date)
     for name, data, compress in entries:

@@ -181,18 +181,35 @@ def counting(monkeypatch) -> dict[str, int]:
     return taken
 
 
+def parsing(monkeypatch) -> list[str]:
+    """The chapters the EPUB's read-back parses (their text blocks' ids), in order."""
+    from builder import verify
+
+    parsed: list[str] = []
+    text_of = verify.chapter_text
+
+    def counted(xhtml, container_id):
+        parsed.append(container_id)
+        return text_of(xhtml, container_id)
+
+    monkeypatch.setattr(verify, "chapter_text", counted)
+    return parsed
+
+
 def test_after_one_note_is_edited_only_its_source_is_made_again(corpus, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     build(corpus, out, ("epub",))
     note_edited(corpus)
     taken = counting(monkeypatch)
+    parsed = parsing(monkeypatch)
     progress.configure(verbose_=True)
     try:
         rebuilt = build(corpus, out, ("epub",))
     finally:
         progress.configure()
     assert taken["epub-source"] == 4  # every source but the one whose note changed
-    assert taken["epub-read-back"] == 4  # and its chapter alone read back in full
+    assert taken["epub-read-back"] == 1  # one entry: the chapters the last build found whole
+    assert parsed == [f"{LAST}-text"]  # and its chapter alone read back in full
     said = capsys.readouterr().err
     assert "EPUB: 1 of 5 sources made again (its notes changed); 4 from the cache" in said
     assert sha(rebuilt.editions["epub"]) == sha(fresh(corpus, tmp_path / "full", ("epub",)).editions["epub"])

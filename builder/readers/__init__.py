@@ -28,11 +28,12 @@ def read(source, data: bytes | None = None) -> Document:
     return check(READERS[source.format](source.read_bytes() if data is None else data, source))
 
 
-def reading_text(source) -> tuple[str, bool]:
+def reading_text(source, data: bytes | None = None) -> tuple[str, bool]:
     """The source's reading text, and whether its document is plain text (paragraphs of lines),
     for what needs no tree (anchoring, the read-backs). Plain text is its decoded text: no tree
-    is built for it (builder/readers/text.py: read(data) is document(decode(data)))."""
+    is built for it (builder/readers/text.py: read(data) is document(decode(data))). data: its
+    bytes, if already read."""
     if READERS.get(source.format) is text.read:
-        return text.decode(source.read_bytes(), source), True
-    doc = read(source)
+        return text.decode(source.read_bytes() if data is None else data, source), True
+    doc = read(source, data)
     return doc.text, doc.plain

@@ -9,7 +9,7 @@ the first place: `mimetype` first and stored, fixed order, fixed timestamps.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
@@ -17,8 +17,9 @@ from markupsafe import Markup
 from .. import __version__, bidi, characters, citation, describe, document, notes_io, readers, register, templating
 from .. import links  # docs/security.md: safe links, editorial images
 from .. import zipwrite
-from . import image_name, layout
+from . import epub_pages, image_name, layout
 from ..anchor import Anchored, links_of
+from ..errors import ArchiveError
 from ..model import Archive, Source
 from ..output import atomic_path
 from ..pagemap import Page, PageMap
@@ -168,6 +169,7 @@ class Job:
     at: "PagesAt | None"
     index: "Index"
     digests: tuple | None = None  # each source's parts, once made() has them (epub_sources.book_page)
+    every: dict = field(default_factory=dict)  # epub_sources.book_page: every source's parts, digested once
 
 
 @dataclass
@@ -208,15 +210,36 @@ def source_made(job: Job, source: Source, sctx: dict) -> Made:
                        "media_type": image.media_type})
     linked = links_of(source) if archive.register else []  # register links: no note, no number
     index.linked(source.id, linked, sctx["title"])
+    def written(template: str, file: str, page: str | None, scan: epub_pages.Scan, **extra) -> str:
+        """A page written by epub_pages (the tool's own templates), scanned for active content by its
+        parts (builder/inert.py active_in_parts); or rendered from its template (page None)."""
+        if page is None:
+            return render(template, file, **extra)
+        found = scan.findings(page)
+        if found:
+            raise ArchiveError(f"{template}: the written document holds active content "
+                               f"({'; '.join(dict.fromkeys(found))}); this is a fault of the tool, please report it")
+        return page
+
+    fast = epub_pages.own(env)  # the tool's own templates: its pages written without jinja2
     text = Markup(source_xhtml(source, notes + linked, marks, doc, css_numbers=True))
-    put(f"EPUB/text/{source.id}.xhtml",
-        render("epub/source.xhtml", f"{source.id}.xhtml", source=sctx, text=text,
-               notes=[note_context(source.id, a, job.ids, describe.page_of(doc.pages, a.start), index, sctx["title"])
-                      for a in notes]))
-    put(f"EPUB/text/{source.id}-provenance.xhtml", render("epub/provenance.xhtml", f"{source.id}-provenance.xhtml",
-                                                          source=sctx, cite=cite_line(archive, source)))
-    put(f"EPUB/text/{source.id}-original.xhtml", render("epub/original.xhtml", f"{source.id}-original.xhtml",
-                                                        source=sctx))
+    contexts = [note_context(source.id, a, job.ids, describe.page_of(doc.pages, a.start), index, sctx["title"])
+                for a in notes]
+    marks.file, scan = f"{source.id}.xhtml", epub_pages.Scan()
+    put(f"EPUB/text/{source.id}.xhtml", written(
+        "epub/source.xhtml", f"{source.id}.xhtml",
+        epub_pages.source(job.ctx, sctx, text, contexts, marks.block, scan) if fast else None, scan,
+        source=sctx, text=text, notes=contexts))
+    cite = cite_line(archive, source)
+    marks.file, scan = f"{source.id}-provenance.xhtml", epub_pages.Scan()
+    put(f"EPUB/text/{source.id}-provenance.xhtml", written(
+        "epub/provenance.xhtml", f"{source.id}-provenance.xhtml",
+        epub_pages.provenance(job.ctx, sctx, cite, marks.block, scan) if fast else None, scan,
+        source=sctx, cite=cite))
+    marks.file, scan = f"{source.id}-original.xhtml", epub_pages.Scan()
+    put(f"EPUB/text/{source.id}-original.xhtml", written(
+        "epub/original.xhtml", f"{source.id}-original.xhtml",
+        epub_pages.original(job.ctx, sctx, scan) if fast else None, scan, source=sctx))
     put(f"EPUB/originals/{source.file_name}", data,
         compress=source.media_type.startswith("text/"))  # a PDF or an image is compressed already
     return Made(entries, marks.written, index.found, images)

@@ -61,6 +61,7 @@ def made(job, store) -> Iterator:
     if len(todo) >= parallel.LEAST:
         _warm(job)
     workers = parallel.Map(_packed, job, todo)
+    keeper = Keeper(store) if keeping else None
     again: list[str] = []  # why each source made again was made
     try:
         for i in progress.each("EPUB written", range(len(sources))):
@@ -76,16 +77,44 @@ def made(job, store) -> Iterator:
                     one = source_made(job, i)
                     packed = _pack(one)
                 if keeping:
-                    store.put(KIND, keys[i], packed)
+                    keeper.put(KIND, keys[i], packed)
                     again.append(last.why(source.id, parts[i]))
             if keeping:
                 last.now[source.id] = parts[i]
             yield one
     finally:
         workers.close()
+        if keeper is not None:
+            keeper.close()
     if keeping:
         last.keep()
         say(len(sources), again)
+
+
+class Keeper:
+    """store.put in a thread of its own, so that the build goes on while each entry is written (a
+    file a source: 10,000 files, each waiting on the file system). At most AHEAD entries wait in
+    memory; close() waits for every one and raises the first error."""
+
+    AHEAD = 64
+
+    def __init__(self, store):
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.store, self.pool, self.waiting = store, ThreadPoolExecutor(1, thread_name_prefix="epub-cache"), deque()
+
+    def put(self, kind: str, k: str, data: bytes) -> None:
+        self.waiting.append(self.pool.submit(self.store.put, kind, k, data))
+        while len(self.waiting) > self.AHEAD:
+            self.waiting.popleft().result()
+
+    def close(self) -> None:
+        try:
+            while self.waiting:
+                self.waiting.popleft().result()
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def _warm(job) -> None:
@@ -125,8 +154,11 @@ def book_page(job, store, name: str, extra: object, make, uses: tuple[str, ...] 
     if store is None or store.folder is None or job.digests is None:
         return make()
     common, parts = job.digests
+    every = job.every.get(uses)
+    if every is None:  # the same for the nav, the NCX and the package: digested once a build
+        every = job.every[uses] = _every_source(job.archive.sources, parts, uses)
     k = cache.key(BOOK, name, _json(extra), common["the archive"], common["the templates"], common["the tool"],
-                  common["register"], common.get("everything"), _every_source(job.archive.sources, parts, uses))
+                  common["register"], common.get("everything"), every)
     raw = store.get(BOOK, k)
     if raw is not None:
         try:
