@@ -22,10 +22,10 @@ import hashlib
 from decimal import Decimal
 from pathlib import Path
 
-from .pdf_join import PLACEHOLDER, Piece
+from .pdf_join import PLACEHOLDER, Attached, Piece, deflated
 
 
-def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
+def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tuple[Attached, ...] = ()) -> int:
     import pikepdf
 
     # pass 0: each part's size, pages, outline ends (cheap: pikepdf reads lazily)
@@ -203,6 +203,15 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
     else:
         w.raw(OUTLINES, b"<</Type/Outlines/Count 0>>")
     w.stream(META, b"<</Type/Metadata/Subtype/XML", xmp)
+    for a in attach:  # files of the book itself (builder/pdf_join.py Attached), after every part's
+        data, ef, spec = deflated(a.data), next(new), next(new)
+        w.stream(ef, b"<</Type/EmbeddedFile/Subtype%s/Filter/FlateDecode/Params<</Size %d/ModDate %s>>"
+                 % (pikepdf.Name("/" + a.mime).unparse(), len(a.data), pikepdf.String(a.modified).unparse()), data)
+        w.raw(spec, b"<</Type/Filespec/F %s/UF %s/Desc %s/AFRelationship/%s/EF<</F %d 0 R/UF %d 0 R>>>>"
+              % (pikepdf.String(a.name).unparse(), pikepdf.String(a.name).unparse(),
+                 pikepdf.String(a.description).unparse(), a.relationship.encode(), ef, ef))
+        files[a.name] = b"%d 0 R" % spec
+        af.append(b"%d 0 R" % spec)
     names = b"<</Dests %d 0 R/EmbeddedFiles %d 0 R>>" % (_name_tree(w, new, dests), _name_tree(w, new, files))
     catalog = [b"/Type/Catalog", b"/Pages %d 0 R" % PAGES, b"/StructTreeRoot %d 0 R" % STRUCT,
                b"/Outlines %d 0 R" % OUTLINES, b"/Names " + names, b"/AF[%s]" % b" ".join(af),

@@ -69,16 +69,17 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
                       source_data(source, anchors.get(source.id, []), ids, images=folder / "images",
                                   register_ids=frozenset(e.id for e in archive.register)))
             _copy(source.path, folder / "originals" / source.file_name)
-        (folder / "notes").mkdir()
-        (folder / NOTES_FILE).write_text(notes_io.serialise(notes_io.collection_of(archive, anchors)),
-                                         encoding="utf-8")
+        notes = notes_io.serialise(notes_io.collection_of(archive, anchors)).encode("utf-8")
+        if not runs:  # one compile attaches it; a book in parts has it attached at the join (notes_attached)
+            (folder / "notes").mkdir()
+            (folder / NOTES_FILE).write_bytes(notes)
         links.stage_images(archive, folder)  # editorial images, checked at load
-        _put_json(folder / "archive.json", {**archive_data(archive), "notes_file": NOTES_FILE})
+        _put_json(folder / "archive.json", {**archive_data(archive), "notes_file": None if runs else NOTES_FILE})
         with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
                 if runs:
                     blocks = pdf_parts.render(archive, folder, runs, out, [str(f) for f in fonts_dirs(archive)],
-                                              PDF_STANDARDS, store, final=path)
+                                              PDF_STANDARDS, store, final=path, attach=(notes_attached(archive, notes),))
                     return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
@@ -98,6 +99,18 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
                 hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
                 raise ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}") from e
     return path, blocks
+
+
+def notes_attached(archive: Archive, notes: bytes):
+    """The notes' JSON-LD as the join attaches it to a book in parts: what the template's
+    pdf.attach writes in one compile (templates/pdf/edition.typ, the colophon). Attached at the
+    join, a note edited changes no part but the one that shows the note."""
+    import datetime as dt
+
+    from ..pdf_join import Attached
+    when = dt.datetime.fromtimestamp(archive.timestamp, dt.timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
+    return Attached("annotations.jsonld", notes, "application/ld+json",
+                    "The editorial notes, as W3C Web Annotation JSON-LD", "Supplement", when)
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:

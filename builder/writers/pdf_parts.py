@@ -208,10 +208,10 @@ class Book:
         files = [f / "sources" / f"{sid}.json" for sid in part.sources]
         images = [f / "images" / name for sid in part.sources for name in self.images if name.startswith(sid + "-")]
         sha = self.sha
-        notes = [_digest(f / "notes" / "annotations.jsonld")] if part.kind == "back" else []
         body = {k: v for k, v in data.items() if k not in ("start", "pad")}
+        # (the notes' JSON-LD is no part's: the join attaches it, and it is in the book's key)
         return cache.key("pdf-part", self.shared, json.dumps(body, sort_keys=True, ensure_ascii=False),
-                         [_digest(p) for p in files + images], [sha[s] for s in part.sources], notes)
+                         [_digest(p) for p in files + images], [sha[s] for s in part.sources])
 
     # -- making
     def job(self, part: Part, data: dict, output: bool) -> dict:
@@ -403,8 +403,10 @@ def _digest(path: Path) -> str:
 
 
 def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
-           store=None, final: Path | None = None) -> list[tuple]:
-    """Lay out the parts, join them into out; the page-map blocks, in the book's pages."""
+           store=None, final: Path | None = None, attach: tuple = ()) -> list[tuple]:
+    """Lay out the parts, join them into out (with the files attach: builder/pdf_join.py Attached);
+    the page-map blocks, in the book's pages."""
+    import zlib
     from .. import pdf_join, pdf_stream_join
     join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
 
@@ -413,13 +415,15 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         book.lay_out()
     if progress.verbose and not progress.quiet:  # what was made again, and why
         progress._write(f"archive: {book.said()}\n")
-    key = cache.key("pdf-book", [p.key for p in book.parts], archive.license)  # the same parts: the same book
-    joined = book.store.get("pdf-book", key)
+    attached = [(a.name, hashlib.sha256(a.data).hexdigest(), a.mime, a.description, a.relationship, a.modified)
+                for a in attach]  # deflated at the join: zlib's version shapes the bytes
+    key = cache.key("pdf-book", [p.key for p in book.parts], archive.license, attached, zlib.ZLIB_RUNTIME_VERSION)
+    joined = book.store.get("pdf-book", key)  # the same parts: the same book
     if joined is not None:
         out.write_bytes(joined)
     else:
         with progress.step("PDF parts joined"):
-            join(book.pieces(), out, archive.license)
+            join(book.pieces(), out, archive.license, attach)
         book.store.put("pdf-book", key, out.read_bytes())
     shutil.rmtree(folder / "parts", ignore_errors=True)
     READ_BACK[str(final or out)] = book.ranges()
