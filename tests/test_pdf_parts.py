@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -335,6 +336,64 @@ def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypat
             assert len(remade) == 1 and remade[0] not in ("part-0", back), remade
             with pikepdf.open(io.BytesIO(again)) as pdf:
                 assert b"The letter also names it" in pdf.attachments["annotations.jsonld"].get_file().read_bytes()
+
+
+def _join_entries(out: Path) -> list[Path]:
+    return sorted(p for p in (out / ".cache" / "pdf-join-part").rglob("*") if p.is_file())
+
+
+def test_the_join_writes_again_only_the_parts_that_changed(tmp_path, monkeypatch):
+    """The join keeps each part's objects as written (builder/pdf_stream_join.py): after a note is
+    edited, only its part's objects are written again, and the book is the bytes of a full build;
+    a damaged entry is written again; so is one written with other values of the book than now
+    (where a link leads, the outline's neighbours): its log of them is checked before it is used."""
+    from builder import pdf_stream_join
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    cached = tmp_path / "cached"
+    first = make(corpus, cached, 12, monkeypatch).read_bytes()
+    entries = _join_entries(cached)
+    assert len(entries) >= 5  # front, three runs of sources, back
+    written: list[int] = []
+    real = pdf_stream_join._part
+    monkeypatch.setattr(pdf_stream_join, "_part", lambda piece, k, *rest: written.append(k) or real(piece, k, *rest))
+    notes = corpus / "sources" / "butler-letter-to-jlm.notes.toml"
+    before = notes.read_text(encoding="utf-8")
+    edits(corpus)[0][1]()  # a note edited
+    edited = make(corpus, cached, 12, monkeypatch).read_bytes()
+    assert len(written) == 1 and edited != first
+    cache.configure(use=False)
+    try:
+        assert edited == make(corpus, tmp_path / "full", 12, monkeypatch).read_bytes()
+    finally:
+        cache.configure(use=True)
+
+    for path in _join_entries(cached):  # damaged: its own SHA-256 no longer matches
+        data = bytearray(path.read_bytes())
+        data[-1] ^= 0xFF
+        path.write_bytes(bytes(data))
+    notes.write_text(before, encoding="utf-8")  # the edit undone: the first book again
+    written.clear()
+    assert make(corpus, cached, 12, monkeypatch).read_bytes() == first
+    assert sorted(written) == list(range(len(entries)))
+
+    tampered = 0
+    for path in _join_entries(cached):  # written, as far as its log says, with other values of the book
+        raw = path.read_bytes()[32:]
+        size = int.from_bytes(raw[:8], "big")
+        head = json.loads(raw[8:8 + size])
+        if not head["log"]:
+            continue
+        head["log"] = [[what, name, "another value"] for what, name, _ in head["log"]]
+        data = json.dumps(head).encode()
+        data = len(data).to_bytes(8, "big") + data + b"not what the join writes"
+        path.write_bytes(hashlib.sha256(data).digest() + data)
+        tampered += 1
+    assert tampered >= 3
+    edits(corpus)[0][1]()
+    written.clear()
+    assert make(corpus, cached, 12, monkeypatch).read_bytes() == edited
+    assert len(written) >= tampered
 
 
 def test_a_book_in_parts_is_refused_only_when_the_disk_is_short(tmp_path, monkeypatch):

@@ -423,7 +423,10 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         out.write_bytes(joined)
     else:
         with progress.step("PDF parts joined"):
-            join(book.pieces(), out, archive.license, attach)
+            if JOIN == "stream":  # each part's objects as written kept (a rebuild writes the changed ones)
+                join(book.pieces(), out, archive.license, attach, store=book.store)
+            else:
+                join(book.pieces(), out, archive.license, attach)
         book.store.put("pdf-book", key, out.read_bytes())
     shutil.rmtree(folder / "parts", ignore_errors=True)
     READ_BACK[str(final or out)] = book.ranges()
