@@ -338,6 +338,28 @@ def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypat
                 assert b"The letter also names it" in pdf.attachments["annotations.jsonld"].get_file().read_bytes()
 
 
+def test_an_editorial_image_changed_under_its_name_is_laid_out_again(tmp_path, monkeypatch):
+    """An editorial image is read by every part's compile: its bytes are in every part's key."""
+    from test_hostile_content import png
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "images").mkdir()
+    (corpus / "images" / "plan.png").write_bytes(png(2, 2))
+    intro = corpus / "introduction.md"
+    intro.write_text(intro.read_text(encoding="utf-8") + "\n![A plan of the archive](images/plan.png)\n",
+                     encoding="utf-8")
+    cached = tmp_path / "cached"
+    first = make(corpus, cached, 12, monkeypatch).read_bytes()
+    (corpus / "images" / "plan.png").write_bytes(png(3, 3))
+    again = make(corpus, cached, 12, monkeypatch).read_bytes()
+    cache.configure(use=False)
+    try:
+        full = make(corpus, tmp_path / "full", 12, monkeypatch).read_bytes()
+    finally:
+        cache.configure(use=True)
+    assert again == full and again != first
+
+
 def _join_entries(out: Path) -> list[Path]:
     return sorted(p for p in (out / ".cache" / "pdf-join-part").rglob("*") if p.is_file())
 

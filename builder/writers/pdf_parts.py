@@ -178,9 +178,12 @@ class Book:
 
     # -- what a part is made from
     def _shared_key(self) -> str:
-        """The inputs every part reads: archive.json, the templates, the markers' glyphs, the fonts."""
+        """The inputs every part reads: archive.json, the templates, the markers' glyphs, the editorial
+        images (links.stage_images: an image changed under the same name is another input), the fonts."""
+        from ..links import PDF_FOLDER
         f = self.folder
-        files = [f / "archive.json", *sorted(f.glob("*.typ")), *sorted((f / "markers").glob("*"))]
+        files = [f / "archive.json", *sorted(f.glob("*.typ")), *sorted((f / "markers").glob("*")),
+                 *sorted((f / PDF_FOLDER).glob("*"))]
         fonts = [p for d in self.fonts for p in sorted(Path(d).rglob("*")) if p.is_file()
                  and not str(p).startswith("/usr/share/fonts")]  # Debian's fonts: pinned by the package
         return cache.key("pdf-shared", [_digest(p) for p in files], [(p.name, _digest(p)) for p in fonts],
