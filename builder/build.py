@@ -58,7 +58,7 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool,
 
     with progress.step("PDF laid out"):
         path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf", store)
-    inert.refuse_pdf(path, archive)  # no script, action or unsafe link (docs/security.md)
+    inert.refuse_pdf(path, archive, pdf.parts_scanned(path))  # no script, action or unsafe link (docs/security.md)
     with progress.step("PDF read back"):
         back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store)  # by part, from the cache
     pages = None

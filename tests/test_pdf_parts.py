@@ -360,6 +360,23 @@ def test_an_editorial_image_changed_under_its_name_is_laid_out_again(tmp_path, m
     assert again == full and again != first
 
 
+@pytest.mark.parametrize("target", ["javascript:app.alert(1)", "file:///etc/passwd"])
+def test_an_unsafe_link_in_a_part_is_refused(tmp_path, monkeypatch, target):
+    """In parts, the active-content scan reads each part (builder/inert.py pdf_active, parts) and the
+    book's catalog: a corpus template's unsafe link is refused as it is in one compile (T108)."""
+    from builder.errors import CorpusError
+    from test_hostile_content import EDITION_TYP, base_corpus, with_template
+    root = base_corpus(tmp_path / "corpus")
+    with_template(root, "pdf/edition.typ", EDITION_TYP + f'\n#link("{target}")[click]\n')
+    runs = []
+    monkeypatch.setattr(pdf_parts, "plan", _spy(pdf_parts.plan, runs))
+    with pytest.raises(CorpusError) as e:
+        make(root, tmp_path / "out", 0.1, monkeypatch)
+    assert runs and runs[0] and len(runs[0]) > 1  # made in parts
+    [problem] = e.value.problems
+    assert (problem.code, problem.path) == ("T108", root / "templates" / "pdf") and target in problem.message
+
+
 def _join_entries(out: Path) -> list[Path]:
     return sorted(p for p in (out / ".cache" / "pdf-join-part").rglob("*") if p.is_file())
 

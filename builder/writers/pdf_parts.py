@@ -344,6 +344,22 @@ class Book:
         return f"PDF: {told or 'no part made again'}; {kept} from the cache"
 
 
+    def active(self) -> list[str]:
+        """What the active-content scan (builder/inert.py pdf_active) finds in each part; a part's
+        scan kept by the SHA-256 of its bytes, so that a rebuild scans only the parts made again."""
+        from .. import inert
+        found = []
+        for part in self.parts:
+            key = cache.key("pdf-active", _digest(part.path))
+            kept = self.store.get("pdf-active", key)
+            if kept is not None:
+                found += json.loads(kept)
+                continue
+            mine = inert.pdf_active(part.path)
+            self.store.put("pdf-active", key, json.dumps(mine).encode())
+            found += mine
+        return found
+
     def ranges(self) -> list[tuple[str, int, int]]:
         """Each part's pages in the book: (the key of its text, first page (0-based), pages)."""
         out, offset = [], 0
@@ -357,6 +373,7 @@ class Book:
 # ---------------------------------------------------------------- the read-back's text, by part
 
 READ_BACK: dict[str, list[tuple[str, int, int]]] = {}  # a book just made (its path) -> its parts' ranges
+ACTIVE: dict[str, list[str]] = {}  # a book just made (its path) -> what the active-content scan found in its parts
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:
@@ -431,6 +448,7 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
             else:
                 join(book.pieces(), out, archive.license, attach)
         book.store.put("pdf-book", key, out.read_bytes())
+    ACTIVE[str(final or out)] = book.active()
     shutil.rmtree(folder / "parts", ignore_errors=True)
     READ_BACK[str(final or out)] = book.ranges()
     return book.placed()
