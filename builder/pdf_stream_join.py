@@ -10,7 +10,11 @@ element, the /ParentTree, the outline's root, the name trees (destinations, atta
 written: a page's /Parent and /StructParents, an annotation's /StructParent (and a placeholder
 link made an internal link, as in pdf_join), the Document's children's /P, structure ids, the
 outline's top-level items' /Parent, /Prev and /Next. Nothing of a part is kept once it is
-written but its ParentTree entries, names and page references (a few bytes a page).
+written but its ParentTree entries, names and page references (a few bytes a page). The objects
+that join the parts are numbered 1-7 and part k's begin after the parts before it, so that a
+part's bytes as written depend on the parts before it and on the few values of the book it looks
+up (_Seen), not on the size of the whole book: with a cache (store), a part written before is
+copied as it was (pdf-join-part), and a rebuild writes again only the parts that changed or moved.
 
 No object streams (the file is about twice the size pdf_join writes); a classic xref table;
 /ID from the parts' bytes: the same parts give the same bytes.
