@@ -32,10 +32,11 @@ from .pdf_join import PLACEHOLDER, Attached, Piece, deflated
 
 
 def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tuple[Attached, ...] = (),
-         store=None) -> int:
+         store=None, written: list | None = None) -> int:
     """Write the book made of pieces to out; the number of its pages. store (builder/cache.py):
     each part's objects as written, found again when the part and everything they were written
-    with are the same (_Seen), so that a rebuild writes only the parts that changed again."""
+    with are the same (_Seen), so that a rebuild writes only the parts that changed again
+    (their numbers added to written)."""
     import pikepdf
 
     # pass 0: each part's size, pages, outline ends (cheap: pikepdf reads lazily)
@@ -81,6 +82,8 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tup
         if made is None:
             seen = _Seen(book)
             made = _part(piece, k, offsets[k], next_key, seen)
+            if written is not None:
+                written.append(k)
             _keep(store, data, k, piece, offsets[k], next_key, made, seen)
         w.block(made.blob, made.at)
         c = made.joins

@@ -381,7 +381,7 @@ def _join_entries(out: Path) -> list[Path]:
     return sorted(p for p in (out / ".cache" / "pdf-join-part").rglob("*") if p.is_file())
 
 
-def test_the_join_writes_again_only_the_parts_that_changed(tmp_path, monkeypatch):
+def test_the_join_writes_again_only_the_parts_that_changed(tmp_path, monkeypatch, capsys):
     """The join keeps each part's objects as written (builder/pdf_stream_join.py): after a note is
     edited, only its part's objects are written again, and the book is the bytes of a full build;
     a damaged entry is written again; so is one written with other values of the book than now
@@ -399,8 +399,13 @@ def test_the_join_writes_again_only_the_parts_that_changed(tmp_path, monkeypatch
     notes = corpus / "sources" / "butler-letter-to-jlm.notes.toml"
     before = notes.read_text(encoding="utf-8")
     edits(corpus)[0][1]()  # a note edited
+    from builder import progress
+    monkeypatch.setattr(progress, "verbose", True)
     edited = make(corpus, cached, 12, monkeypatch).read_bytes()
+    monkeypatch.setattr(progress, "verbose", False)
     assert len(written) == 1 and edited != first
+    assert f"PDF join: 1 of {len(entries)} parts' objects written again; {len(entries) - 1} from the cache" \
+        in capsys.readouterr().err
     cache.configure(use=False)
     try:
         assert edited == make(corpus, tmp_path / "full", 12, monkeypatch).read_bytes()

@@ -444,7 +444,11 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
     else:
         with progress.step("PDF parts joined"):
             if JOIN == "stream":  # each part's objects as written kept (a rebuild writes the changed ones)
-                join(book.pieces(), out, archive.license, attach, store=book.store)
+                written: list[int] = []
+                join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
+                if progress.verbose and not progress.quiet:
+                    progress._write(f"archive: PDF join: {len(written)} of {len(book.parts)} parts' objects written "
+                                    f"again; {len(book.parts) - len(written)} from the cache\n")
             else:
                 join(book.pieces(), out, archive.license, attach)
         book.store.put("pdf-book", key, out.read_bytes())
