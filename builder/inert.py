@@ -150,9 +150,14 @@ PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/
                       "/Rendition", "/Sound", "/Movie", "/RichMediaExecute", "/Hide", "/SetOCGState", "/Trans"}
 
 
-def pdf_active(path) -> list[str]:
+def pdf_active(path, parts: list[str] | None = None) -> list[str]:
     """What in a PDF could run or reach outside it: JavaScript, launch, form submission, remote
-    go-to actions, open or additional actions, and URI actions to anything but http(s)/mailto."""
+    go-to actions, open or additional actions, and URI actions to anything but http(s)/mailto.
+    parts: for a book joined from parts (builder/pdf_stream_join.py), what this scan found in
+    each part (builder/writers/pdf_parts.py Book.active): then only the book's own catalog is
+    scanned here. The join adds no action: it writes the catalog, the page and outline roots and
+    the trees that join the parts, and of the parts' objects it changes only numbers and replaces
+    a placeholder link's URI action by an internal destination."""
     import pikepdf
 
     found: list[str] = []
@@ -164,6 +169,8 @@ def pdf_active(path) -> list[str]:
         names = root.get("/Names")
         if names is not None and "/JavaScript" in names:
             found.append("the document has /Names /JavaScript")
+        if parts is not None:
+            return found + list(parts)
         for obj in _dictionaries(pdf):
             if "/JS" in obj:
                 found.append("a /JS entry")
@@ -222,10 +229,11 @@ def _dictionaries(pdf):
             todo.extend(v for key in ACTION_KEYS if isinstance(v := obj.get(key), containers))
 
 
-def refuse_pdf(path, archive) -> None:
-    """Refuse a PDF edition with anything active in it (pdf_active): the corpus's own Typst
-    templates made it (T108), or the tool did (a fault)."""
-    found = pdf_active(path)
+def refuse_pdf(path, archive, parts: list[str] | None = None) -> None:
+    """Refuse a PDF edition with anything active in it (pdf_active; parts: what the scan found in
+    the parts of a book joined from parts): the corpus's own Typst templates made it (T108), or
+    the tool did (a fault)."""
+    found = pdf_active(path, parts)
     if not found:
         return
     what = "; ".join(dict.fromkeys(found))

@@ -111,16 +111,26 @@ def compute(path: Path, archive: Archive, placed: list[tuple], pages_text: list[
             starts += [_Start(p + 1, True, "text", sid, offset) for p, offset in page_starts.get(sid, [])]
     chosen: list[int | None] = []
     last = 0
+    # by page, once (a scan of every start for every page was quadratic: seconds at 4,000 pages)
+    first_on: dict[int, int] = {}  # page -> the first start on it
+    last_on: dict[int, int] = {}  # page -> the last start on it
+    for n, s in enumerate(starts):
+        first_on.setdefault(s.page, n)
+        last_on[s.page] = n
+    below = sorted(last_on)  # pages that hold a start, in order
+    before, b = -1, 0  # the last start on a page before k
     for k in range(1, len(names) + 1):
-        on = [n for n, s in enumerate(starts) if s.page == k]
-        if on:
-            at = on[0] if starts[on[0]].opens or on[0] == 0 else on[0] - 1
+        while b < len(below) and below[b] < k:
+            before = max(before, last_on[below[b]])
+            b += 1
+        if k in first_on:
+            n = first_on[k]
+            at = n if starts[n].opens or n == 0 else n - 1
         elif k - 1 < len(pages_text) and is_blank(pages_text[k - 1], names[k - 1]):
             chosen.append(None)  # a blank page: the next page's place
             continue
         else:  # a page that only continues a block
-            before = [n for n, s in enumerate(starts) if s.page < k]
-            at = before[-1] if before else 0
+            at = before if before >= 0 else 0
         last = max(last, at)
         chosen.append(last)
     for k in range(len(chosen) - 1, -1, -1):  # blank pages take the next page's place

@@ -37,8 +37,28 @@ class Piece:
     targets: dict[str, tuple[int, float, float, str]] = field(default_factory=dict)  # label -> (page 1-based, x, y, printed)
 
 
-def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
-    """Write the book made of pieces to out; the number of its pages."""
+@dataclass(frozen=True)
+class Attached:
+    """A file the join attaches to the book itself (not made by a part's compile): the notes'
+    JSON-LD, so that an edited note lays out again only the part that shows it, never the back
+    matter (docs/performance.md, "Incremental builds"). As Typst's pdf.attach writes it: an
+    embedded file stream (deflated, /Params /Size and /ModDate), its file specification with
+    /AFRelationship, in /Names /EmbeddedFiles and /AF."""
+    name: str
+    data: bytes
+    mime: str
+    description: str
+    relationship: str  # "Source", "Supplement", ...
+    modified: str  # a PDF date, "D:20260101000000Z"
+
+
+def deflated(data: bytes) -> bytes:
+    import zlib
+    return zlib.compress(data, 6)
+
+
+def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tuple[Attached, ...] = ()) -> int:
+    """Write the book made of pieces to out (and the files attach attached); the number of its pages."""
     import pikepdf
 
     base = pikepdf.open(pieces[0].path)
@@ -102,6 +122,16 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
                         into[key] = base.copy_foreign(value)
         for spec in src.Root.get("/AF", []):
             root.AF.append(base.copy_foreign(spec))
+    for a in attach:
+        stream = pikepdf.Stream(base, deflated(a.data))
+        stream.stream_dict = pikepdf.Dictionary(Type=pikepdf.Name.EmbeddedFile, Subtype=pikepdf.Name("/" + a.mime),
+                                                Filter=pikepdf.Name.FlateDecode,
+                                                Params=pikepdf.Dictionary(Size=len(a.data), ModDate=a.modified))
+        spec = base.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Filespec, F=a.name, UF=a.name, Desc=a.description,
+            AFRelationship=pikepdf.Name("/" + a.relationship), EF=pikepdf.Dictionary(F=stream, UF=stream)))
+        files[a.name] = spec
+        root.AF.append(spec)
     _resolve(base, pieces, starts, placeholders)
     tree.ParentTree = _number_tree(base, parent_nums)
     tree.ParentTreeNextKey = next_key

@@ -10,7 +10,11 @@ element, the /ParentTree, the outline's root, the name trees (destinations, atta
 written: a page's /Parent and /StructParents, an annotation's /StructParent (and a placeholder
 link made an internal link, as in pdf_join), the Document's children's /P, structure ids, the
 outline's top-level items' /Parent, /Prev and /Next. Nothing of a part is kept once it is
-written but its ParentTree entries, names and page references (a few bytes a page).
+written but its ParentTree entries, names and page references (a few bytes a page). The objects
+that join the parts are numbered 1-7 and part k's begin after the parts before it, so that a
+part's bytes as written depend on the parts before it and on the few values of the book it looks
+up (_Seen), not on the size of the whole book: with a cache (store), a part written before is
+copied as it was (pdf-join-part), and a rebuild writes again only the parts that changed or moved.
 
 No object streams (the file is about twice the size pdf_join writes); a classic xref table;
 /ID from the parts' bytes: the same parts give the same bytes.
@@ -19,13 +23,20 @@ No object streams (the file is about twice the size pdf_join writes); a classic 
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .pdf_join import PLACEHOLDER, Piece
+from .pdf_join import PLACEHOLDER, Attached, Piece, deflated
 
 
-def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
+def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tuple[Attached, ...] = (),
+         store=None, written: list | None = None) -> int:
+    """Write the book made of pieces to out; the number of its pages. store (builder/cache.py):
+    each part's objects as written, found again when the part and everything they were written
+    with are the same (_Seen), so that a rebuild writes only the parts that changed again
+    (their numbers added to written)."""
     import pikepdf
 
     # pass 0: each part's size, pages, outline ends (cheap: pikepdf reads lazily)
@@ -38,10 +49,12 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
             o = pdf.Root.get("/Outlines")
             outline_ends.append((o.First.objgen[0], o.Last.objgen[0], int(o.get("/Count", 0)))
                                 if o is not None and "/First" in o else None)
-    offsets = [sum(sizes[:k]) for k in range(len(sizes))]
-    total = sum(sizes)
+    # the objects that join the parts come first (1-7), so that a part's numbers depend only on
+    # the parts before it, not on the size of the whole book
+    ROOT, PAGES, STRUCT, DOC, OUTLINES, INFO, META = range(1, 8)
+    offsets = [META + sum(sizes[:k]) for k in range(len(sizes))]
+    total = META + sum(sizes)
     new = iter(range(total, total + 10**9))
-    ROOT, PAGES, STRUCT, DOC, OUTLINES, INFO, META = (next(new) for _ in range(7))
     book_pages = [offsets[k] + n for k, nums in enumerate(pages_of) for n in nums]
     where = {}
     for k, piece in enumerate(pieces):
@@ -54,6 +67,7 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
     for (k1, e1), (k2, e2) in zip(chain, chain[1:]):
         next_of[offsets[k1] + e1[1]] = offsets[k2] + e2[0]
         prev_of[offsets[k2] + e2[0]] = offsets[k1] + e1[1]
+    book = {"where": where, "prev": prev_of, "next": next_of, "npages": len(book_pages), "licence": licence}
 
     w = _Writer(out)
     parent_nums, doc_kids, labels, dests, files, af, ids = [], [], [], {}, {}, [], {}
@@ -62,126 +76,33 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
     catalog_extra, doc_extra, info_bytes, xmp = {}, {}, None, b""
     digest = hashlib.md5()
     for k, piece in enumerate(pieces):
-        off = offsets[k]
-        digest.update(Path(piece.path).read_bytes())
-        with pikepdf.open(piece.path) as pdf:
-            root = pdf.Root
-            st = root.StructTreeRoot
-            doc = st.K[0] if isinstance(st.K, pikepdf.Array) else st.K
-            skip = {root.objgen[0], doc.objgen[0]}
-            skip |= _tree_nodes(root.Pages, "/Kids")
-            if st.is_indirect:
-                skip.add(st.objgen[0])
-            for key in ("/ParentTree", "/IDTree"):
-                if key in st:
-                    skip |= _tree_nodes(st[key], "/Kids")
-            if "/Outlines" in root and root.Outlines.is_indirect:
-                skip.add(root.Outlines.objgen[0])
-            names = root.get("/Names")
-            if names is not None:
-                if names.is_indirect:
-                    skip.add(names.objgen[0])
-                for key in ("/Dests", "/EmbeddedFiles"):
-                    if key in names:
-                        skip |= _tree_nodes(names[key], "/Kids")
-            if piece.pad:
-                skip.add(pdf.pages[0].obj.objgen[0])
-            if "/Metadata" in root:
-                skip.add(root.Metadata.objgen[0])
-            if k == 0:
-                xmp = _xmp(pdf, len(book_pages), licence)
-                for key, value in root.items():
-                    if key not in ("/Pages", "/StructTreeRoot", "/Outlines", "/Names", "/PageLabels", "/AF",
-                                   "/Metadata", "/Type"):
-                        catalog_extra[key] = _ser(value, off)
-                for key, value in doc.items():
-                    if key not in ("/K", "/P"):
-                        doc_extra[key] = _ser(value, off)
-                if "/Info" in pdf.trailer:
-                    skip.add(pdf.trailer.Info.objgen[0])
-                    info_bytes = _ser_dict(pdf.trailer.Info, off, {})
-            elif "/Info" in pdf.trailer and pdf.trailer.Info.is_indirect:
-                skip.add(pdf.trailer.Info.objgen[0])
-            doc_num = doc.objgen[0]
-            prefix = f"p{k}." if k else ""
-            top_outline = set()
-            o = root.get("/Outlines")
-            if o is not None and "/First" in o:
-                item = o.First
-                while True:
-                    top_outline.add(item.objgen[0])
-                    if "/Next" not in item:
-                        break
-                    item = item.Next
-            for obj in pdf.objects:
-                if not obj.is_indirect:
-                    continue
-                num = obj.objgen[0]
-                if num in skip or num == 0:
-                    continue
-                if isinstance(obj, pikepdf.Stream) and str(obj.get("/Type", "")) in ("/ObjStm", "/XRef"):
-                    continue
-                over = {}
-                if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
-                    t = str(obj.get("/Type", ""))
-                    if t == "/Page":
-                        over["/Parent"] = b"%d 0 R" % PAGES
-                        if "/StructParents" in obj:
-                            over["/StructParents"] = b"%d" % (int(obj.StructParents) + next_key)
-                    elif t == "/Annot" or "/Subtype" in obj and "/Rect" in obj:
-                        if "/StructParent" in obj:
-                            over["/StructParent"] = b"%d" % (int(obj.StructParent) + next_key)
-                        action = obj.get("/A")
-                        if action is not None and str(action.get("/S", "")) == "/URI":
-                            uri = bytes(action.URI).decode("utf-8", "replace")
-                            if uri.startswith(PLACEHOLDER):
-                                name = uri[len(PLACEHOLDER):]
-                                if name not in where:
-                                    raise ValueError(f"a link of the PDF edition names '{name}', which no part holds")
-                                page, x, y, printed = where[name]
-                                height = float(pdf.pages[0].mediabox[3])
-                                over["/A"] = None
-                                over["/Dest"] = b"[%d 0 R /XYZ %s %s 0]" % (page, _num(x), _num(round(height - y, 4)))
-                                contents = str(obj.get("/Contents", ""))
-                                if not contents or "part.invalid" in contents:
-                                    over["/Contents"] = pikepdf.String(f"page {printed}").unparse()
-                    elif t == "/StructElem" or "/S" in obj and "/P" in obj:
-                        p = obj.get("/P")
-                        if p is not None and p.is_indirect and p.objgen[0] == doc_num:
-                            over["/P"] = b"%d 0 R" % DOC
-                        if prefix and "/ID" in obj:
-                            over["/ID"] = pikepdf.String(prefix + str(obj.ID)).unparse()
-                        if prefix and "/A" in obj:
-                            over["/A"] = _headers(obj.A, prefix, off)
-                    if num in top_outline:
-                        over["/Parent"] = b"%d 0 R" % OUTLINES
-                        if off + num in prev_of:
-                            over["/Prev"] = b"%d 0 R" % prev_of[off + num]
-                        if off + num in next_of:
-                            over["/Next"] = b"%d 0 R" % next_of[off + num]
-                w.write(off + num, obj, off, over)
-            # what joins the parts, kept small
-            parent_nums += [(key + next_key, _ser(v, off)) for key, v in _numbers(st.get("/ParentTree"))]
-            next_key += int(st.get("/ParentTreeNextKey", 0))
-            doc_kids += [_ser(kid, off) for kid in (doc.K if isinstance(doc.K, pikepdf.Array) else [doc.K])]
-            for src, into in ((st.get("/RoleMap"), role_map), (st.get("/ClassMap"), class_map)):
-                for key, value in (src.items() if src is not None else []):
-                    into.setdefault(key, _ser(value, off))
-            if "/IDTree" in st:
-                for name, value in pikepdf.NameTree(st.IDTree).items():
-                    ids[prefix + name] = _ser(value, off)
-            if names is not None:
-                for key, into in (("/Dests", dests), ("/EmbeddedFiles", files)):
-                    if key in names:
-                        for name, value in pikepdf.NameTree(names[key]).items():
-                            into.setdefault(name, _ser(value, off))
-            af += [_ser(spec, off) for spec in root.get("/AF", [])]
-            first = 1 if piece.pad else 0
-            at = sum(len(p) for p in pages_of[:k])
-            if "/PageLabels" in root:
-                labels += [(at + i - first, v) for i, v in
-                           ((key, (str(d.get("/S", "")), str(d.get("/P", "")), int(d.get("/St", 1))))
-                            for key, d in _numbers(root.PageLabels)) if i >= first]
+        data = Path(piece.path).read_bytes()
+        digest.update(data)
+        made = _part_written(store, data, k, piece, offsets[k], next_key, book)
+        if made is None:
+            seen = _Seen(book)
+            made = _part(piece, k, offsets[k], next_key, seen)
+            if written is not None:
+                written.append(k)
+            _keep(store, data, k, piece, offsets[k], next_key, made, seen)
+        w.block(made.blob, made.at)
+        c = made.joins
+        parent_nums += [(key, v.encode("latin-1")) for key, v in c["parent"]]
+        next_key += c["next_key"]
+        doc_kids += [v.encode("latin-1") for v in c["kids"]]
+        for src, into in ((c["role"], role_map), (c["class"], class_map), (c["dests"], dests), (c["files"], files)):
+            for key, value in src:
+                into.setdefault(key, value.encode("latin-1"))
+        for name, value in c["ids"]:
+            ids[name] = value.encode("latin-1")
+        af += [v.encode("latin-1") for v in c["af"]]
+        at = sum(len(p) for p in pages_of[:k])
+        labels += [(at + i, tuple(v)) for i, v in c["labels"]]
+        if k == 0:
+            xmp = c["xmp"].encode("latin-1")
+            catalog_extra = {key: v.encode("latin-1") for key, v in c["catalog"]}
+            doc_extra = {key: v.encode("latin-1") for key, v in c["doc"]}
+            info_bytes = c["info"].encode("latin-1") if c["info"] is not None else None
     # the new objects
     w.raw(PAGES, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(book_pages), b" ".join(b"%d 0 R" % n for n in book_pages)))
     w.raw(DOC, b"<<%s/K[%s]/P %d 0 R>>" % (b"".join(k.encode() + b" " + v for k, v in doc_extra.items()),
@@ -203,6 +124,15 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
     else:
         w.raw(OUTLINES, b"<</Type/Outlines/Count 0>>")
     w.stream(META, b"<</Type/Metadata/Subtype/XML", xmp)
+    for a in attach:  # files of the book itself (builder/pdf_join.py Attached), after every part's
+        data, ef, spec = deflated(a.data), next(new), next(new)
+        w.stream(ef, b"<</Type/EmbeddedFile/Subtype%s/Filter/FlateDecode/Params<</Size %d/ModDate %s>>"
+                 % (pikepdf.Name("/" + a.mime).unparse(), len(a.data), pikepdf.String(a.modified).unparse()), data)
+        w.raw(spec, b"<</Type/Filespec/F %s/UF %s/Desc %s/AFRelationship/%s/EF<</F %d 0 R/UF %d 0 R>>>>"
+              % (pikepdf.String(a.name).unparse(), pikepdf.String(a.name).unparse(),
+                 pikepdf.String(a.description).unparse(), a.relationship.encode(), ef, ef))
+        files[a.name] = b"%d 0 R" % spec
+        af.append(b"%d 0 R" % spec)
     names = b"<</Dests %d 0 R/EmbeddedFiles %d 0 R>>" % (_name_tree(w, new, dests), _name_tree(w, new, files))
     catalog = [b"/Type/Catalog", b"/Pages %d 0 R" % PAGES, b"/StructTreeRoot %d 0 R" % STRUCT,
                b"/Outlines %d 0 R" % OUTLINES, b"/Names " + names, b"/AF[%s]" % b" ".join(af),
@@ -213,6 +143,196 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None) -> int:
         w.raw(INFO, info_bytes)
     w.finish(ROOT, INFO if info_bytes is not None else None, digest.hexdigest())
     return len(book_pages)
+
+
+# ---------------------------------------------------------------- one part's objects
+
+@dataclass
+class _Made:
+    """A part's objects as written (blob; at: [(book number, offset in blob)]) and what it gives
+    to the objects that join the parts (joins: JSON, PDF fragments as latin-1 strings)."""
+    blob: bytes
+    at: list
+    joins: dict
+
+
+class _Seen:
+    """What a part's objects were written with besides the part itself, its place (offset, the
+    structure keys before it) and its number: the book's values looked up, each logged, so that
+    a part written before is used again only if every value it looked up is the same now."""
+
+    def __init__(self, book: dict):
+        self.book, self.log = book, []
+
+    def get(self, what: str, name=None):
+        value = self.book[what] if name is None else self.book[what].get(name)
+        self.log.append([what, name, value])
+        return value
+
+    @staticmethod
+    def same(book: dict, log: list) -> bool:
+        for what, name, value in log:
+            now = book[what] if name is None else book[what].get(name)
+            if json.loads(json.dumps(now)) != value:
+                return False
+        return True
+
+
+def _entry_key(data: bytes, k: int, piece: Piece, off: int, next_key: int) -> str:
+    from . import cache
+    return cache.key("pdf-join-part", hashlib.sha256(data).hexdigest(), k, piece.pad, off, next_key)
+
+
+def _part_written(store, data: bytes, k: int, piece: Piece, off: int, next_key: int, book: dict) -> _Made | None:
+    if store is None:
+        return None
+    kept = store.get("pdf-join-part", _entry_key(data, k, piece, off, next_key))
+    if kept is None:
+        return None
+    size = int.from_bytes(kept[:8], "big")
+    head = json.loads(kept[8:8 + size])
+    if not _Seen.same(book, head["log"]):
+        return None
+    return _Made(kept[8 + size:], head["at"], head["joins"])
+
+
+def _keep(store, data: bytes, k: int, piece: Piece, off: int, next_key: int, made: _Made, seen: _Seen) -> None:
+    if store is None:
+        return
+    head = json.dumps({"log": json.loads(json.dumps(seen.log)), "at": made.at, "joins": made.joins},
+                      ensure_ascii=True, sort_keys=True).encode()
+    store.put("pdf-join-part", _entry_key(data, k, piece, off, next_key),
+              len(head).to_bytes(8, "big") + head + made.blob)
+
+
+def _part(piece: Piece, k: int, off: int, next_key: int, seen: _Seen) -> _Made:
+    """Part k's objects, renumbered from off, written as the book holds them."""
+    import pikepdf
+
+    PAGES, DOC, OUTLINES = 2, 4, 5  # join()'s numbers
+    w = _PartWriter()
+    j = {"parent": [], "kids": [], "role": [], "class": [], "ids": [], "dests": [], "files": [], "af": [],
+         "labels": [], "xmp": "", "catalog": [], "doc": [], "info": None}
+    text = lambda b: b.decode("latin-1")  # noqa: E731
+    with pikepdf.open(piece.path) as pdf:
+        root = pdf.Root
+        st = root.StructTreeRoot
+        doc = st.K[0] if isinstance(st.K, pikepdf.Array) else st.K
+        skip = {root.objgen[0], doc.objgen[0]}
+        skip |= _tree_nodes(root.Pages, "/Kids")
+        if st.is_indirect:
+            skip.add(st.objgen[0])
+        for key in ("/ParentTree", "/IDTree"):
+            if key in st:
+                skip |= _tree_nodes(st[key], "/Kids")
+        if "/Outlines" in root and root.Outlines.is_indirect:
+            skip.add(root.Outlines.objgen[0])
+        names = root.get("/Names")
+        if names is not None:
+            if names.is_indirect:
+                skip.add(names.objgen[0])
+            for key in ("/Dests", "/EmbeddedFiles"):
+                if key in names:
+                    skip |= _tree_nodes(names[key], "/Kids")
+        if piece.pad:
+            skip.add(pdf.pages[0].obj.objgen[0])
+        if "/Metadata" in root:
+            skip.add(root.Metadata.objgen[0])
+        if k == 0:
+            j["xmp"] = text(_xmp(pdf, seen.get("npages"), seen.get("licence")))
+            for key, value in root.items():
+                if key not in ("/Pages", "/StructTreeRoot", "/Outlines", "/Names", "/PageLabels", "/AF",
+                               "/Metadata", "/Type"):
+                    j["catalog"].append([key, text(_ser(value, off))])
+            for key, value in doc.items():
+                if key not in ("/K", "/P"):
+                    j["doc"].append([key, text(_ser(value, off))])
+            if "/Info" in pdf.trailer:
+                skip.add(pdf.trailer.Info.objgen[0])
+                j["info"] = text(_ser_dict(pdf.trailer.Info, off, {}))
+        elif "/Info" in pdf.trailer and pdf.trailer.Info.is_indirect:
+            skip.add(pdf.trailer.Info.objgen[0])
+        doc_num = doc.objgen[0]
+        prefix = f"p{k}." if k else ""
+        top_outline = set()
+        o = root.get("/Outlines")
+        if o is not None and "/First" in o:
+            item = o.First
+            while True:
+                top_outline.add(item.objgen[0])
+                if "/Next" not in item:
+                    break
+                item = item.Next
+        for obj in pdf.objects:
+            if not obj.is_indirect:
+                continue
+            num = obj.objgen[0]
+            if num in skip or num == 0:
+                continue
+            if isinstance(obj, pikepdf.Stream) and str(obj.get("/Type", "")) in ("/ObjStm", "/XRef"):
+                continue
+            over = {}
+            if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
+                t = str(obj.get("/Type", ""))
+                if t == "/Page":
+                    over["/Parent"] = b"%d 0 R" % PAGES
+                    if "/StructParents" in obj:
+                        over["/StructParents"] = b"%d" % (int(obj.StructParents) + next_key)
+                elif t == "/Annot" or "/Subtype" in obj and "/Rect" in obj:
+                    if "/StructParent" in obj:
+                        over["/StructParent"] = b"%d" % (int(obj.StructParent) + next_key)
+                    action = obj.get("/A")
+                    if action is not None and str(action.get("/S", "")) == "/URI":
+                        uri = bytes(action.URI).decode("utf-8", "replace")
+                        if uri.startswith(PLACEHOLDER):
+                            name = uri[len(PLACEHOLDER):]
+                            found = seen.get("where", name)
+                            if found is None:
+                                raise ValueError(f"a link of the PDF edition names '{name}', which no part holds")
+                            page, x, y, printed = found
+                            height = float(pdf.pages[0].mediabox[3])
+                            over["/A"] = None
+                            over["/Dest"] = b"[%d 0 R /XYZ %s %s 0]" % (page, _num(x), _num(round(height - y, 4)))
+                            contents = str(obj.get("/Contents", ""))
+                            if not contents or "part.invalid" in contents:
+                                over["/Contents"] = pikepdf.String(f"page {printed}").unparse()
+                elif t == "/StructElem" or "/S" in obj and "/P" in obj:
+                    p = obj.get("/P")
+                    if p is not None and p.is_indirect and p.objgen[0] == doc_num:
+                        over["/P"] = b"%d 0 R" % DOC
+                    if prefix and "/ID" in obj:
+                        over["/ID"] = pikepdf.String(prefix + str(obj.ID)).unparse()
+                    if prefix and "/A" in obj:
+                        over["/A"] = _headers(obj.A, prefix, off)
+                if num in top_outline:
+                    over["/Parent"] = b"%d 0 R" % OUTLINES
+                    if (before := seen.get("prev", off + num)) is not None:
+                        over["/Prev"] = b"%d 0 R" % before
+                    if (after := seen.get("next", off + num)) is not None:
+                        over["/Next"] = b"%d 0 R" % after
+            w.write(off + num, obj, off, over)
+        # what joins the parts, kept small
+        j["parent"] = [[key + next_key, text(_ser(v, off))] for key, v in _numbers(st.get("/ParentTree"))]
+        j["next_key"] = int(st.get("/ParentTreeNextKey", 0))
+        j["kids"] = [text(_ser(kid, off)) for kid in (doc.K if isinstance(doc.K, pikepdf.Array) else [doc.K])]
+        for src, into in ((st.get("/RoleMap"), j["role"]), (st.get("/ClassMap"), j["class"])):
+            for key, value in (src.items() if src is not None else []):
+                into.append([key, text(_ser(value, off))])
+        if "/IDTree" in st:
+            for name, value in pikepdf.NameTree(st.IDTree).items():
+                j["ids"].append([prefix + name, text(_ser(value, off))])
+        if names is not None:
+            for key, into in (("/Dests", j["dests"]), ("/EmbeddedFiles", j["files"])):
+                if key in names:
+                    for name, value in pikepdf.NameTree(names[key]).items():
+                        into.append([name, text(_ser(value, off))])
+        j["af"] = [text(_ser(spec, off)) for spec in root.get("/AF", [])]
+        first = 1 if piece.pad else 0
+        if "/PageLabels" in root:
+            j["labels"] = [[i - first, v] for i, v in
+                           ((key, [str(d.get("/S", "")), str(d.get("/P", "")), int(d.get("/St", 1))])
+                            for key, d in _numbers(root.PageLabels)) if i >= first]
+    return _Made(b"".join(w.chunks), w.at, j)
 
 
 # ---------------------------------------------------------------- serialising with new numbers
@@ -354,32 +474,54 @@ def _xmp(pdf, npages: int, licence: str | None) -> bytes:
     return pdf.Root.Metadata.read_bytes()
 
 
-class _Writer:
-    def __init__(self, path: Path):
-        self.f = open(path, "wb")
-        self.f.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        self.at: dict[int, int] = {}
+class _PartWriter:
+    """A part's objects written into memory: chunks, and each object's offset in them."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.at: list[list[int]] = []  # [number, offset]
+
+    def _put(self, num: int, data: bytes) -> None:
+        self.at.append([num, self.size])
+        self.chunks.append(data)
+        self.size += len(data)
 
     def raw(self, num: int, body: bytes) -> None:
-        self.at[num] = self.f.tell()
-        self.f.write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+        self._put(num, b"%d 0 obj\n" % num + body + b"\nendobj\n")
 
     def stream(self, num: int, head: bytes, data: bytes) -> None:
-        self.at[num] = self.f.tell()
-        self.f.write(b"%d 0 obj\n%s/Length %d>>\nstream\n" % (num, head, len(data)) + data + b"\nendstream\nendobj\n")
+        self._put(num, b"%d 0 obj\n%s/Length %d>>\nstream\n" % (num, head, len(data)) + data + b"\nendstream\nendobj\n")
 
     def write(self, num: int, obj, off: int, over: dict) -> None:
         import pikepdf
         if isinstance(obj, pikepdf.Stream):
             data = obj.read_raw_bytes()
             over = {**over, "/Length": b"%d" % len(data)}
-            self.at[num] = self.f.tell()
-            self.f.write(b"%d 0 obj\n" % num + _ser_dict(obj, off, over) + b"\nstream\n" + data + b"\nendstream\nendobj\n")
+            self._put(num, b"%d 0 obj\n" % num + _ser_dict(obj, off, over) + b"\nstream\n" + data + b"\nendstream\nendobj\n")
         elif isinstance(obj, pikepdf.Dictionary):
             self.raw(num, _ser_dict(obj, off, over))
         else:
             self.raw(num, _ser(obj.obj if hasattr(obj, "obj") else obj, off) if not obj.is_indirect else
                      _ser_direct(obj, off))
+
+
+class _Writer(_PartWriter):
+    def __init__(self, path: Path):
+        self.f = open(path, "wb")
+        self.f.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        self.at: dict[int, int] = {}
+
+    def _put(self, num: int, data: bytes) -> None:
+        self.at[num] = self.f.tell()
+        self.f.write(data)
+
+    def block(self, blob: bytes, at: list) -> None:
+        """A part's objects written before (_PartWriter): at its place in the file."""
+        base = self.f.tell()
+        for num, rel in at:
+            self.at[num] = base + rel
+        self.f.write(blob)
 
     def finish(self, root: int, info: int | None, digest: str) -> None:
         size = max(self.at) + 1

@@ -233,6 +233,26 @@ def test_a_damaged_cache_entry_is_made_again(corpus, tmp_path, monkeypatch):
         assert hashlib.sha256(raw[32:]).digest() == raw[:32]
 
 
+def test_a_damaged_staged_source_is_made_again(corpus, tmp_path, monkeypatch):
+    """The PDF's staged source data (builder/writers/pdf.py Staged, entries pdf-source): an entry
+    damaged is made again, and the PDF is the same bytes."""
+    out = tmp_path / "out"
+    first = sha(build(corpus, out, ("pdf",)).editions["pdf"])
+    entries = sorted(p for p in (out / ".cache" / "pdf-source").rglob("*") if p.is_file())
+    assert len(entries) == 5
+    for path in entries:
+        data = bytearray(path.read_bytes())
+        data[-1] ^= 0xFF
+        path.write_bytes(bytes(data))
+    taken = counting(monkeypatch)
+    again = build(corpus, out, ("pdf",))
+    assert taken.get("pdf-source", 0) == 0
+    assert sha(again.editions["pdf"]) == first
+    taken.clear()
+    assert sha(build(corpus, out, ("pdf",)).editions["pdf"]) == first
+    assert taken["pdf-source"] == 5  # found again, whole
+
+
 def test_a_damaged_chapter_is_found_even_when_its_read_back_was_cached(corpus, tmp_path, monkeypatch):
     """The read-back cache is keyed by the chapter's bytes: a chapter the writer gets wrong is read
     back in full, whatever an earlier build found."""

@@ -7,6 +7,8 @@ tiny part size), and a synthetic one of 30 sources. Checked with pikepdf, qpdf, 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import shutil
 import subprocess
 import sys
@@ -100,6 +102,10 @@ def facts(path: Path) -> dict:
             "outline": bookmarks,
             "attachments": {name: hashlib.sha256(spec.get_file().read_bytes()).hexdigest()
                             for name, spec in pdf.attachments.items()},
+            "attached_as": {name: (str(spec.obj.get("/Desc")), str(spec.obj.UF),
+                                   str(spec.obj.EF.F.get("/Subtype")), str(spec.obj.EF.F.get("/Type")),
+                                   str(spec.obj.EF.F.Params.get("/ModDate")), int(spec.obj.EF.F.Params.Size))
+                            for name, spec in pdf.attachments.items()},  # the join's as Typst's (the notes)
             "relationships": sorted((str(spec.get("/F")), str(spec.get("/AFRelationship"))) for spec in pdf.Root.AF),
             "claims": (meta.get("{http://www.aiim.org/pdfa/ns/id/}part"),
                        meta.get("{http://www.aiim.org/pdfa/ns/id/}conformance"),
@@ -325,8 +331,113 @@ def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypat
             cache.configure(use=True)
         assert again == full, what
         assert remade and len(remade) < len(made) + len(first), what
-        if what == "a note":  # its source's part, and the back matter (the notes are attached there)
-            assert len(remade) == 2 and "part-0" not in remade, remade
+        if what == "a note":  # its source's part alone: the notes' JSON-LD is attached at the join
+            back = max(first, key=lambda name: int(name.split("-")[1]))
+            assert len(remade) == 1 and remade[0] not in ("part-0", back), remade
+            with pikepdf.open(io.BytesIO(again)) as pdf:
+                assert b"The letter also names it" in pdf.attachments["annotations.jsonld"].get_file().read_bytes()
+
+
+def test_an_editorial_image_changed_under_its_name_is_laid_out_again(tmp_path, monkeypatch):
+    """An editorial image is read by every part's compile: its bytes are in every part's key."""
+    from test_hostile_content import png
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "images").mkdir()
+    (corpus / "images" / "plan.png").write_bytes(png(2, 2))
+    intro = corpus / "introduction.md"
+    intro.write_text(intro.read_text(encoding="utf-8") + "\n![A plan of the archive](images/plan.png)\n",
+                     encoding="utf-8")
+    cached = tmp_path / "cached"
+    first = make(corpus, cached, 12, monkeypatch).read_bytes()
+    (corpus / "images" / "plan.png").write_bytes(png(3, 3))
+    again = make(corpus, cached, 12, monkeypatch).read_bytes()
+    cache.configure(use=False)
+    try:
+        full = make(corpus, tmp_path / "full", 12, monkeypatch).read_bytes()
+    finally:
+        cache.configure(use=True)
+    assert again == full and again != first
+
+
+@pytest.mark.parametrize("target", ["javascript:app.alert(1)", "file:///etc/passwd"])
+def test_an_unsafe_link_in_a_part_is_refused(tmp_path, monkeypatch, target):
+    """In parts, the active-content scan reads each part (builder/inert.py pdf_active, parts) and the
+    book's catalog: a corpus template's unsafe link is refused as it is in one compile (T108)."""
+    from builder.errors import CorpusError
+    from test_hostile_content import EDITION_TYP, base_corpus, with_template
+    root = base_corpus(tmp_path / "corpus")
+    with_template(root, "pdf/edition.typ", EDITION_TYP + f'\n#link("{target}")[click]\n')
+    runs = []
+    monkeypatch.setattr(pdf_parts, "plan", _spy(pdf_parts.plan, runs))
+    with pytest.raises(CorpusError) as e:
+        make(root, tmp_path / "out", 0.1, monkeypatch)
+    assert runs and runs[0] and len(runs[0]) > 1  # made in parts
+    [problem] = e.value.problems
+    assert (problem.code, problem.path) == ("T108", root / "templates" / "pdf") and target in problem.message
+
+
+def _join_entries(out: Path) -> list[Path]:
+    return sorted(p for p in (out / ".cache" / "pdf-join-part").rglob("*") if p.is_file())
+
+
+def test_the_join_writes_again_only_the_parts_that_changed(tmp_path, monkeypatch, capsys):
+    """The join keeps each part's objects as written (builder/pdf_stream_join.py): after a note is
+    edited, only its part's objects are written again, and the book is the bytes of a full build;
+    a damaged entry is written again; so is one written with other values of the book than now
+    (where a link leads, the outline's neighbours): its log of them is checked before it is used."""
+    from builder import pdf_stream_join
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    cached = tmp_path / "cached"
+    first = make(corpus, cached, 12, monkeypatch).read_bytes()
+    entries = _join_entries(cached)
+    assert len(entries) >= 5  # front, three runs of sources, back
+    written: list[int] = []
+    real = pdf_stream_join._part
+    monkeypatch.setattr(pdf_stream_join, "_part", lambda piece, k, *rest: written.append(k) or real(piece, k, *rest))
+    notes = corpus / "sources" / "butler-letter-to-jlm.notes.toml"
+    before = notes.read_text(encoding="utf-8")
+    edits(corpus)[0][1]()  # a note edited
+    from builder import progress
+    monkeypatch.setattr(progress, "verbose", True)
+    edited = make(corpus, cached, 12, monkeypatch).read_bytes()
+    monkeypatch.setattr(progress, "verbose", False)
+    assert len(written) == 1 and edited != first
+    assert f"PDF join: 1 of {len(entries)} parts' objects written again; {len(entries) - 1} from the cache" \
+        in capsys.readouterr().err
+    cache.configure(use=False)
+    try:
+        assert edited == make(corpus, tmp_path / "full", 12, monkeypatch).read_bytes()
+    finally:
+        cache.configure(use=True)
+
+    for path in _join_entries(cached):  # damaged: its own SHA-256 no longer matches
+        data = bytearray(path.read_bytes())
+        data[-1] ^= 0xFF
+        path.write_bytes(bytes(data))
+    notes.write_text(before, encoding="utf-8")  # the edit undone: the first book again
+    written.clear()
+    assert make(corpus, cached, 12, monkeypatch).read_bytes() == first
+    assert sorted(written) == list(range(len(entries)))
+
+    tampered = 0
+    for path in _join_entries(cached):  # written, as far as its log says, with other values of the book
+        raw = path.read_bytes()[32:]
+        size = int.from_bytes(raw[:8], "big")
+        head = json.loads(raw[8:8 + size])
+        if not head["log"]:
+            continue
+        head["log"] = [[what, name, "another value"] for what, name, _ in head["log"]]
+        data = json.dumps(head).encode()
+        data = len(data).to_bytes(8, "big") + data + b"not what the join writes"
+        path.write_bytes(hashlib.sha256(data).digest() + data)
+        tampered += 1
+    assert tampered >= 3
+    edits(corpus)[0][1]()
+    written.clear()
+    assert make(corpus, cached, 12, monkeypatch).read_bytes() == edited
+    assert len(written) >= tampered
 
 
 def test_a_book_in_parts_is_refused_only_when_the_disk_is_short(tmp_path, monkeypatch):

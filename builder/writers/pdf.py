@@ -68,28 +68,29 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
         (folder / "sources").mkdir()
         (folder / "originals").mkdir()
         (folder / "images").mkdir()
+        staged = Staged(archive, ids, store)
         for source in archive.sources:
-            _put_json(folder / "sources" / f"{source.id}.json",
-                      source_data(source, anchors.get(source.id, []), ids, images=folder / "images",
-                                  register_ids=frozenset(e.id for e in archive.register)))
+            (folder / "sources" / f"{source.id}.json").write_bytes(
+                staged.source(source, anchors.get(source.id, []), folder / "images"))
             _copy(source.path, folder / "originals" / source.file_name)
-        (folder / "notes").mkdir()
-        (folder / NOTES_FILE).write_text(notes_io.serialise(notes_io.collection_of(archive, anchors)),
-                                         encoding="utf-8")
+        notes = notes_io.serialise(notes_io.collection_of(archive, anchors)).encode("utf-8")
+        if not runs:  # one compile attaches it; a book in parts has it attached at the join (notes_attached)
+            (folder / "notes").mkdir()
+            (folder / NOTES_FILE).write_bytes(notes)
         links.stage_images(archive, folder)  # editorial images, checked at load
-        _put_json(folder / "archive.json", {**archive_data(archive), "notes_file": NOTES_FILE})
+        _put_json(folder / "archive.json", {**archive_data(archive), "notes_file": None if runs else NOTES_FILE})
         if vols:  # the volumes, beside path; (their list, None)
             with inert.offline():
                 try:
                     return pdf_volumes.render(archive, folder, vols, path.parent, [str(f) for f in fonts_dirs(archive)],
-                                              PDF_STANDARDS, store), None
+                                              PDF_STANDARDS, store, attach=(notes_attached(archive, notes),)), None
                 except (typst.TypstError, pdf_parts.CompileFailed) as e:
                     raise _failed(archive, e) from e
         with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
                 if runs:
                     blocks = pdf_parts.render(archive, folder, runs, out, [str(f) for f in fonts_dirs(archive)],
-                                              PDF_STANDARDS, store, final=path)
+                                              PDF_STANDARDS, store, final=path, attach=(notes_attached(archive, notes),))
                     return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
@@ -114,6 +115,25 @@ def _failed(archive: Archive, e) -> Exception:
         return problem
     hints = "".join(f"\n  hint: {h}" for h in getattr(e, "hints", []) or [])
     return ArchiveError(f"Typst could not make the PDF edition: {e.message}{hints}")
+
+
+def notes_attached(archive: Archive, notes: bytes):
+    """The notes' JSON-LD as the join attaches it to a book in parts: what the template's
+    pdf.attach writes in one compile (templates/pdf/edition.typ, the colophon). Attached at the
+    join, a note edited changes no part but the one that shows the note."""
+    import datetime as dt
+
+    from ..pdf_join import Attached
+    when = dt.datetime.fromtimestamp(archive.timestamp, dt.timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
+    return Attached("annotations.jsonld", notes, "application/ld+json",
+                    "The editorial notes, as W3C Web Annotation JSON-LD", "Supplement", when)
+
+
+def parts_scanned(path: Path) -> list[str] | None:
+    """For a book made in parts, what the active-content scan found in its parts (builder/inert.py
+    pdf_active, each part's scan kept by the SHA-256 of its bytes); None otherwise."""
+    from .pdf_parts import ACTIVE
+    return ACTIVE.pop(str(path), None)
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:
@@ -268,9 +288,44 @@ def _no_font(archive: Archive, text: str) -> str:
             "and build again, or build with --format epub")
 
 
+class Staged:
+    """Each source's JSON as staged (source_data, in _put_json's bytes), kept in the cache
+    (builder/cache.py) under the SHA-256 of everything source_data reads: the source as loaded
+    (its bytes' hash, file, format, provenance, notes and register links), a scan's transcription,
+    its notes as anchored, the source ids and the register's (for a source with notes or links:
+    its notes link to them), and the libraries that shape it. A source whose document has images
+    (a PDF, a scan) is staged each time: its images are written beside it."""
+
+    def __init__(self, archive: Archive, ids: set[str], store=None):
+        import sys
+        from importlib.metadata import version
+
+        from .. import cache
+        self.cache, self.store = cache, store or cache.Store(None)
+        self.ids, self.register_ids = ids, frozenset(e.id for e in archive.register)
+        self.common = cache.key("pdf-source-common", sorted(ids), sorted(self.register_ids),
+                                version("markdown-it-py"), sys.version)
+
+    def source(self, source: Source, notes: list[Anchored], images: Path) -> bytes:
+        from ..readers import scan
+        key = None
+        if self.store.folder is not None:
+            key = self.cache.key("pdf-source", repr(source), scan.transcription_sha256(source), repr(notes),
+                                 self.common if (notes or source.links) else None)
+            kept = self.store.get("pdf-source", key)
+            if kept is not None:
+                return kept
+        made: list[str] = []
+        data = json.dumps(source_data(source, notes, self.ids, images=images, register_ids=self.register_ids,
+                                      made_images=made), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if key is not None and not made:
+            self.store.put("pdf-source", key, data)
+        return data
+
+
 def _put_json(path: Path, data: dict) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+    # json.dumps, then one write: json.dump writes each small piece to the file (twice the time)
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def _copy(src: Path, dest: Path) -> None:
@@ -320,14 +375,17 @@ def apparatus_data(archive: Archive) -> dict:
 
 
 def source_data(source: Source, notes: list[Anchored], ids: set[str], images: Path | None = None,
-                register_ids: frozenset = frozenset()) -> dict:
-    """A source as the JSON the template reads; its images (if any) written into the folder images."""
+                register_ids: frozenset = frozenset(), made_images: list | None = None) -> dict:
+    """A source as the JSON the template reads; its images (if any) written into the folder images
+    (and their names added to made_images)."""
     doc = readers.read(source)
     names = []
     for k, image in enumerate(doc.images):
         names.append(f"images/{image_name(source.id, k, image)}")
         if images is not None:
             (images / image_name(source.id, k, image)).write_bytes(image.data)
+    if made_images is not None:
+        made_images.extend(names)
     ctx = describe.with_document(describe.source_context(source), doc)
     data = {
         "source": {**editorial_context(ctx), **{"lang_" + k: v for k, v in language(ctx["language"]).items()},

@@ -178,9 +178,12 @@ class Book:
 
     # -- what a part is made from
     def _shared_key(self) -> str:
-        """The inputs every part reads: archive.json, the templates, the markers' glyphs, the fonts."""
+        """The inputs every part reads: archive.json, the templates, the markers' glyphs, the editorial
+        images (links.stage_images: an image changed under the same name is another input), the fonts."""
+        from ..links import PDF_FOLDER
         f = self.folder
-        files = [f / "archive.json", *sorted(f.glob("*.typ")), *sorted((f / "markers").glob("*"))]
+        files = [f / "archive.json", *sorted(f.glob("*.typ")), *sorted((f / "markers").glob("*")),
+                 *sorted((f / PDF_FOLDER).glob("*"))]
         fonts = [p for d in self.fonts for p in sorted(Path(d).rglob("*")) if p.is_file()
                  and not str(p).startswith("/usr/share/fonts")]  # Debian's fonts: pinned by the package
         return cache.key("pdf-shared", [_digest(p) for p in files], [(p.name, _digest(p)) for p in fonts],
@@ -208,10 +211,10 @@ class Book:
         files = [f / "sources" / f"{sid}.json" for sid in part.sources]
         images = [f / "images" / name for sid in part.sources for name in self.images if name.startswith(sid + "-")]
         sha = self.sha
-        notes = [_digest(f / "notes" / "annotations.jsonld")] if part.kind == "back" else []
         body = {k: v for k, v in data.items() if k not in ("start", "pad")}
+        # (the notes' JSON-LD is no part's: the join attaches it, and it is in the book's key)
         return cache.key("pdf-part", self.shared, json.dumps(body, sort_keys=True, ensure_ascii=False),
-                         [_digest(p) for p in files + images], [sha[s] for s in part.sources], notes)
+                         [_digest(p) for p in files + images], [sha[s] for s in part.sources])
 
     # -- making
     def job(self, part: Part, data: dict, output: bool) -> dict:
@@ -341,6 +344,22 @@ class Book:
         return f"PDF: {told or 'no part made again'}; {kept} from the cache"
 
 
+    def active(self) -> list[str]:
+        """What the active-content scan (builder/inert.py pdf_active) finds in each part; a part's
+        scan kept by the SHA-256 of its bytes, so that a rebuild scans only the parts made again."""
+        from .. import inert
+        found = []
+        for part in self.parts:
+            key = cache.key("pdf-active", _digest(part.path))
+            kept = self.store.get("pdf-active", key)
+            if kept is not None:
+                found += json.loads(kept)
+                continue
+            mine = inert.pdf_active(part.path)
+            self.store.put("pdf-active", key, json.dumps(mine).encode())
+            found += mine
+        return found
+
     def ranges(self) -> list[tuple[str, int, int]]:
         """Each part's pages in the book: (the key of its text, first page (0-based), pages)."""
         out, offset = [], 0
@@ -354,6 +373,7 @@ class Book:
 # ---------------------------------------------------------------- the read-back's text, by part
 
 READ_BACK: dict[str, list[tuple[str, int, int]]] = {}  # a book just made (its path) -> its parts' ranges
+ACTIVE: dict[str, list[str]] = {}  # a book just made (its path) -> what the active-content scan found in its parts
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:
@@ -403,8 +423,10 @@ def _digest(path: Path) -> str:
 
 
 def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
-           store=None, final: Path | None = None) -> list[tuple]:
-    """Lay out the parts, join them into out; the page-map blocks, in the book's pages."""
+           store=None, final: Path | None = None, attach: tuple = ()) -> list[tuple]:
+    """Lay out the parts, join them into out (with the files attach: builder/pdf_join.py Attached);
+    the page-map blocks, in the book's pages."""
+    import zlib
     from .. import pdf_join, pdf_stream_join
     join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
 
@@ -413,14 +435,24 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         book.lay_out()
     if progress.verbose and not progress.quiet:  # what was made again, and why
         progress._write(f"archive: {book.said()}\n")
-    key = cache.key("pdf-book", [p.key for p in book.parts], archive.license)  # the same parts: the same book
-    joined = book.store.get("pdf-book", key)
+    attached = [(a.name, hashlib.sha256(a.data).hexdigest(), a.mime, a.description, a.relationship, a.modified)
+                for a in attach]  # deflated at the join: zlib's version shapes the bytes
+    key = cache.key("pdf-book", [p.key for p in book.parts], archive.license, attached, zlib.ZLIB_RUNTIME_VERSION)
+    joined = book.store.get("pdf-book", key)  # the same parts: the same book
     if joined is not None:
         out.write_bytes(joined)
     else:
         with progress.step("PDF parts joined"):
-            join(book.pieces(), out, archive.license)
+            if JOIN == "stream":  # each part's objects as written kept (a rebuild writes the changed ones)
+                written: list[int] = []
+                join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
+                if progress.verbose and not progress.quiet:
+                    progress._write(f"archive: PDF join: {len(written)} of {len(book.parts)} parts' objects written "
+                                    f"again; {len(book.parts) - len(written)} from the cache\n")
+            else:
+                join(book.pieces(), out, archive.license, attach)
         book.store.put("pdf-book", key, out.read_bytes())
+    ACTIVE[str(final or out)] = book.active()
     shutil.rmtree(folder / "parts", ignore_errors=True)
     READ_BACK[str(final or out)] = book.ranges()
     return book.placed()
