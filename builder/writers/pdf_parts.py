@@ -175,6 +175,7 @@ class Book:
         self.images = sorted(p.name for p in (folder / "images").iterdir()) if (folder / "images").is_dir() else []
         self.sha = {s.id: s.sha256 for s in archive.sources}
         self.shared = self._shared_key()
+        self.reader = PartReader(folder / "reading")
 
     # -- what a part is made from
     def _shared_key(self) -> str:
@@ -285,6 +286,7 @@ class Book:
         workers = WORKERS or os.cpu_count() or 1
         for _ in range(2 * len(bodies) + ROUNDS):
             self._place(bodies, intro_end + 1)
+            self._read_settled(bodies, known)
             pending = [p for p in bodies if p.made_at != p.start]
             if not pending:
                 break
@@ -308,11 +310,21 @@ class Book:
             for rid, printed in (first["info"] if part is front else part.info)["reg"]:
                 reg.setdefault(rid, []).append(printed)
         self.make([back], [self.data(back, {"reg_pages": reg})])
+        self.reader.read(back, self.store)
         # 4. the front matter, with the contents' page numbers
         toc = {t[0]: t[4] for info in [first["info"], *(p.info for p in [*bodies, back])] for t in info["targets"]}
         self.make([front], [self.data(front, {"toc": toc})])
         if int(front.info["last"]) != intro_end:
             raise RuntimeError("the PDF edition's front matter changed length when its contents were filled in")
+        self.reader.read(front, self.store)
+
+    def _read_settled(self, bodies: list[Part], known: dict[int, bool]) -> None:
+        """Start reading back the parts made at their final start: every part before each has a known length."""
+        for part in bodies:
+            if part.made_at == part.start:
+                self.reader.read(part, self.store)
+            if not known[id(part)]:
+                break
 
     def _place(self, bodies: list[Part], start: int) -> None:
         for part in bodies:
@@ -341,19 +353,68 @@ class Book:
         return f"PDF: {told or 'no part made again'}; {kept} from the cache"
 
 
-    def ranges(self) -> list[tuple[str, int, int]]:
-        """Each part's pages in the book: (the key of its text, first page (0-based), pages)."""
+    def ranges(self) -> list[tuple[str, int, int, list[str] | None]]:
+        """Each part's pages in the book: (the key of its text, first page (0-based), pages, its
+        text as read from the part's own PDF, or None)."""
         out, offset = [], 0
+        texts = self.reader.finish()
         for part in self.parts:
             n = part.pages - (1 if part.pad else 0)
-            out.append((cache.key("pdf-part-text", part.key), offset, n))
+            out.append((text_key(part), offset, n, texts.get(part.number)))
             offset += n
         return out
 
 
+def text_key(part: Part) -> str:
+    """The cache key of a part's text: the key of its PDF."""
+    return cache.key("pdf-part-text", part.key)
+
+
+class PartReader:
+    """The read-back's text of each part (pdftotext -raw), read from the part's own PDF as soon as
+    the part is made at its final start, in threads (a pdftotext process each, at most one per CPU),
+    while other parts are laid out and the parts are joined. The join copies every page of a part
+    into the book unchanged (its content streams, resources and fonts), so the part's text is the
+    text of its pages in the book; a part whose text was kept in the cache is not read again."""
+
+    def __init__(self, folder: Path):
+        from concurrent.futures import ThreadPoolExecutor
+        self.folder = folder
+        self.pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
+        self.reads: dict[int, object] = {}  # part number -> Future of its pages' text (None: not read)
+        self.tool = shutil.which("pdftotext")
+
+    def read(self, part: Part, store) -> None:
+        if part.number in self.reads or self.tool is None or part.path is None or store.has("pdf-part-text", text_key(part)):
+            return
+        from .. import pdf_reading
+        self.folder.mkdir(exist_ok=True)
+        copy = self.folder / f"part-{part.number}-at-{part.start}.pdf"
+        if not pdf_reading.without_output_intents(part.path, copy):  # then the part as it is
+            shutil.copyfile(part.path, copy)
+        first, n = (2 if part.pad else 1), part.pages - (1 if part.pad else 0)
+        self.reads[part.number] = self.pool.submit(self._read, copy, first, n)
+
+    def _read(self, copy: Path, first: int, n: int) -> list[str] | None:
+        try:
+            if n == 0:
+                return []
+            proc = subprocess.run([self.tool, "-raw", "-enc", "UTF-8", "-f", str(first), "-l", str(first + n - 1),
+                                   str(copy), "-"], capture_output=True, timeout=3600)
+            pages = proc.stdout.decode("utf-8").split("\f")[:-1] if proc.returncode == 0 else None
+            return pages if pages is not None and len(pages) == n else None  # None: read from the book
+        finally:
+            copy.unlink(missing_ok=True)
+
+    def finish(self) -> dict[int, list[str] | None]:
+        """Every text read (waiting for those still being read)."""
+        self.pool.shutdown(wait=True)
+        return {number: future.result() for number, future in self.reads.items()}
+
+
 # ---------------------------------------------------------------- the read-back's text, by part
 
-READ_BACK: dict[str, list[tuple[str, int, int]]] = {}  # a book just made (its path) -> its parts' ranges
+READ_BACK: dict[str, list[tuple[str, int, int, list[str] | None]]] = {}  # a book just made (its path) -> its parts
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:
@@ -367,25 +428,35 @@ def page_texts(path: Path, store=None) -> list[str] | None:
     store = store or cache.Store(None)
     texts: list[list[str] | None] = [None] * len(ranges)
     todo = []
-    for i, (key, _first, _n) in enumerate(ranges):
-        data = store.get("pdf-part-text", key)
-        if data is not None:
+    for i, (key, _first, _n, read_before) in enumerate(ranges):
+        data = store.get("pdf-part-text", key) if read_before is None else None
+        if read_before is not None:  # read from the part's own PDF while the book was made
+            texts[i] = read_before
+            store.put("pdf-part-text", key, json.dumps(read_before, ensure_ascii=False).encode())
+        elif data is not None:
             texts[i] = json.loads(data)
         else:
             todo.append(i)
 
+    if not todo:
+        return [page for part in texts for page in part]
+
     def read(i: int) -> list[str]:
-        _key, first, n = ranges[i]
+        _key, first, n, _read = ranges[i]
         if n == 0:
             return []
-        proc = subprocess.run([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1), "-l", str(first + n), str(path), "-"],
+        proc = subprocess.run([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1), "-l", str(first + n), str(book), "-"],
                               capture_output=True, timeout=3600)
         if proc.returncode != 0:
             return None
         return proc.stdout.decode("utf-8").split("\f")[:-1]
 
+    import tempfile
     from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+
+    from .. import pdf_reading
+    with tempfile.TemporaryDirectory(prefix="archive-read-") as tmp, pdf_reading.to_read(path, Path(tmp)) as book, \
+            ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
         for i, pages in zip(todo, pool.map(read, todo)):
             if pages is None or len(pages) != ranges[i][2]:
                 return None  # the read-back reads the whole book itself, and says what failed
@@ -409,8 +480,12 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
     join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
 
     book = Book(archive, folder, runs, fonts, standards, store)
-    with progress.step(f"PDF parts laid out ({len(book.parts)})"):
-        book.lay_out()
+    try:
+        with progress.step(f"PDF parts laid out ({len(book.parts)})"):
+            book.lay_out()
+    except BaseException:
+        book.reader.pool.shutdown(wait=True, cancel_futures=True)
+        raise
     if progress.verbose and not progress.quiet:  # what was made again, and why
         progress._write(f"archive: {book.said()}\n")
     key = cache.key("pdf-book", [p.key for p in book.parts], archive.license)  # the same parts: the same book
