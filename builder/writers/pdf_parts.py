@@ -264,8 +264,10 @@ class Book:
     def lay_out(self) -> None:
         front, bodies, back = self.parts[0], self.parts[1:-1], self.parts[-1]
         # 1. where the introduction ends (the contents' numbers do not move it: it starts on a
-        #    right-hand page numbered 1 whatever the length of the contents)
-        data = self.data(front, {"toc": {}, "start": 1, "pad": False})
+        #    right-hand page numbered 1 whatever the length of the contents), from the
+        #    introduction set alone (the title pages and the contents of a large book take longer
+        #    to lay out than the introduction; the front matter made last is checked to agree)
+        data = self.data(front, {"toc": {}, "start": 1, "pad": False, "introduction_only": True})
         key = cache.key("pdf-front-laid-out", self.content_key(front, data))
         kept = self.store.get("pdf-part-info", key)
         first = json.loads(kept) if kept is not None else run_jobs([self.job(front, data, False)])[0]
@@ -370,6 +372,9 @@ def text_key(part: Part) -> str:
     return cache.key("pdf-part-text", part.key)
 
 
+READ_NICENESS = 10  # the parts' read-back runs at this niceness (Unix): the lay-out goes first
+
+
 class PartReader:
     """The read-back's text of each part (pdftotext -raw), read from the part's own PDF as soon as
     the part is made at its final start, in threads (a pdftotext process each, at most one per CPU),
@@ -399,9 +404,14 @@ class PartReader:
         try:
             if n == 0:
                 return []
-            proc = subprocess.run([self.tool, "-raw", "-enc", "UTF-8", "-f", str(first), "-l", str(first + n - 1),
-                                   str(copy), "-"], capture_output=True, timeout=3600)
-            pages = proc.stdout.decode("utf-8").split("\f")[:-1] if proc.returncode == 0 else None
+            proc = subprocess.Popen([self.tool, "-raw", "-enc", "UTF-8", "-f", str(first), "-l", str(first + n - 1),
+                                     str(copy), "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:  # below the lay-out's priority: it reads on a core the lay-out leaves idle
+                os.setpriority(os.PRIO_PROCESS, proc.pid, READ_NICENESS)
+            except (OSError, AttributeError):
+                pass
+            out, _err = proc.communicate(timeout=3600)
+            pages = out.decode("utf-8").split("\f")[:-1] if proc.returncode == 0 else None
             return pages if pages is not None and len(pages) == n else None  # None: read from the book
         finally:
             copy.unlink(missing_ok=True)
