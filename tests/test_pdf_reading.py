@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pikepdf
+import pytest
 import typst
 from conftest import tool
 
@@ -72,3 +73,56 @@ def test_what_cannot_be_updated_is_read_as_it_is(tmp_path):
     damaged = tmp_path / "damaged.pdf"
     damaged.write_bytes(pdf.read_bytes()[:-300])
     assert not pdf_reading.without_output_intents(damaged, tmp_path / "copy.pdf")
+
+
+# ---------------------------------------------------------------- a book in parts: each part read as it is made
+
+def parts_build(corpus: Path, out: Path, monkeypatch, workers: int = 2):
+    from builder.build import build
+    from builder.writers import pdf_parts
+    monkeypatch.setattr(pdf_parts, "PART_PAGES", 12)  # the default archive in several parts
+    monkeypatch.setattr(pdf_parts, "WORKERS", workers)
+    return build(corpus, out, ("pdf",))
+
+
+def test_each_part_is_read_from_its_own_pdf_and_gives_the_books_text(corpus_copy, tmp_path, monkeypatch):
+    from builder.writers import pdf_parts
+    read, given = [], {}
+    real_read, real_texts = pdf_parts.PartReader._read, pdf_parts.page_texts
+
+    def spied_read(self, copy, first, n):
+        read.append(copy.name)
+        return real_read(self, copy, first, n)
+
+    def spied_texts(path, store=None):
+        given["pages"] = real_texts(path, store)
+        return given["pages"]
+
+    monkeypatch.setattr(pdf_parts.PartReader, "_read", spied_read)
+    monkeypatch.setattr(pdf_parts, "page_texts", spied_texts)
+    built = parts_build(corpus_copy, tmp_path / "out", monkeypatch)
+    book = built.editions["pdf"]
+    with pikepdf.open(book) as p:
+        assert len(read) >= 4 and len(given["pages"]) == len(p.pages)  # front, sources' parts, back
+    assert given["pages"] == texts(book)  # page by page, the text pdftotext reads in the book
+
+
+def test_a_wrong_text_read_from_a_part_is_found(corpus_copy, tmp_path, monkeypatch):
+    from builder.errors import DamageFound
+    from builder.writers import pdf_parts
+    real_read = pdf_parts.PartReader._read
+
+    def dropping(self, copy, first, n):  # every "e" of every part's text lost
+        pages = real_read(self, copy, first, n)
+        return [page.replace("e", "") for page in pages] if pages else pages
+
+    monkeypatch.setattr(pdf_parts.PartReader, "_read", dropping)
+    with pytest.raises(DamageFound):
+        parts_build(corpus_copy, tmp_path / "out", monkeypatch)
+
+
+def test_a_part_that_could_not_be_read_is_read_from_the_book(corpus_copy, tmp_path, monkeypatch):
+    from builder.writers import pdf_parts
+    monkeypatch.setattr(pdf_parts.PartReader, "_read", lambda self, copy, first, n: None)
+    built = parts_build(corpus_copy, tmp_path / "out", monkeypatch, workers=1)
+    assert built.editions["pdf"].is_file()
