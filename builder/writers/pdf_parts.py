@@ -214,6 +214,10 @@ class Book:
         return cache.key("pdf-part", self.shared, json.dumps(body, sort_keys=True, ensure_ascii=False),
                          [_digest(p) for p in files + images], [sha[s] for s in part.sources], notes)
 
+    def key(self, part: Part, data: dict) -> str:
+        """The cache key of the part made from data at its start."""
+        return cache.key("pdf-part-at", self.content_key(part, {**data, "start": part.start, "pad": part.pad}), part.start)
+
     # -- making
     def job(self, part: Part, data: dict, output: bool) -> dict:
         name = f"parts/part-{part.number}.json"
@@ -228,7 +232,7 @@ class Book:
         for part, data in zip(parts, datas):
             data = {**data, "start": part.start, "pad": part.pad}
             content = self.content_key(part, data)
-            key = cache.key("pdf-part-at", content, part.start)
+            key = cache.key("pdf-part-at", content, part.start)  # as self.key(part, data)
             pdf_bytes, meta = self.store.get("pdf-part", key), self.store.get("pdf-part-info", key)
             out = self.folder / "parts" / f"part-{part.number}.pdf"
             part.key = key
@@ -300,18 +304,25 @@ class Book:
                     break
             guesses = [p for p in pending if p not in certain][:max(0, workers - len(certain))]
             batch = certain + guesses
-            self.make(batch, [datas[id(p)] for p in batch])
+            batch_data = [datas[id(p)] for p in batch]
+            if len(batch) < workers and all(known[id(p)] and p.made_at is not None for p in bodies):
+                # a process is left and every length is known: the back matter's start is certain;
+                # it is made now, beside the parts made again, with the index's pages of those parts
+                # moved as they move (checked below: made again if they landed elsewhere)
+                reg = self._reg_pages(first["info"], bodies)
+                if reg is not None:
+                    back.start = bodies[-1].start + bodies[-1].span
+                    batch, batch_data = batch + [back], batch_data + [self.data(back, {"reg_pages": reg})]
+            self.make(batch, batch_data)
             for p in batch:
                 known[id(p)] = True
         else:
             raise RuntimeError("the PDF edition's parts did not settle on their start pages")
-        # 3. the back matter, with the index's pages from every part before it
+        # 3. the back matter, with the index's pages from every part before it (unless made so above)
         back.start = bodies[-1].start + bodies[-1].span
-        reg: dict[str, list[str]] = {}
-        for part in [front, *bodies]:
-            for rid, printed in (first["info"] if part is front else part.info)["reg"]:
-                reg.setdefault(rid, []).append(printed)
-        self.make([back], [self.data(back, {"reg_pages": reg})])
+        data = self.data(back, {"reg_pages": self._reg_pages(first["info"], bodies)})
+        if back.key != self.key(back, data):
+            self.make([back], [data])
         self.reader.read(back, self.store)
         # 4. the front matter, with the contents' page numbers
         toc = {t[0]: t[4] for info in [first["info"], *(p.info for p in [*bodies, back])] for t in info["targets"]}
@@ -319,6 +330,21 @@ class Book:
         if int(front.info["last"]) != intro_end:
             raise RuntimeError("the PDF edition's front matter changed length when its contents were filled in")
         self.reader.read(front, self.store)
+
+    @staticmethod
+    def _reg_pages(first: dict, bodies: list[Part]) -> dict[str, list[str]] | None:
+        """The printed pages of the references to the register, entry by entry, in the front matter
+        (first: its first lay-out's facts) and the sources' parts; a part made at another start
+        than its own gives its pages moved by the difference (None if one is not an arabic number)."""
+        reg: dict[str, list[str]] = {}
+        for info, shift in [(first, 0), *((p.info, p.start - p.made_at) for p in bodies)]:
+            for rid, printed in info["reg"]:
+                if shift:
+                    if not printed.isdigit():
+                        return None
+                    printed = str(int(printed) + shift)
+                reg.setdefault(rid, []).append(printed)
+        return reg
 
     def _read_settled(self, bodies: list[Part], known: dict[int, bool]) -> None:
         """Start reading back the parts made at their final start: every part before each has a known length."""
@@ -392,13 +418,18 @@ class PartReader:
     def read(self, part: Part, store) -> None:
         if part.number in self.reads or self.tool is None or part.path is None or store.has("pdf-part-text", text_key(part)):
             return
-        from .. import pdf_reading
         self.folder.mkdir(exist_ok=True)
-        copy = self.folder / f"part-{part.number}-at-{part.start}.pdf"
-        if not pdf_reading.without_output_intents(part.path, copy):  # then the part as it is
-            shutil.copyfile(part.path, copy)
         first, n = (2 if part.pad else 1), part.pages - (1 if part.pad else 0)
-        self.reads[part.number] = self.pool.submit(self._read, copy, first, n)
+        self.reads[part.number] = self.pool.submit(self._copy_and_read, part.path, first, n)
+
+    def _copy_and_read(self, path: Path, first: int, n: int) -> list[str] | None:
+        """The part's pages' text, read from a copy without its output intent (builder/pdf_reading.py;
+        made here, when it is read, so that copies waiting to be read take no disk)."""
+        from .. import pdf_reading
+        copy = self.folder / f"reading-{path.name}"
+        if not pdf_reading.without_output_intents(path, copy):  # then the part as it is
+            shutil.copyfile(path, copy)
+        return self._read(copy, first, n)
 
     def _read(self, copy: Path, first: int, n: int) -> list[str] | None:
         try:
@@ -506,6 +537,6 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         with progress.step("PDF parts joined"):
             join(book.pieces(), out, archive.license)
         book.store.put("pdf-book", key, out.read_bytes())
+    READ_BACK[str(final or out)] = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
     shutil.rmtree(folder / "parts", ignore_errors=True)
-    READ_BACK[str(final or out)] = book.ranges()
     return book.placed()
