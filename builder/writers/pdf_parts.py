@@ -427,9 +427,13 @@ class PartReader:
         made here, when it is read, so that copies waiting to be read take no disk)."""
         from .. import pdf_reading
         copy = self.folder / f"reading-{path.name}"
-        if not pdf_reading.without_output_intents(path, copy):  # then the part as it is
-            shutil.copyfile(path, copy)
-        return self._read(copy, first, n)
+        try:
+            if not pdf_reading.without_output_intents(path, copy):  # then the part as it is
+                shutil.copyfile(path, copy)
+            return self._read(copy, first, n)
+        except (OSError, subprocess.SubprocessError, ValueError):  # read from the book instead
+            copy.unlink(missing_ok=True)
+            return None
 
     def _read(self, copy: Path, first: int, n: int) -> list[str] | None:
         try:
@@ -441,7 +445,12 @@ class PartReader:
                 os.setpriority(os.PRIO_PROCESS, proc.pid, READ_NICENESS)
             except (OSError, AttributeError):
                 pass
-            out, _err = proc.communicate(timeout=3600)
+            try:
+                out, _err = proc.communicate(timeout=3600)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                return None
             pages = out.decode("utf-8").split("\f")[:-1] if proc.returncode == 0 else None
             return pages if pages is not None and len(pages) == n else None  # None: read from the book
         finally:
