@@ -21,11 +21,12 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bidi, characters
+from . import bidi, characters, parallel, pdf_reading
 from .errors import ValidatorUnavailable
 from .model import Archive
 from .verify import Finding, expected, normalise
@@ -70,26 +71,42 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None, stor
     if len(pages) < npages:
         found.append(Finding(where, f"pdftotext gave {len(pages)} pages of {npages}"))
     page_starts: dict[str, list[tuple[int, int]]] = {}
-    for source, span in zip(archive.sources, starts):
+    matched: dict[int, tuple] = {}
+    keys: dict[int, str] = {}
+    readings: dict[int, tuple[str, bool]] = {}
+    for i, (source, span) in enumerate(zip(archive.sources, starts)):
         if span is None:
             continue
         first, last = span
-        lines = [(page, line) for page in range(first, min(last, len(pages)))
-                 for line in pages[page].splitlines()]
-        reading, plain = expected(source)
-        key = cache.key("pdf-match", reading, plain, first, [pages[k] for k in range(first, min(last, len(pages)))])
-        kept = store.get("pdf-match", key) if store is not None else None
+        reading, plain = readings[i] = expected(source)
+        keys[i] = cache.key("pdf-match", reading, plain, first, [pages[k] for k in range(first, min(last, len(pages)))])
+        kept = store.get("pdf-match", keys[i]) if store is not None else None
         if kept is not None:
-            problem, starts_of = json.loads(kept)
-        else:
-            problem, starts_of = _match_source(reading, plain, lines)
-            if store is not None and problem is None:  # a failure is found again, never kept
-                store.put("pdf-match", key, json.dumps([problem, starts_of]).encode())
+            matched[i] = tuple(json.loads(kept))
+    todo = [i for i in keys if i not in matched]
+    job = (readings, starts, pages)
+    with parallel.Map(_match_one, job, todo) as done:  # in worker processes, when there are many
+        for i in todo:
+            result = done.result(i)
+            matched[i] = result if result is not None else _match_one(job, i)
+            if store is not None and matched[i][0] is None:  # a failure is found again, never kept
+                store.put("pdf-match", keys[i], json.dumps(list(matched[i])).encode())
+    for i in keys:
+        source, (problem, starts_of) = archive.sources[i], matched[i]
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
         elif starts_of is not None:
             page_starts[source.id] = [tuple(x) for x in starts_of]
     return ReadBack(found, pages, page_starts)
+
+
+def _match_one(job, i: int) -> tuple[str | None, list | None]:
+    """Source i's match against the text of its pages (job: the sources' expected texts, their page
+    spans, the pages' text)."""
+    readings, starts, pages = job
+    first, last = starts[i]
+    lines = [(page, line) for page in range(first, min(last, len(pages))) for line in pages[page].splitlines()]
+    return _match_source(*readings[i], lines)
 
 
 def _match_source(reading: str, plain: bool, lines) -> tuple[str | None, list | None]:
@@ -202,16 +219,18 @@ def extract_pages(path: Path, npages: int) -> list[str]:
         raise ValidatorUnavailable("pdftotext is not installed: apt-get install poppler-utils")
     jobs = max(1, min(os.cpu_count() or 1, npages // 200 or 1))
     step = -(-npages // jobs)
-    procs = [subprocess.Popen([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1),
-                               "-l", str(min(first + step, npages)), str(path), "-"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for first in range(0, npages, step)]
     pages: list[str] = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=3600)
-        if proc.returncode != 0:
-            raise ValidatorUnavailable(f"pdftotext failed (exit {proc.returncode}): {err[-300:]!r}")
-        pages += out.decode("utf-8").split("\f")[:-1]  # every page ends with a form feed
+    # a copy without the output intent, which poppler would make a colour profile of on every page
+    with tempfile.TemporaryDirectory(prefix="archive-read-") as tmp, pdf_reading.to_read(path, Path(tmp)) as read:
+        procs = [subprocess.Popen([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1),
+                                   "-l", str(min(first + step, npages)), str(read), "-"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for first in range(0, npages, step)]
+        for proc in procs:
+            out, err = proc.communicate(timeout=3600)
+            if proc.returncode != 0:
+                raise ValidatorUnavailable(f"pdftotext failed (exit {proc.returncode}): {err[-300:]!r}")
+            pages += out.decode("utf-8").split("\f")[:-1]  # every page ends with a form feed
     return pages
 
 

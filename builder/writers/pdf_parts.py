@@ -175,6 +175,7 @@ class Book:
         self.images = sorted(p.name for p in (folder / "images").iterdir()) if (folder / "images").is_dir() else []
         self.sha = {s.id: s.sha256 for s in archive.sources}
         self.shared = self._shared_key()
+        self.reader = PartReader(folder / "reading")
 
     # -- what a part is made from
     def _shared_key(self) -> str:
@@ -216,6 +217,10 @@ class Book:
         return cache.key("pdf-part", self.shared, json.dumps(body, sort_keys=True, ensure_ascii=False),
                          [_digest(p) for p in files + images], [sha[s] for s in part.sources])
 
+    def key(self, part: Part, data: dict) -> str:
+        """The cache key of the part made from data at its start."""
+        return cache.key("pdf-part-at", self.content_key(part, {**data, "start": part.start, "pad": part.pad}), part.start)
+
     # -- making
     def job(self, part: Part, data: dict, output: bool) -> dict:
         name = f"parts/part-{part.number}.json"
@@ -230,7 +235,7 @@ class Book:
         for part, data in zip(parts, datas):
             data = {**data, "start": part.start, "pad": part.pad}
             content = self.content_key(part, data)
-            key = cache.key("pdf-part-at", content, part.start)
+            key = cache.key("pdf-part-at", content, part.start)  # as self.key(part, data)
             pdf_bytes, meta = self.store.get("pdf-part", key), self.store.get("pdf-part-info", key)
             out = self.folder / "parts" / f"part-{part.number}.pdf"
             part.key = key
@@ -266,8 +271,10 @@ class Book:
     def lay_out(self) -> None:
         front, bodies, back = self.parts[0], self.parts[1:-1], self.parts[-1]
         # 1. where the introduction ends (the contents' numbers do not move it: it starts on a
-        #    right-hand page numbered 1 whatever the length of the contents)
-        data = self.data(front, {"toc": {}, "start": 1, "pad": False})
+        #    right-hand page numbered 1 whatever the length of the contents), from the
+        #    introduction set alone (the title pages and the contents of a large book take longer
+        #    to lay out than the introduction; the front matter made last is checked to agree)
+        data = self.data(front, {"toc": {}, "start": 1, "pad": False, "introduction_only": True})
         key = cache.key("pdf-front-laid-out", self.content_key(front, data))
         kept = self.store.get("pdf-part-info", key)
         first = json.loads(kept) if kept is not None else run_jobs([self.job(front, data, False)])[0]
@@ -288,6 +295,7 @@ class Book:
         workers = WORKERS or os.cpu_count() or 1
         for _ in range(2 * len(bodies) + ROUNDS):
             self._place(bodies, intro_end + 1)
+            self._read_settled(bodies, known)
             pending = [p for p in bodies if p.made_at != p.start]
             if not pending:
                 break
@@ -299,23 +307,55 @@ class Book:
                     break
             guesses = [p for p in pending if p not in certain][:max(0, workers - len(certain))]
             batch = certain + guesses
-            self.make(batch, [datas[id(p)] for p in batch])
+            batch_data = [datas[id(p)] for p in batch]
+            if len(batch) < workers and all(known[id(p)] and p.made_at is not None for p in bodies):
+                # a process is left and every length is known: the back matter's start is certain;
+                # it is made now, beside the parts made again, with the index's pages of those parts
+                # moved as they move (checked below: made again if they landed elsewhere)
+                reg = self._reg_pages(first["info"], bodies)
+                if reg is not None:
+                    back.start = bodies[-1].start + bodies[-1].span
+                    batch, batch_data = batch + [back], batch_data + [self.data(back, {"reg_pages": reg})]
+            self.make(batch, batch_data)
             for p in batch:
                 known[id(p)] = True
         else:
             raise RuntimeError("the PDF edition's parts did not settle on their start pages")
-        # 3. the back matter, with the index's pages from every part before it
+        # 3. the back matter, with the index's pages from every part before it (unless made so above)
         back.start = bodies[-1].start + bodies[-1].span
-        reg: dict[str, list[str]] = {}
-        for part in [front, *bodies]:
-            for rid, printed in (first["info"] if part is front else part.info)["reg"]:
-                reg.setdefault(rid, []).append(printed)
-        self.make([back], [self.data(back, {"reg_pages": reg})])
+        data = self.data(back, {"reg_pages": self._reg_pages(first["info"], bodies)})
+        if back.key != self.key(back, data):
+            self.make([back], [data])
+        self.reader.read(back, self.store)
         # 4. the front matter, with the contents' page numbers
         toc = {t[0]: t[4] for info in [first["info"], *(p.info for p in [*bodies, back])] for t in info["targets"]}
         self.make([front], [self.data(front, {"toc": toc})])
         if int(front.info["last"]) != intro_end:
             raise RuntimeError("the PDF edition's front matter changed length when its contents were filled in")
+        self.reader.read(front, self.store)
+
+    @staticmethod
+    def _reg_pages(first: dict, bodies: list[Part]) -> dict[str, list[str]] | None:
+        """The printed pages of the references to the register, entry by entry, in the front matter
+        (first: its first lay-out's facts) and the sources' parts; a part made at another start
+        than its own gives its pages moved by the difference (None if one is not an arabic number)."""
+        reg: dict[str, list[str]] = {}
+        for info, shift in [(first, 0), *((p.info, p.start - p.made_at) for p in bodies)]:
+            for rid, printed in info["reg"]:
+                if shift:
+                    if not printed.isdigit():
+                        return None
+                    printed = str(int(printed) + shift)
+                reg.setdefault(rid, []).append(printed)
+        return reg
+
+    def _read_settled(self, bodies: list[Part], known: dict[int, bool]) -> None:
+        """Start reading back the parts made at their final start: every part before each has a known length."""
+        for part in bodies:
+            if part.made_at == part.start:
+                self.reader.read(part, self.store)
+            if not known[id(part)]:
+                break
 
     def _place(self, bodies: list[Part], start: int) -> None:
         for part in bodies:
@@ -360,19 +400,90 @@ class Book:
             found += mine
         return found
 
-    def ranges(self) -> list[tuple[str, int, int]]:
-        """Each part's pages in the book: (the key of its text, first page (0-based), pages)."""
+    def ranges(self) -> list[tuple[str, int, int, list[str] | None]]:
+        """Each part's pages in the book: (the key of its text, first page (0-based), pages, its
+        text as read from the part's own PDF, or None)."""
         out, offset = [], 0
+        texts = self.reader.finish()
         for part in self.parts:
             n = part.pages - (1 if part.pad else 0)
-            out.append((cache.key("pdf-part-text", part.key), offset, n))
+            out.append((text_key(part), offset, n, texts.get(part.number)))
             offset += n
         return out
 
 
+def text_key(part: Part) -> str:
+    """The cache key of a part's text: the key of its PDF."""
+    return cache.key("pdf-part-text", part.key)
+
+
+READ_NICENESS = 10  # the parts' read-back runs at this niceness (Unix): the lay-out goes first
+
+
+class PartReader:
+    """The read-back's text of each part (pdftotext -raw), read from the part's own PDF as soon as
+    the part is made at its final start, in threads (a pdftotext process each, at most one per CPU),
+    while other parts are laid out and the parts are joined. The join copies every page of a part
+    into the book unchanged (its content streams, resources and fonts), so the part's text is the
+    text of its pages in the book; a part whose text was kept in the cache is not read again."""
+
+    def __init__(self, folder: Path):
+        from concurrent.futures import ThreadPoolExecutor
+        self.folder = folder
+        self.pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
+        self.reads: dict[int, object] = {}  # part number -> Future of its pages' text (None: not read)
+        self.tool = shutil.which("pdftotext")
+
+    def read(self, part: Part, store) -> None:
+        if part.number in self.reads or self.tool is None or part.path is None or store.has("pdf-part-text", text_key(part)):
+            return
+        self.folder.mkdir(exist_ok=True)
+        first, n = (2 if part.pad else 1), part.pages - (1 if part.pad else 0)
+        self.reads[part.number] = self.pool.submit(self._copy_and_read, part.path, first, n)
+
+    def _copy_and_read(self, path: Path, first: int, n: int) -> list[str] | None:
+        """The part's pages' text, read from a copy without its output intent (builder/pdf_reading.py;
+        made here, when it is read, so that copies waiting to be read take no disk)."""
+        from .. import pdf_reading
+        copy = self.folder / f"reading-{path.name}"
+        try:
+            if not pdf_reading.without_output_intents(path, copy):  # then the part as it is
+                shutil.copyfile(path, copy)
+            return self._read(copy, first, n)
+        except (OSError, subprocess.SubprocessError, ValueError):  # read from the book instead
+            copy.unlink(missing_ok=True)
+            return None
+
+    def _read(self, copy: Path, first: int, n: int) -> list[str] | None:
+        try:
+            if n == 0:
+                return []
+            proc = subprocess.Popen([self.tool, "-raw", "-enc", "UTF-8", "-f", str(first), "-l", str(first + n - 1),
+                                     str(copy), "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:  # below the lay-out's priority: it reads on a core the lay-out leaves idle
+                os.setpriority(os.PRIO_PROCESS, proc.pid, READ_NICENESS)
+            except (OSError, AttributeError):
+                pass
+            try:
+                out, _err = proc.communicate(timeout=3600)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                return None
+            pages = out.decode("utf-8").split("\f")[:-1] if proc.returncode == 0 else None
+            return pages if pages is not None and len(pages) == n else None  # None: read from the book
+        finally:
+            copy.unlink(missing_ok=True)
+
+    def finish(self) -> dict[int, list[str] | None]:
+        """Every text read (waiting for those still being read)."""
+        self.pool.shutdown(wait=True)
+        return {number: future.result() for number, future in self.reads.items()}
+
+
 # ---------------------------------------------------------------- the read-back's text, by part
 
-READ_BACK: dict[str, list[tuple[str, int, int]]] = {}  # a book just made (its path) -> its parts' ranges
+READ_BACK: dict[str, list[tuple[str, int, int, list[str] | None]]] = {}  # a book just made (its path) -> its parts
 ACTIVE: dict[str, list[str]] = {}  # a book just made (its path) -> what the active-content scan found in its parts
 
 
@@ -387,25 +498,35 @@ def page_texts(path: Path, store=None) -> list[str] | None:
     store = store or cache.Store(None)
     texts: list[list[str] | None] = [None] * len(ranges)
     todo = []
-    for i, (key, _first, _n) in enumerate(ranges):
-        data = store.get("pdf-part-text", key)
-        if data is not None:
+    for i, (key, _first, _n, read_before) in enumerate(ranges):
+        data = store.get("pdf-part-text", key) if read_before is None else None
+        if read_before is not None:  # read from the part's own PDF while the book was made
+            texts[i] = read_before
+            store.put("pdf-part-text", key, json.dumps(read_before, ensure_ascii=False).encode())
+        elif data is not None:
             texts[i] = json.loads(data)
         else:
             todo.append(i)
 
+    if not todo:
+        return [page for part in texts for page in part]
+
     def read(i: int) -> list[str]:
-        _key, first, n = ranges[i]
+        _key, first, n, _read = ranges[i]
         if n == 0:
             return []
-        proc = subprocess.run([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1), "-l", str(first + n), str(path), "-"],
+        proc = subprocess.run([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1), "-l", str(first + n), str(book), "-"],
                               capture_output=True, timeout=3600)
         if proc.returncode != 0:
             return None
         return proc.stdout.decode("utf-8").split("\f")[:-1]
 
+    import tempfile
     from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+
+    from .. import pdf_reading
+    with tempfile.TemporaryDirectory(prefix="archive-read-") as tmp, pdf_reading.to_read(path, Path(tmp)) as book, \
+            ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
         for i, pages in zip(todo, pool.map(read, todo)):
             if pages is None or len(pages) != ranges[i][2]:
                 return None  # the read-back reads the whole book itself, and says what failed
@@ -431,8 +552,12 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
     join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
 
     book = Book(archive, folder, runs, fonts, standards, store)
-    with progress.step(f"PDF parts laid out ({len(book.parts)})"):
-        book.lay_out()
+    try:
+        with progress.step(f"PDF parts laid out ({len(book.parts)})"):
+            book.lay_out()
+    except BaseException:
+        book.reader.pool.shutdown(wait=True, cancel_futures=True)
+        raise
     if progress.verbose and not progress.quiet:  # what was made again, and why
         progress._write(f"archive: {book.said()}\n")
     attached = [(a.name, hashlib.sha256(a.data).hexdigest(), a.mime, a.description, a.relationship, a.modified)
@@ -453,6 +578,6 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
                 join(book.pieces(), out, archive.license, attach)
         book.store.put("pdf-book", key, out.read_bytes())
     ACTIVE[str(final or out)] = book.active()
+    READ_BACK[str(final or out)] = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
     shutil.rmtree(folder / "parts", ignore_errors=True)
-    READ_BACK[str(final or out)] = book.ranges()
     return book.placed()

@@ -77,6 +77,7 @@ class VolumeBook(Book):
         self.of_source = {sid: k for k, vol in enumerate(plan, start=1) for sid in vol}
         self.titles = {s["id"]: s["title"] for s in json.loads((folder / "archive.json").read_text("utf-8"))["sources"]}
         super().__init__(archive, folder, runs_of(archive, plan), fonts, standards, store)
+        self.reader.tool = None  # each volume is read back whole (read_back), not part by part
 
     def lay_out(self) -> None:
         super().lay_out()
