@@ -215,42 +215,35 @@ def test_after_one_note_is_edited_only_its_source_is_made_again(corpus, tmp_path
     assert sha(rebuilt.editions["epub"]) == sha(fresh(corpus, tmp_path / "full", ("epub",)).editions["epub"])
 
 
-def test_a_damaged_cache_entry_is_made_again(corpus, tmp_path, monkeypatch):
-    out = tmp_path / "out"
-    first = sha(build(corpus, out, ("epub",)).editions["epub"])
-    entries = sorted(p for p in (out / ".cache" / "epub-source").rglob("*") if p.is_file())
-    assert len(entries) == 5
-    for path in entries:  # one byte of each changed: its own SHA-256 no longer matches
-        data = bytearray(path.read_bytes())
-        data[-1] ^= 0xFF
-        path.write_bytes(bytes(data))
-    taken = counting(monkeypatch)
-    again = build(corpus, out, ("epub",))
-    assert taken.get("epub-source", 0) == 0
-    assert sha(again.editions["epub"]) == first
-    for path in entries:  # made again, whole
-        raw = path.read_bytes()
-        assert hashlib.sha256(raw[32:]).digest() == raw[:32]
-
-
-def test_a_damaged_staged_source_is_made_again(corpus, tmp_path, monkeypatch):
-    """The PDF's staged source data (builder/writers/pdf.py Staged, entries pdf-source): an entry
-    damaged is made again, and the PDF is the same bytes."""
-    out = tmp_path / "out"
-    first = sha(build(corpus, out, ("pdf",)).editions["pdf"])
-    entries = sorted(p for p in (out / ".cache" / "pdf-source").rglob("*") if p.is_file())
-    assert len(entries) == 5
+def damage_entries(out: Path, kind: str) -> list[Path]:
+    """Every cache entry of one kind with its last byte changed: its own SHA-256 no longer matches."""
+    entries = sorted(p for p in (out / ".cache" / kind).rglob("*") if p.is_file())
     for path in entries:
         data = bytearray(path.read_bytes())
         data[-1] ^= 0xFF
         path.write_bytes(bytes(data))
+    return entries
+
+
+@pytest.mark.parametrize("edition, kind", [("epub", "epub-source"), ("pdf", "pdf-source")])
+def test_a_damaged_cache_entry_is_made_again(corpus, tmp_path, monkeypatch, edition, kind):
+    """Each source's EPUB part (epub-source) and the PDF's staged source data (builder/writers/pdf.py
+    Staged, pdf-source): an entry damaged is not used but made again, whole, and the edition is the
+    same bytes."""
+    out = tmp_path / "out"
+    first = sha(build(corpus, out, (edition,)).editions[edition])
+    entries = damage_entries(out, kind)
+    assert len(entries) == 5
     taken = counting(monkeypatch)
-    again = build(corpus, out, ("pdf",))
-    assert taken.get("pdf-source", 0) == 0
-    assert sha(again.editions["pdf"]) == first
+    again = build(corpus, out, (edition,))
+    assert taken.get(kind, 0) == 0
+    assert sha(again.editions[edition]) == first
+    for path in entries:  # made again, whole
+        raw = path.read_bytes()
+        assert hashlib.sha256(raw[32:]).digest() == raw[:32]
     taken.clear()
-    assert sha(build(corpus, out, ("pdf",)).editions["pdf"]) == first
-    assert taken["pdf-source"] == 5  # found again, whole
+    assert sha(build(corpus, out, (edition,)).editions[edition]) == first
+    assert taken[kind] == 5  # found again
 
 
 def test_a_damaged_chapter_is_found_even_when_its_read_back_was_cached(corpus, tmp_path, monkeypatch):
