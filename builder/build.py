@@ -33,7 +33,7 @@ class Built:
 
 
 def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Built:
-    archive = corpus.load(Path(corpus_dir), also=out_problems(corpus_dir, out))  # every problem, or nothing
+    archive = corpus.load(Path(corpus_dir), also=out_problems(corpus_dir, out), editions=True)  # every problem, or nothing
     archive, anchors = anchor.anchor(archive)  # every note placed, or nothing
     with staging(Path(out)) as folder:
         # what an earlier build made from the same inputs (builder/cache.py); what this one makes

@@ -58,9 +58,10 @@ NOTE_KEYS = {"id", "kind", "exact", "prefix", "suffix", "start", "end", "body", 
 LINK_KIND = "register"  # a passage linked to a register entry, with no note (docs/notes.md, "Register links")
 
 
-def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
+def load(root: Path, also: Sequence[Problem] = (), editions: bool = False) -> Archive:
     """Read and check the whole corpus; raise CorpusError listing every problem (and those in also,
-    found before: with --out, say). Every file is read through builder.files (docs/security.md)."""
+    found before: with --out, say). Every file is read through builder.files (docs/security.md).
+    editions: the corpus is loaded to make editions of, so it must hold a source (C170)."""
     root = Path(root)
     problems: list[Problem] = [*also, *_epoch_problems()]
     warnings: list[str] = []
@@ -74,7 +75,11 @@ def load(root: Path, also: Sequence[Problem] = ()) -> Archive:
     if doc:
         read.limits = files.limits(doc.data.get("limits"), lambda code, msg, fix, key:
                                    doc.problem(code, msg, fix, key=key))
+    found = len(problems)
     sources = _load_sources(root / "sources", read, warnings)
+    if editions and not sources and len(problems) == found and (root / "sources").is_dir():
+        problems.append(Problem("C170", root / "sources", "the corpus has no sources yet: there is nothing to "
+                                "make an edition of", f"add one: `archive add FILE --corpus {root}`"))
     problems += receipt.check_links(sources)
     introduction = _read_introduction(root / "introduction.md", read)
     problems += files.tree_problems(root / "templates", root, read.limits.source_bytes)  # read by name later

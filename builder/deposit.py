@@ -52,7 +52,7 @@ class Deposited:
 
 def deposit(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Deposited:
     corpus_dir, out = Path(corpus_dir), Path(out)
-    archive = corpus.load(corpus_dir, also=out_problems(corpus_dir, out))  # every problem, or nothing
+    archive = corpus.load(corpus_dir, also=out_problems(corpus_dir, out), editions=True)  # every problem, or nothing
     archive, anchors = anchor.anchor(archive)
     editions, reused, built_at = editions_for(corpus_dir, out, archive, formats)
     with progress.step("editions checked (EPUBCheck, Ace, read-back)"):

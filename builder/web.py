@@ -44,7 +44,7 @@ def site_folder(out: Path, archive: Archive) -> Path:
 
 def build_site(corpus_dir: Path, out: Path, search: bool = True, folder: Path | None = None) -> Site:
     """Build the web edition of corpus_dir into folder (default OUT/<slug>-web/)."""
-    archive = corpus.load(Path(corpus_dir))  # every problem, or nothing
+    archive = corpus.load(Path(corpus_dir), editions=True)  # every problem, or nothing
     archive, anchors = anchor.anchor(archive)
     target = Path(folder) if folder else site_folder(out, archive)
     with atomic_dir(target) as tmp:

@@ -56,6 +56,12 @@ def test_init_makes_a_corpus_that_loads(tmp_path):
     assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", data["identifier"])
     loaded = corpus.load(tmp_path / "letters")
     assert loaded.sources == () and loaded.identifier == data["identifier"]
+    # no edition of an empty corpus: a clear refusal, exit 2, nothing written (it once made an EPUB
+    # with an empty contents list, which EPUBCheck rejects)
+    for command in (["build"], ["build", "--format", "web"], ["deposit"]):
+        empty = archive(*command, tmp_path / "letters", "--out", tmp_path / "out")
+        assert empty.returncode == 2 and "C170" in empty.stderr and "archive add FILE" in empty.stderr, empty.stderr
+        assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     other = archive("init", tmp_path / "other")
     assert other.returncode == 0
     assert tomllib.loads((tmp_path / "other" / "archive.toml").read_text())["identifier"] != data["identifier"]
