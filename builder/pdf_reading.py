@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -75,3 +76,28 @@ def to_read(path: Path, folder: Path) -> Iterator[Path]:
     finally:
         if made:
             copy.unlink(missing_ok=True)
+
+
+def pdftotext(tool: str, path: Path, first: int | None = None, last: int | None = None) -> subprocess.Popen:
+    """`pdftotext -raw` started on pages first..last of path (1-based; every page without them), its
+    output and errors piped: pages() splits what it wrote into the text of each page."""
+    span = ["-f", str(first), "-l", str(last)] if first is not None else []
+    return subprocess.Popen([tool, "-raw", "-enc", "UTF-8", *span, str(path), "-"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def pages(out: bytes) -> list[str]:
+    """What pdftotext wrote, a text for each page (every page ends with a form feed)."""
+    return out.decode("utf-8").split("\f")[:-1]
+
+
+def finished(proc: subprocess.Popen, timeout: float = 3600) -> bytes | None:
+    """What a pdftotext() process wrote, once it ends (None if it failed); one that runs past
+    timeout is stopped and TimeoutExpired raised, as subprocess.run would."""
+    try:
+        out, _err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    return out if proc.returncode == 0 else None

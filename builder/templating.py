@@ -264,24 +264,17 @@ def _active_lines(path: Path, text: str, pattern: re.Pattern, code: str, message
 
 # ---------------------------------------------------------------- editorial Markdown
 
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
+@lru_cache(maxsize=2)
+def _markdown(typographic: bool = False) -> MarkdownIt:
+    """The editor's Markdown parser; typographic: with the editor's quotes and dashes made
+    typographic (builder/typography.py) as the PDF makes them, for the editions that render
+    Markdown to XHTML (EPUB, web)."""
     from . import links  # links are made safe in the parse itself, so both editions get the same tree
 
     md = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False, "typographer": False}).enable("table")
     md.core.ruler.push("safe_links", links.markdown_rule)
-    return md
-
-
-@lru_cache(maxsize=1)
-def _markdown_typographic() -> MarkdownIt:
-    """The same parser, with the editor's quotes and dashes made typographic (builder/typography.py)
-    as the PDF makes them: for the editions that render Markdown to XHTML (EPUB, web)."""
-    md = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False, "typographer": False}).enable("table")
-    from . import links
-
-    md.core.ruler.push("safe_links", links.markdown_rule)
-    md.core.ruler.push("editorial_typography", _typographic_rule)
+    if typographic:
+        md.core.ruler.push("editorial_typography", _typographic_rule)
     return md
 
 
@@ -304,7 +297,7 @@ def _typographic_rule(state) -> None:
 def markdown(text: str, inline: bool = False) -> str:
     """Editorial Markdown to XHTML (raw HTML in editorial text is escaped, not passed through), with
     typographic quotes and dashes in the editor's own words (quotations left exact)."""
-    md = _markdown_typographic()
+    md = _markdown(typographic=True)
     html = md.renderInline(text) if inline else md.render(text)
     return html
 

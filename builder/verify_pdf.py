@@ -20,7 +20,6 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -222,15 +221,13 @@ def extract_pages(path: Path, npages: int) -> list[str]:
     pages: list[str] = []
     # a copy without the output intent, which poppler would make a colour profile of on every page
     with tempfile.TemporaryDirectory(prefix="archive-read-") as tmp, pdf_reading.to_read(path, Path(tmp)) as read:
-        procs = [subprocess.Popen([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1),
-                                   "-l", str(min(first + step, npages)), str(read), "-"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        procs = [pdf_reading.pdftotext(tool, read, first + 1, min(first + step, npages))
                  for first in range(0, npages, step)]
         for proc in procs:
             out, err = proc.communicate(timeout=3600)
             if proc.returncode != 0:
                 raise ValidatorUnavailable(f"pdftotext failed (exit {proc.returncode}): {err[-300:]!r}")
-            pages += out.decode("utf-8").split("\f")[:-1]  # every page ends with a form feed
+            pages += pdf_reading.pages(out)
     return pages
 
 

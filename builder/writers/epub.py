@@ -248,7 +248,7 @@ def source_made(job: Job, source: Source, sctx: dict) -> Made:
 def markdown_blocks(text: str) -> list[str]:
     """templating.markdown(text) cut before each top-level block (their concatenation is the same
     XHTML): block k is the one the PDF's Markdown tree marks "<...>/b<k>" (builder/pdf.py)."""
-    md = templating._markdown_typographic()
+    md = templating._markdown(typographic=True)
     env: dict = {}
     tokens = md.parse(text, env)
     cuts = [k for k, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0] + [len(tokens)]

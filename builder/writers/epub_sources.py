@@ -127,7 +127,7 @@ def _warm(job) -> None:
             job.env.get_template(name)
         except Exception:  # noqa: BLE001  (reported where the page is rendered: T102-T106)
             pass
-    templating._markdown()
+    templating._markdown(typographic=True)  # the parser the note bodies are rendered with
 
 
 def source_made(job, i: int):

@@ -36,7 +36,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import cache, progress
+from .. import cache, pdf_reading, progress
 
 # Estimated pages of sources in one part: one Typst compile of about this many pages stays
 # under about 1 GB (docs/performance.md). Tests make it tiny to force parts.
@@ -164,6 +164,8 @@ def run_jobs(jobs: list[dict], done=None) -> list[dict]:
 class Book:
     """The parts of one PDF edition, made in folder (the staged build folder of builder/writers/pdf.py)."""
 
+    reads_parts = True  # each part's text read as soon as it is made (PartReader)
+
     def __init__(self, archive, folder: Path, runs: list[list[str]], fonts: list[str], standards: list[str],
                  store: cache.Store | None = None):
         self.archive, self.folder, self.fonts, self.standards = archive, folder, fonts, standards
@@ -175,7 +177,7 @@ class Book:
         self.images = sorted(p.name for p in (folder / "images").iterdir()) if (folder / "images").is_dir() else []
         self.sha = {s.id: s.sha256 for s in archive.sources}
         self.shared = self._shared_key()
-        self.reader = PartReader(folder / "reading")
+        self.reader = PartReader(folder / "reading", self.reads_parts)
 
     # -- what a part is made from
     def _shared_key(self) -> str:
@@ -427,12 +429,12 @@ class PartReader:
     into the book unchanged (its content streams, resources and fonts), so the part's text is the
     text of its pages in the book; a part whose text was kept in the cache is not read again."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, on: bool = True):
         from concurrent.futures import ThreadPoolExecutor
         self.folder = folder
         self.pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
         self.reads: dict[int, object] = {}  # part number -> Future of its pages' text (None: not read)
-        self.tool = shutil.which("pdftotext")
+        self.tool = shutil.which("pdftotext") if on else None  # None: no part is read here
 
     def read(self, part: Part, store) -> None:
         if part.number in self.reads or self.tool is None or part.path is None or store.has("pdf-part-text", text_key(part)):
@@ -444,7 +446,6 @@ class PartReader:
     def _copy_and_read(self, path: Path, first: int, n: int) -> list[str] | None:
         """The part's pages' text, read from a copy without its output intent (builder/pdf_reading.py;
         made here, when it is read, so that copies waiting to be read take no disk)."""
-        from .. import pdf_reading
         copy = self.folder / f"reading-{path.name}"
         try:
             if not pdf_reading.without_output_intents(path, copy):  # then the part as it is
@@ -458,19 +459,16 @@ class PartReader:
         try:
             if n == 0:
                 return []
-            proc = subprocess.Popen([self.tool, "-raw", "-enc", "UTF-8", "-f", str(first), "-l", str(first + n - 1),
-                                     str(copy), "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            proc = pdf_reading.pdftotext(self.tool, copy, first, first + n - 1)
             try:  # below the lay-out's priority: it reads on a core the lay-out leaves idle
                 os.setpriority(os.PRIO_PROCESS, proc.pid, READ_NICENESS)
             except (OSError, AttributeError):
                 pass
             try:
-                out, _err = proc.communicate(timeout=3600)
+                out = pdf_reading.finished(proc)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
                 return None
-            pages = out.decode("utf-8").split("\f")[:-1] if proc.returncode == 0 else None
+            pages = pdf_reading.pages(out) if out is not None else None
             return pages if pages is not None and len(pages) == n else None  # None: read from the book
         finally:
             copy.unlink(missing_ok=True)
@@ -515,16 +513,12 @@ def page_texts(path: Path, store=None) -> list[str] | None:
         _key, first, n, _read = ranges[i]
         if n == 0:
             return []
-        proc = subprocess.run([tool, "-raw", "-enc", "UTF-8", "-f", str(first + 1), "-l", str(first + n), str(book), "-"],
-                              capture_output=True, timeout=3600)
-        if proc.returncode != 0:
-            return None
-        return proc.stdout.decode("utf-8").split("\f")[:-1]
+        out = pdf_reading.finished(pdf_reading.pdftotext(tool, book, first + 1, first + n))
+        return pdf_reading.pages(out) if out is not None else None
 
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
-    from .. import pdf_reading
     with tempfile.TemporaryDirectory(prefix="archive-read-") as tmp, pdf_reading.to_read(path, Path(tmp)) as book, \
             ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
         for i, pages in zip(todo, pool.map(read, todo)):

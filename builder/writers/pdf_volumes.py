@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import progress, volumes
+from .. import pdf_reading, progress, volumes
 from ..output import atomic_path
 from . import pdf_parts
 from .pdf_parts import Book, Part
@@ -72,12 +72,13 @@ def volume_of_labels(archive, plan: list[list[str]]) -> dict[str, int]:
 class VolumeBook(Book):
     """The book's parts, each told its volume (and, for the back matter, the contents' pages)."""
 
+    reads_parts = False  # each volume is read back whole (read_back), not part by part
+
     def __init__(self, archive, folder: Path, plan: list[list[str]], fonts, standards, store=None):
         self.plan = plan
         self.of_source = {sid: k for k, vol in enumerate(plan, start=1) for sid in vol}
         self.titles = {s["id"]: s["title"] for s in json.loads((folder / "archive.json").read_text("utf-8"))["sources"]}
         super().__init__(archive, folder, runs_of(archive, plan), fonts, standards, store)
-        self.reader.tool = None  # each volume is read back whole (read_back), not part by part
 
     def lay_out(self) -> None:
         super().lay_out()
@@ -256,13 +257,12 @@ def _names_a_volume(path: Path) -> bool:
     """Whether a part's text holds a reference to another volume without its page ("(vol. 3)")."""
     import re
     import shutil
-    import subprocess
 
     tool = shutil.which("pdftotext")
     if tool is None:
         return True  # made again with the pages; kept only if nothing moved
-    text = subprocess.run([tool, "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, timeout=3600)
-    return re.search(r"\(vol\.\s*[0-9]+\)", text.stdout.decode("utf-8", "replace")) is not None
+    out = pdf_reading.finished(pdf_reading.pdftotext(tool, path)) or b""
+    return re.search(r"\(vol\.\s*[0-9]+\)", out.decode("utf-8", "replace")) is not None
 
 
 def placed(parts: list[Part], keep: set[int] = frozenset()) -> list[tuple]:
