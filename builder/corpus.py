@@ -86,8 +86,8 @@ def load(root: Path, also: Sequence[Problem] = (), editions: bool = False) -> Ar
     archive = _archive(root, doc, sources, introduction, problems, warnings) if doc else None
     problems += templating.check_corpus_templates(root)  # docs/security.md: nothing in a corpus runs
     if archive is not None:  # and no link or image in its editorial matter leaves the edition
-        links.check_archive(archive, problems, warnings)
-        archive = replace(archive, warnings=tuple(warnings))
+        images = links.check_archive(archive, problems, warnings)
+        archive = replace(archive, warnings=tuple(warnings), images=images)
     entries = register.load(root / register.FILE, read, problems)
     if entries is not None:
         problems += register.check_references(entries, [(root / "introduction.md", 1, introduction)] + [

@@ -239,8 +239,9 @@ def _body_line(path: Path, note_line: int) -> int:
 
 def images_of(archive) -> tuple[Image, ...]:
     """The images the editions carry (the archive was checked at load: these are sound)."""
-    problems: list[Problem] = []
-    return check_archive(archive, problems, [])
+    if archive.images is not None:  # found by the check at load (builder/corpus.py)
+        return archive.images
+    return check_archive(archive, [], [])
 
 
 PDF_FOLDER = "editorial-images"  # in the PDF's build folder (images/ there holds the sources' images)

@@ -165,6 +165,7 @@ class Archive:
     warnings: tuple[str, ...] = field(default=())
     register: tuple = field(default=())  # builder.register.Entry: people, organisations, terms
     volume_pages: int | None = None  # [pdf] volume_pages: the PDF edition in volumes of about this many pages
+    images: tuple | None = None  # the editorial images (builder.links.Image), found when the corpus was checked
 
     @property
     def full_title(self) -> str:

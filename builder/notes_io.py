@@ -469,6 +469,17 @@ def serialise(collection: dict) -> str:
     return json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
 
 
+_made: tuple = ()  # (archive, anchors, text): the last JSON-LD made, which the next edition of a build reuses
+
+
+def jsonld(archive: Archive, anchors: dict[str, list[anchor.Anchored]]) -> str:
+    """Every note as JSON-LD text (serialise(collection_of(...))): made once for the editions of one build."""
+    global _made
+    if not (_made and _made[0] is archive and _made[1] is anchors):
+        _made = (archive, anchors, serialise(collection_of(archive, anchors)))
+    return _made[2]
+
+
 MOTIVATIONS = {"sic": "commenting", "gloss": "commenting", "condition": "describing",
                "cross-reference": "linking"}  # W3C Web Annotation motivations that fit each note kind
 

@@ -141,7 +141,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
         # when what they show has changed
         book = partial(epub_sources.book_page, job, store)
         # the notes as W3C Web Annotation JSON-LD, so that an EPUB alone can be checked for lost notes
-        put(NOTES_FILE, book("notes", None, lambda: notes_io.serialise(notes_io.collection_of(archive, anchors))))
+        put(NOTES_FILE, book("notes", None, lambda: notes_io.jsonld(archive, anchors)))
         page_list = marks.page_list()
         for entry in page_list:  # hrefs relative to the nav document and the NCX (both in EPUB/)
             entry["href"] = entry["href"][3:] if entry["href"].startswith("../") else "text/" + entry["href"]

@@ -248,7 +248,7 @@ def _common(job) -> dict:
 
     archive = job.archive
     ctx = {k: v for k, v in job.ctx.items() if k != "sources"}
-    shell = replace(archive, sources=(), warnings=(), introduction="", register=())
+    shell = replace(archive, sources=(), warnings=(), introduction="", register=(), images=None)
     own = _corpus_templates(archive.templates_dir)
     common = {
         "the archive": _digest(repr(shell), _json(ctx)),

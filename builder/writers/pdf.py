@@ -73,7 +73,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
             (folder / "sources" / f"{source.id}.json").write_bytes(
                 staged.source(source, anchors.get(source.id, []), folder / "images"))
             _copy(source.path, folder / "originals" / source.file_name)
-        notes = notes_io.serialise(notes_io.collection_of(archive, anchors)).encode("utf-8")
+        notes = notes_io.jsonld(archive, anchors).encode("utf-8")
         if not runs:  # one compile attaches it; a book in parts has it attached at the join (notes_attached)
             (folder / "notes").mkdir()
             (folder / NOTES_FILE).write_bytes(notes)

@@ -111,7 +111,7 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], folder: Path, se
         page("names.html", "names.html", entries=found)
     page("search.html", "search.html", searchable=searchable)
     page("about.html", "about.html", citation=edition_citation)
-    put("notes/annotations.jsonld", notes_io.serialise(notes_io.collection_of(archive, anchors)))
+    put("notes/annotations.jsonld", notes_io.jsonld(archive, anchors))
     return pages
 
 
