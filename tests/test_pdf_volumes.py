@@ -402,3 +402,42 @@ def test_a_volume_starting_on_an_even_page_starts_on_a_verso(corpus_copy, tmp_pa
     assert evens >= 1  # the case this test is for did occur
     report = all_ran(run_check([tmp_path / "out"], corpus_copy, epubcheck=False))
     assert report.exit_code == 0, report.text()
+
+
+def test_a_volume_whose_title_pages_run_to_an_odd_number_keeps_its_sides(tmp_path, monkeypatch):
+    """Ninety one-page sources in volumes of 68 pages: volume 2's contents run to two pages, so
+    its title page and contents make three, and its sources begin on page 41, a right-hand page.
+    A blank page ends its title matter (numbered with it), so that page 41 falls on a recto;
+    without it, the sources of volume 2 were set on the wrong side of the leaf."""
+    import random
+    rng = random.Random(3)
+    words = "the party members letter committee statement report meeting conference policy".split()
+    corpus = tmp_path / "corpus"
+    (corpus / "sources").mkdir(parents=True)
+    ids = [f"s{i:03d}" for i in range(90)]
+    for sid in ids:
+        text = " ".join(rng.choice(words) for _ in range(50)).capitalize() + ".\n"
+        (corpus / "sources" / f"{sid}.txt").write_text(text, encoding="utf-8")
+    (corpus / "introduction.md").write_text("## About\n\nNinety short sources.\n", encoding="utf-8")
+    (corpus / "archive.toml").write_text(
+        'title = "Volumes"\nidentifier = "urn:uuid:00000000-0000-4000-8002-000000000001"\nlanguage = "en"\n'
+        'date = 2026-01-01\npublisher = "tests"\nrights = "Public domain."\ndescription = "Test corpus."\n'
+        f'sources = {ids!r}\n\n[[editors]]\nname = "tests"\n\n[pdf]\nvolume_pages = 68\n', encoding="utf-8")
+    monkeypatch.setattr(pdf_parts, "WORKERS", 2)
+    built = build(corpus, tmp_path / "out", ("pdf",))
+    paths = [path for kind, path in sorted(built.editions.items())]
+    assert len(paths) == 3
+    odd_titles = 0
+    for k, path in enumerate(paths, start=1):
+        assert need(validators.qpdf_check, path) == []
+        with pikepdf.open(path) as pdf:
+            labels = [str(p.label) for p in pdf.pages]
+        first = next(i for i, label in enumerate(labels) if label.split(":")[1].isdigit())
+        number = int(labels[first].split(":")[1])
+        assert (first + 1) % 2 == number % 2, (k, labels[:first + 1])  # odd numbers on rectos
+        blank = subprocess.run([tool("pdftotext"), "-f", str(first), "-l", str(first), str(path), "-"],
+                               capture_output=True, check=True).stdout.strip() == b""
+        odd_titles += k > 1 and number % 2 == 1 and blank  # the case: a blank page ends the title matter
+    assert odd_titles >= 1, "no volume had title matter of an odd number of pages before a right-hand start"
+    report = all_ran(run_check([tmp_path / "out"], corpus, epubcheck=False))
+    assert report.exit_code == 0, report.text()
