@@ -227,6 +227,24 @@ def test_archive_check_accepts_the_set(made, corpus):
     assert report.exit_code == 0, report.text()
 
 
+def test_volumes_made_before_volume_pages_changed_are_out_of_date_not_damaged(made, corpus, tmp_path):
+    """volume_pages 17 -> 10 after the build (the corpus now makes five volumes): each volume of the
+    set of three is whole, so `archive check --corpus` says OUT OF DATE for each, finds no damage,
+    and exits 1; each volume still checked against what it carries."""
+    changed = tmp_path / "corpus"
+    shutil.copytree(corpus, changed)
+    toml = changed / "archive.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("volume_pages = 17", "volume_pages = 10"),
+                    encoding="utf-8")
+    assert len(volumes.plan(load(changed))) == 5
+    report = all_ran(run_check([vols(made)[0].parent], changed, epubcheck=False))
+    assert report.findings == [], report.text()
+    assert sorted(f.file.rsplit("/", 1)[-1] for f in report.stale) == sorted(p.name for p in vols(made))
+    assert all("another division into volumes" in f.what for f in report.stale), report.text()
+    assert report.exit_code == 1
+    assert any("in 3 volumes, none missing, each source in one of them" in p for p in report.passed), report.text()
+
+
 def test_archive_check_catches_a_missing_or_damaged_volume(made, corpus, tmp_path):
     src = vols(made)[0].parent
     missing = tmp_path / "missing"

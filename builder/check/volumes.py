@@ -28,6 +28,11 @@ def expected_in(path: Path, pdf, expected: Expected | None, report: Report, labe
     k = found[1]
     archive = expected.archive
     plan = _plan(expected)
+    if plan is not None and _divided_otherwise(pdf, k, plan, archive):
+        report.out_of_date(label, f"out of date: made with another division into volumes than {expected.against}'s "
+                           f"[pdf] volume_pages = {archive.volume_pages} gives now ({len(plan)} volumes); "
+                           "checked against what it carries")
+        plan = None
     if plan is not None:
         if k > len(plan):
             report.damage(label, f"volume {k} is not one of the set: the corpus's [pdf] volume_pages makes "
@@ -38,6 +43,18 @@ def expected_in(path: Path, pdf, expected: Expected | None, report: Report, labe
     else:
         ids = {s.id for s in archive.sources if s.file_name in attached(pdf)}
     return replace(expected, archive=replace(archive, sources=tuple(s for s in archive.sources if s.id in ids)))
+
+
+def _divided_otherwise(pdf, k: int, plan: list[list[str]], archive) -> bool:
+    """Whether a volume was made by another plan than the corpus's (volume_pages changed since, or the
+    sources): the number of volumes its title gives differs, or it carries a source the plan puts in
+    another volume. (A volume carrying less than the plan gives it has lost an original: damage.)"""
+    said = claimed(pdf)
+    if said is not None and said[1] != len(plan):
+        return True
+    names = {s.id: s.file_name for s in archive.sources}
+    mine = {names[sid] for sid in plan[k - 1]} if k <= len(plan) else set()
+    return bool((attached(pdf) & set(names.values())) - mine)  # (the last volume carries the notes file too)
 
 
 def _plan(expected: Expected) -> list[list[str]] | None:
@@ -80,6 +97,8 @@ def check_sets(files: list[Path], report: Report, expected: Expected | None, lab
             else:
                 counts.add(said[1])
         plan = _plan(expected) if expected is not None else None
+        if plan is not None and len(counts) == 1 and len(plan) not in counts:
+            plan = None  # made by another plan: out of date (expected_in says so for each volume)
         if plan is not None:
             counts.add(len(plan))
         n = max(counts | set(held))
