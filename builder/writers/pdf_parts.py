@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import cache, pdf_reading, progress
+from . import pdf_sessions
 
 # Estimated pages of sources in one part: one Typst compile of about this many pages stays
 # under about 1 GB (docs/performance.md). Tests make it tiny to force parts.
@@ -105,22 +106,25 @@ def part_memory(archive, runs: list[list[str]]) -> int:
 
 # ---------------------------------------------------------------- one compile (in a worker process)
 
-def compile_part(job: dict) -> dict:
+def compile_part(job: dict, compiler=None):
     """Compile one part (job: folder, part file, output or None to lay out only, fonts, timestamp,
-    standards); its <part-info> and page-map blocks, or {"error": ...}. Runs in a worker process."""
+    standards); its <part-info> and page-map blocks, or {"error": ...}. Runs in a worker process.
+    With compiler (builder/writers/pdf_sessions.py): (the result, the compiler, to compile the
+    same part again: Typst keeps what did not change); without: the result."""
     import typst  # only Typst and builder.inert here: a worker starts in a fraction of a second
 
     from .. import inert
 
     folder = Path(job["folder"])
+    session = compiler is not None or "session" in job
     with inert.offline():
         try:
-            compiler = typst.Compiler(str(folder / job["main"]), root=str(folder), font_paths=job["fonts"],
-                                      ignore_system_fonts=True, sys_inputs={"part": job["part_file"]},
-                                      **inert.typst_packages(folder))
-            if job["output"]:
-                compiler.compile(output=job["output"], format="pdf", pdf_standards=job["standards"],
-                                 timestamp=job["timestamp"])
+            if compiler is None:
+                compiler = typst.Compiler(str(folder / job["main"]), root=str(folder), font_paths=job["fonts"],
+                                          ignore_system_fonts=True, sys_inputs={"part": job["part_file"]},
+                                          **inert.typst_packages(folder))
+            # the queries first, the PDF last: typst-py reads changed files again after a compile
+            # (not after a query), for the next compile in the same process (a session)
             info = json.loads(compiler.query("<part-info>", field="value", one=True))
             blocks = []
             if job["output"]:  # the template's page-map markers (builder/writers/pdf.py _blocks_placed)
@@ -129,9 +133,13 @@ def compile_part(job: dict) -> dict:
                               json.loads(compiler.query("<pb-pages>", field="value", one=True))]
                 except typst.TypstError:
                     blocks = []
+                compiler.compile(output=job["output"], format="pdf", pdf_standards=job["standards"],
+                                 timestamp=job["timestamp"])
         except typst.TypstError as e:
-            return {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}
-    return {"info": info, "blocks": blocks}
+            result = {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}
+            return (result, None) if session else result
+    result = {"info": info, "blocks": blocks}
+    return (result, compiler) if session else result
 
 
 class CompileFailed(Exception):
@@ -140,19 +148,25 @@ class CompileFailed(Exception):
         self.message, self.hints = message, hints
 
 
-def run_jobs(jobs: list[dict], done=None) -> list[dict]:
+def run_jobs(jobs: list[dict], done=None, sessions=None) -> list[dict]:
     """Compile jobs in worker processes, at most WORKERS (or one per CPU) at once, each part in a
     fresh process: Typst keeps what it laid out (its memoisation) for the life of a process, so a
-    process that made one part and went on to the next would hold both (memory grows with parts)."""
-    workers = max(1, min(WORKERS or os.cpu_count() or 1, len(jobs)))
-    # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             max_tasks_per_child=1) as pool:
-        results = []
-        for result in pool.map(compile_part, jobs):  # in order, as they are made
-            results.append(result)
-            if done is not None:
-                done()
+    process that made one part and went on to the next would hold both (memory grows with parts).
+    With sessions (builder/writers/pdf_sessions.py): each job in its part's own session, all at
+    once (the caller gives at most WORKERS), the session kept for the part's next compile if the
+    job says so."""
+    if sessions is not None:
+        results = sessions.run(jobs, done)
+    else:
+        workers = max(1, min(WORKERS or os.cpu_count() or 1, len(jobs)))
+        # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 max_tasks_per_child=1) as pool:
+            results = []
+            for result in pool.map(compile_part, jobs):  # in order, as they are made
+                results.append(result)
+                if done is not None:
+                    done()
     for result in results:
         if "error" in result:
             raise CompileFailed(result["error"], result["hints"])
@@ -178,6 +192,7 @@ class Book:
         self.sha = {s.id: s.sha256 for s in archive.sources}
         self.shared = self._shared_key()
         self.reader = PartReader(folder / "reading", self.reads_parts)
+        self.sessions = pdf_sessions.Sessions()
 
     # -- what a part is made from
     def _shared_key(self) -> str:
@@ -231,8 +246,10 @@ class Book:
         return {"folder": str(self.folder), "main": "edition.typ", "part_file": name, "output": out,
                 "fonts": self.fonts, "timestamp": self.archive.timestamp, "standards": self.standards}
 
-    def make(self, parts: list[Part], datas: list[dict]) -> None:
-        """Make each part at its start (from the cache if it was made before from the same inputs)."""
+    def make(self, parts: list[Part], datas: list[dict], guesses: tuple = ()) -> None:
+        """Make each part at its start (from the cache if it was made before from the same inputs),
+        each in its session (builder/writers/pdf_sessions.py), which is kept for the parts in
+        guesses: made at a start that may be wrong, to be made again in the same process."""
         todo, jobs = [], []
         for part, data in zip(parts, datas):
             data = {**data, "start": part.start, "pad": part.pad}
@@ -247,8 +264,9 @@ class Book:
                 part.cached = True
                 continue
             todo.append((part, key, content))
-            jobs.append(self.job(part, data, True))
-        for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick) if jobs else []):
+            jobs.append({**self.job(part, data, True), "session": part.number, "start": part.start,
+                         "keep": any(part is g for g in guesses)})
+        for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick, self.sessions) if jobs else []):
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
             import pikepdf
             with pikepdf.open(out) as pdf:
@@ -271,6 +289,14 @@ class Book:
         part.span = int(part.info["last"]) - part.start + 1
 
     def lay_out(self) -> None:
+        try:
+            self._lay_out()
+        except BaseException:
+            self.sessions.kill()
+            raise
+        self.sessions.close()
+
+    def _lay_out(self) -> None:
         front, bodies, back = self.parts[0], self.parts[1:-1], self.parts[-1]
         # 1. where the introduction ends (the contents' numbers do not move it: it starts on a
         #    right-hand page numbered 1 whatever the length of the contents), from the
@@ -318,7 +344,7 @@ class Book:
                 if reg is not None:
                     back.start = bodies[-1].start + bodies[-1].span
                     batch, batch_data = batch + [back], batch_data + [self.data(back, {"reg_pages": reg})]
-            self.make(batch, batch_data)
+            self.make(batch, batch_data, tuple(guesses))
             for p in batch:
                 known[id(p)] = True
         else:
