@@ -193,6 +193,7 @@ class Book:
         self.shared = self._shared_key()
         self.reader = PartReader(folder / "reading", self.reads_parts)
         self.sessions = pdf_sessions.Sessions()
+        self.guesses: list[Part] = []  # the parts being made at a guessed start (their sessions kept)
 
     # -- what a part is made from
     def _shared_key(self) -> str:
@@ -246,10 +247,10 @@ class Book:
         return {"folder": str(self.folder), "main": "edition.typ", "part_file": name, "output": out,
                 "fonts": self.fonts, "timestamp": self.archive.timestamp, "standards": self.standards}
 
-    def make(self, parts: list[Part], datas: list[dict], guesses: tuple = ()) -> None:
+    def make(self, parts: list[Part], datas: list[dict]) -> None:
         """Make each part at its start (from the cache if it was made before from the same inputs),
         each in its session (builder/writers/pdf_sessions.py), which is kept for the parts in
-        guesses: made at a start that may be wrong, to be made again in the same process."""
+        self.guesses: made at a start that may be wrong, to be made again in the same process."""
         todo, jobs = [], []
         for part, data in zip(parts, datas):
             data = {**data, "start": part.start, "pad": part.pad}
@@ -265,7 +266,7 @@ class Book:
                 continue
             todo.append((part, key, content))
             jobs.append({**self.job(part, data, True), "session": part.number, "start": part.start,
-                         "keep": any(part is g for g in guesses)})
+                         "keep": any(part is g for g in self.guesses)})
         for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick, self.sessions) if jobs else []):
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
             import pikepdf
@@ -344,7 +345,11 @@ class Book:
                 if reg is not None:
                     back.start = bodies[-1].start + bodies[-1].span
                     batch, batch_data = batch + [back], batch_data + [self.data(back, {"reg_pages": reg})]
-            self.make(batch, batch_data, tuple(guesses))
+            self.guesses = guesses
+            try:
+                self.make(batch, batch_data)
+            finally:
+                self.guesses = []
             for p in batch:
                 known[id(p)] = True
         else:
