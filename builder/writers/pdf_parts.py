@@ -139,6 +139,8 @@ def compile_part(job: dict, compiler=None):
             result = {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}
             return (result, None) if session else result
     result = {"info": info, "blocks": blocks}
+    if job["output"] and job.get("scan"):  # the active-content scan here, beside the other parts' lay-out
+        result["active"] = [_digest(Path(job["output"])), inert.pdf_active(job["output"])]
     return (result, compiler) if session else result
 
 
@@ -193,6 +195,7 @@ class Book:
         self.shared = self._shared_key()
         self.reader = PartReader(folder / "reading", self.reads_parts)
         self.sessions = pdf_sessions.Sessions()
+        self.scanned: dict[str, list[str]] = {}  # a part's SHA-256 -> what the active-content scan found (in its worker)
         self.guesses: list[Part] = []  # the parts being made at a guessed start (their sessions kept)
 
     # -- what a part is made from
@@ -265,7 +268,7 @@ class Book:
                 part.cached = True
                 continue
             todo.append((part, key, content))
-            jobs.append({**self.job(part, data, True), "session": part.number, "start": part.start,
+            jobs.append({**self.job(part, data, True), "session": part.number, "start": part.start, "scan": True,
                          "keep": any(part is g for g in self.guesses)})
         for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick, self.sessions) if jobs else []):
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
@@ -273,6 +276,8 @@ class Book:
             with pikepdf.open(out) as pdf:
                 meta = {"info": result["info"], "blocks": result["blocks"], "pages": len(pdf.pages)}
             self._took(part, meta, out)
+            if "active" in result:  # what the worker's scan found, by the SHA-256 of the part's bytes
+                self.scanned[result["active"][0]] = result["active"][1]
             self.store.put("pdf-part", key, out.read_bytes())
             self.store.put("pdf-part-info", key, json.dumps(meta).encode())
             self.store.put("pdf-part-span", content, str(part.span).encode())
@@ -423,12 +428,13 @@ class Book:
         from .. import inert
         found = []
         for part in self.parts:
-            key = cache.key("pdf-active", _digest(part.path))
+            digest = _digest(part.path)
+            key = cache.key("pdf-active", digest)
             kept = self.store.get("pdf-active", key)
             if kept is not None:
                 found += json.loads(kept)
                 continue
-            mine = inert.pdf_active(part.path)
+            mine = self.scanned[digest] if digest in self.scanned else inert.pdf_active(part.path)
             self.store.put("pdf-active", key, json.dumps(mine).encode())
             found += mine
         return found
