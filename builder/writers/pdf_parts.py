@@ -106,17 +106,20 @@ def part_memory(archive, runs: list[list[str]]) -> int:
 
 # ---------------------------------------------------------------- one compile (in a worker process)
 
-def compile_part(job: dict, compiler=None):
+def compile_part(job: dict) -> dict:
     """Compile one part (job: folder, part file, output or None to lay out only, fonts, timestamp,
-    standards); its <part-info> and page-map blocks, or {"error": ...}. Runs in a worker process.
-    With compiler (builder/writers/pdf_sessions.py): (the result, the compiler, to compile the
-    same part again: Typst keeps what did not change); without: the result."""
+    standards); its <part-info> and page-map blocks, or {"error": ...}. Runs in a worker process."""
+    return compile_part_in(job, None)[0]
+
+
+def compile_part_in(job: dict, compiler=None) -> tuple[dict, object]:
+    """compile_part in compiler (a new one if None): (the result, the compiler, to compile the same
+    part again, builder/writers/pdf_sessions.py: Typst keeps what did not change; None after an error)."""
     import typst  # only Typst and builder.inert here: a worker starts in a fraction of a second
 
     from .. import inert
 
     folder = Path(job["folder"])
-    session = compiler is not None or "session" in job
     with inert.offline():
         try:
             if compiler is None:
@@ -136,12 +139,11 @@ def compile_part(job: dict, compiler=None):
                 compiler.compile(output=job["output"], format="pdf", pdf_standards=job["standards"],
                                  timestamp=job["timestamp"])
         except typst.TypstError as e:
-            result = {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}
-            return (result, None) if session else result
+            return {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}, None
     result = {"info": info, "blocks": blocks}
     if job["output"] and job.get("scan"):  # the active-content scan here, beside the other parts' lay-out
         result["active"] = [_digest(Path(job["output"])), inert.pdf_active(job["output"])]
-    return (result, compiler) if session else result
+    return result, compiler
 
 
 class CompileFailed(Exception):

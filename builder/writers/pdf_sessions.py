@@ -28,7 +28,7 @@ import multiprocessing
 
 def serve(conn) -> None:
     """A session (in its own process): jobs in, results out, until None (or the pipe closes)."""
-    from .pdf_parts import compile_part
+    from . import pdf_parts
     compiler, last = None, None  # the part's compiler; (its start, its last page) of the compile before
     while True:
         try:
@@ -37,9 +37,9 @@ def serve(conn) -> None:
             return
         if job is None:
             return
-        result, compiler = compile_part(job, compiler)
+        result, compiler = pdf_parts.compile_part_in(job, compiler)
         if last is not None and "info" in result and int(result["info"]["last"]) - job["start"] != last[1] - last[0]:
-            result, compiler = compile_part(job, None)  # read stale data: laid out afresh
+            result, compiler = pdf_parts.compile_part_in(job, None)  # read stale data: laid out afresh
         if "info" in result:
             last = (job["start"], int(result["info"]["last"]))
         conn.send(result)
