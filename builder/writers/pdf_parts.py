@@ -14,7 +14,9 @@ pages keep their margins and running heads). A part's length does not depend on 
 starts at, but to know where part k starts the parts before it must be laid out: the parts are
 laid out in rounds, in parallel (processes, at most os.cpu_count()), each round with the start
 pages the last one found, until every part was made at its true start (page counts of an
-earlier build, kept in the cache, make the first round right). What the contents and the index
+earlier build, kept in the cache, make the first round right; a part made again is compiled
+again in the process that laid it out, builder/writers/pdf_sessions.py, where Typst keeps most of
+its lay-out). What the contents and the index
 need from other parts (where sources, glossary entries and references to the register landed)
 is passed to them as data; the front matter is laid out first to learn where the introduction
 ends, and made last, with the contents' page numbers. builder/pdf_join.py joins the parts.
