@@ -14,7 +14,9 @@ pages keep their margins and running heads). A part's length does not depend on 
 starts at, but to know where part k starts the parts before it must be laid out: the parts are
 laid out in rounds, in parallel (processes, at most os.cpu_count()), each round with the start
 pages the last one found, until every part was made at its true start (page counts of an
-earlier build, kept in the cache, make the first round right). What the contents and the index
+earlier build, kept in the cache, make the first round right; a part made again is compiled
+again in the process that laid it out, builder/writers/pdf_sessions.py, where Typst keeps most of
+its lay-out). What the contents and the index
 need from other parts (where sources, glossary entries and references to the register landed)
 is passed to them as data; the front matter is laid out first to learn where the introduction
 ends, and made last, with the contents' page numbers. builder/pdf_join.py joins the parts.
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import cache, pdf_reading, progress
+from . import pdf_sessions
 
 # Estimated pages of sources in one part (docs/pdf.md, "A book in parts"): small enough that a
 # rebuild after one note is edited lays out few pages again, and a compile stays far under 1 GB;
@@ -111,6 +114,12 @@ def part_memory(archive, runs: list[list[str]]) -> int:
 def compile_part(job: dict) -> dict:
     """Compile one part (job: folder, part file, output or None to lay out only, fonts, timestamp,
     standards); its <part-info> and page-map blocks, or {"error": ...}. Runs in a worker process."""
+    return compile_part_in(job, None)[0]
+
+
+def compile_part_in(job: dict, compiler=None) -> tuple[dict, object]:
+    """compile_part in compiler (a new one if None): (the result, the compiler, to compile the same
+    part again, builder/writers/pdf_sessions.py: Typst keeps what did not change; None after an error)."""
     import typst  # only Typst and builder.inert here: a worker starts in a fraction of a second
 
     from .. import inert
@@ -118,12 +127,12 @@ def compile_part(job: dict) -> dict:
     folder = Path(job["folder"])
     with inert.offline():
         try:
-            compiler = typst.Compiler(str(folder / job["main"]), root=str(folder), font_paths=job["fonts"],
-                                      ignore_system_fonts=True, sys_inputs={"part": job["part_file"]},
-                                      **inert.typst_packages(folder))
-            if job["output"]:
-                compiler.compile(output=job["output"], format="pdf", pdf_standards=job["standards"],
-                                 timestamp=job["timestamp"])
+            if compiler is None:
+                compiler = typst.Compiler(str(folder / job["main"]), root=str(folder), font_paths=job["fonts"],
+                                          ignore_system_fonts=True, sys_inputs={"part": job["part_file"]},
+                                          **inert.typst_packages(folder))
+            # the queries first, the PDF last: typst-py reads changed files again after a compile
+            # (not after a query), for the next compile in the same process (a session)
             info = json.loads(compiler.query("<part-info>", field="value", one=True))
             blocks = []
             if job["output"]:  # the template's page-map markers (builder/writers/pdf.py _blocks_placed)
@@ -132,9 +141,14 @@ def compile_part(job: dict) -> dict:
                               json.loads(compiler.query("<pb-pages>", field="value", one=True))]
                 except typst.TypstError:
                     blocks = []
+                compiler.compile(output=job["output"], format="pdf", pdf_standards=job["standards"],
+                                 timestamp=job["timestamp"])
         except typst.TypstError as e:
-            return {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}
-    return {"info": info, "blocks": blocks}
+            return {"error": e.message or str(e), "hints": list(getattr(e, "hints", []) or [])}, None
+    result = {"info": info, "blocks": blocks}
+    if job["output"] and job.get("scan"):  # the active-content scan here, beside the other parts' lay-out
+        result["active"] = [_digest(Path(job["output"])), inert.pdf_active(job["output"])]
+    return result, compiler
 
 
 class CompileFailed(Exception):
@@ -143,19 +157,25 @@ class CompileFailed(Exception):
         self.message, self.hints = message, hints
 
 
-def run_jobs(jobs: list[dict], done=None) -> list[dict]:
+def run_jobs(jobs: list[dict], done=None, sessions=None) -> list[dict]:
     """Compile jobs in worker processes, at most WORKERS (or one per CPU) at once, each part in a
     fresh process: Typst keeps what it laid out (its memoisation) for the life of a process, so a
-    process that made one part and went on to the next would hold both (memory grows with parts)."""
-    workers = max(1, min(WORKERS or os.cpu_count() or 1, len(jobs)))
-    # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             max_tasks_per_child=1) as pool:
-        results = []
-        for result in pool.map(compile_part, jobs):  # in order, as they are made
-            results.append(result)
-            if done is not None:
-                done()
+    process that made one part and went on to the next would hold both (memory grows with parts).
+    With sessions (builder/writers/pdf_sessions.py): each job in its part's own session, all at
+    once (the caller gives at most WORKERS), the session kept for the part's next compile if the
+    job says so."""
+    if sessions is not None:
+        results = sessions.run(jobs, done)
+    else:
+        workers = max(1, min(WORKERS or os.cpu_count() or 1, len(jobs)))
+        # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 max_tasks_per_child=1) as pool:
+            results = []
+            for result in pool.map(compile_part, jobs):  # in order, as they are made
+                results.append(result)
+                if done is not None:
+                    done()
     for result in results:
         if "error" in result:
             raise CompileFailed(result["error"], result["hints"])
@@ -181,6 +201,9 @@ class Book:
         self.sha = {s.id: s.sha256 for s in archive.sources}
         self.shared = self._shared_key()
         self.reader = PartReader(folder / "reading", self.reads_parts)
+        self.sessions = pdf_sessions.Sessions()
+        self.scanned: dict[str, list[str]] = {}  # a part's SHA-256 -> what the active-content scan found (in its worker)
+        self.guesses: list[Part] = []  # the parts being made at a guessed start (their sessions kept)
 
     # -- what a part is made from
     def _shared_key(self) -> str:
@@ -235,7 +258,9 @@ class Book:
                 "fonts": self.fonts, "timestamp": self.archive.timestamp, "standards": self.standards}
 
     def make(self, parts: list[Part], datas: list[dict]) -> None:
-        """Make each part at its start (from the cache if it was made before from the same inputs)."""
+        """Make each part at its start (from the cache if it was made before from the same inputs),
+        each in its session (builder/writers/pdf_sessions.py), which is kept for the parts in
+        self.guesses: made at a start that may be wrong, to be made again in the same process."""
         todo, jobs = [], []
         for part, data in zip(parts, datas):
             data = {**data, "start": part.start, "pad": part.pad}
@@ -250,13 +275,16 @@ class Book:
                 part.cached = True
                 continue
             todo.append((part, key, content))
-            jobs.append(self.job(part, data, True))
-        for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick) if jobs else []):
+            jobs.append({**self.job(part, data, True), "session": part.number, "start": part.start, "scan": True,
+                         "keep": any(part is g for g in self.guesses)})
+        for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick, self.sessions) if jobs else []):
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
             import pikepdf
             with pikepdf.open(out) as pdf:
                 meta = {"info": result["info"], "blocks": result["blocks"], "pages": len(pdf.pages)}
             self._took(part, meta, out)
+            if "active" in result:  # what the worker's scan found, by the SHA-256 of the part's bytes
+                self.scanned[result["active"][0]] = result["active"][1]
             self.store.put("pdf-part", key, out.read_bytes())
             self.store.put("pdf-part-info", key, json.dumps(meta).encode())
             self.store.put("pdf-part-span", content, str(part.span).encode())
@@ -274,6 +302,14 @@ class Book:
         part.span = int(part.info["last"]) - part.start + 1
 
     def lay_out(self) -> None:
+        try:
+            self._lay_out()
+        except BaseException:
+            self.sessions.kill()
+            raise
+        self.sessions.close()
+
+    def _lay_out(self) -> None:
         front, bodies, back = self.parts[0], self.parts[1:-1], self.parts[-1]
         # 1. where the introduction ends (the contents' numbers do not move it: it starts on a
         #    right-hand page numbered 1 whatever the length of the contents), from the
@@ -321,7 +357,11 @@ class Book:
                 if reg is not None:
                     back.start = bodies[-1].start + bodies[-1].span
                     batch, batch_data = batch + [back], batch_data + [self.data(back, {"reg_pages": reg})]
-            self.make(batch, batch_data)
+            self.guesses = guesses
+            try:
+                self.make(batch, batch_data)
+            finally:
+                self.guesses = []
             for p in batch:
                 known[id(p)] = True
         else:
@@ -395,12 +435,13 @@ class Book:
         from .. import inert
         found = []
         for part in self.parts:
-            key = cache.key("pdf-active", _digest(part.path))
+            digest = _digest(part.path)
+            key = cache.key("pdf-active", digest)
             kept = self.store.get("pdf-active", key)
             if kept is not None:
                 found += json.loads(kept)
                 continue
-            mine = inert.pdf_active(part.path)
+            mine = self.scanned[digest] if digest in self.scanned else inert.pdf_active(part.path)
             self.store.put("pdf-active", key, json.dumps(mine).encode())
             found += mine
         return found

@@ -1,0 +1,121 @@
+"""A part's compile kept alive for its next compile (docs/pdf.md, "A book in parts").
+
+A part laid out at a guessed start (builder/writers/pdf_parts.py, Book.lay_out) is made again
+when its true start is known. Made again in a fresh process, it costs a whole lay-out; made again
+by the same `typst.Compiler`, in the process that laid it out, Typst's memoisation keeps what did
+not move (the text set in lines and pages: a part's length does not depend on its start) and
+redoes only what did (the folios, the "provenance and condition, p. N" of each heading): about
+two fifths of a fresh compile. So each part is compiled in a *session*: a spawned process that
+holds the part's compiler from its first compile until the parent says the part is done.
+
+Memory: a session holds one part's lay-out (about 0.65 MiB a page, a little more after a second
+compile); the parent keeps at most WORKERS sessions alive (a round's jobs), closing the others
+before it starts new ones, and closes a session as soon as its part is made at a start that is
+certain.
+
+What a session reads must be what the parent wrote: the part's data file is rewritten in place
+(parts/part-N.json: its name is in `sys.inputs`, which cannot change without a full lay-out).
+typst-py looks at the files again after each `compile`, not after a `query`, so a session queries
+first and compiles (writes the PDF) last; and it checks that the part made again has the length
+of its first compile moved to the new start, else it lays the part out afresh (a stale read of
+the data is never kept).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+
+def serve(conn) -> None:
+    """A session (in its own process): jobs in, results out, until None (or the pipe closes)."""
+    from . import pdf_parts
+    compiler, last = None, None  # the part's compiler; (its start, its last page) of the compile before
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        result, compiler = pdf_parts.compile_part_in(job, compiler)
+        if last is not None and "info" in result and int(result["info"]["last"]) - job["start"] != last[1] - last[0]:
+            result, compiler = pdf_parts.compile_part_in(job, None)  # read stale data: laid out afresh
+        if "info" in result:
+            last = (job["start"], int(result["info"]["last"]))
+        conn.send(result)
+
+
+class Session:
+    def __init__(self, ctx):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def close(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        self.conn.close()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.conn.close()
+
+
+class Sessions:
+    """The live sessions of one book, by part number."""
+
+    def __init__(self):
+        # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
+        self.ctx = multiprocessing.get_context("spawn")
+        self.live: dict[int, Session] = {}
+
+    def run(self, jobs: list[dict], done=None) -> list[dict]:
+        """Each job (its "session": the part's number; "keep": the session stays for the part's
+        next compile) in the part's session, a new one if it has none; the results in order."""
+        wanted = {job["session"] for job in jobs}
+        for number in [n for n in self.live if n not in wanted]:  # parts done: their memory freed first
+            self.live.pop(number).close()
+        sessions = []
+        for job in jobs:
+            session = self.live.pop(job["session"], None) or Session(self.ctx)
+            session.conn.send(job)
+            sessions.append(session)
+        results = []
+        try:
+            for job, session in zip(jobs, sessions):
+                try:
+                    result = session.conn.recv()
+                except (EOFError, OSError):
+                    session.kill()
+                    result = {"error": f"the process laying out part {job['session']} of the PDF stopped "
+                                       f"(exit code {session.process.exitcode}; out of memory?)", "hints": []}
+                else:
+                    if job.get("keep") and "error" not in result:
+                        self.live[job["session"]] = session
+                    else:
+                        session.close()
+                results.append(result)
+                if done is not None:
+                    done()
+        except BaseException:
+            for session in sessions:
+                session.kill()
+            raise
+        return results
+
+    def close(self) -> None:
+        while self.live:
+            self.live.popitem()[1].close()
+
+    def kill(self) -> None:
+        while self.live:
+            self.live.popitem()[1].kill()
