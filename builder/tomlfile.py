@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from . import files
+from . import files, tomlflat
 from .errors import Problem
 
 
@@ -33,7 +33,9 @@ def parse(path: Path, raw: bytes, problems: list[Problem], code: str) -> "Doc | 
                                 "save the file as UTF-8", line=raw[: e.start].count(b"\n") + 1))
         return None
     try:
-        data = tomllib.loads(text)
+        data = tomlflat.loads(text)  # the plainest form read quickly; any other by tomllib, as ever
+        if data is None:
+            data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
