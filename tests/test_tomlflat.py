@@ -100,3 +100,15 @@ def test_errors_are_tomllib_s_with_their_lines(tmp_path):
     assert tomlfile.parse(path, b'title = "a"\nkind = "b"\ntitle = "c"\n', problems, "C101") is None
     assert [(p.code, p.line) for p in problems] == [("C101", 3)]
     assert "malformed TOML" in problems[0].message
+
+
+def test_characters_no_edition_can_carry_are_still_refused_in_plain_toml(tmp_path):
+    """C169 for U+FFFF in a value of a file of the plain form; none for one in a comment (it is
+    not a value), as when tomllib read every file."""
+    path = tmp_path / "x.toml"
+    problems: list = []
+    assert tomlfile.parse(path, 'title = "a\uffffb"\n'.encode(), problems, "C101") is None
+    assert [p.code for p in problems] == ["C169"] and "U+FFFF" in problems[0].message
+    problems = []
+    doc = tomlfile.parse(path, 'title = "a" # \uffff\n'.encode(), problems, "C101")
+    assert problems == [] and doc.data == {"title": "a"}
