@@ -17,7 +17,7 @@ from markupsafe import Markup
 from .. import __version__, bidi, characters, citation, describe, document, notes_io, readers, register, templating
 from .. import links  # docs/security.md: safe links, editorial images
 from .. import zipwrite
-from . import epub_pages, image_name, layout
+from . import epub_book, epub_pages, image_name, layout
 from ..anchor import Anchored, links_of
 from ..errors import ArchiveError
 from ..model import Archive, Source
@@ -150,9 +150,11 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
         listed = epub_sources.LISTED  # what these show of each source: its file and its provenance's context
         put("EPUB/nav.xhtml", book("nav", [str(contents_marker), paged], lambda: render(
             "epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged), listed))
-        put("EPUB/toc.ncx", book("ncx", paged, lambda: render("epub/toc.ncx", **paged), listed))
-        put("EPUB/package.opf", book("opf", [images, paged], lambda: render(
-            "epub/package.opf", images=images, **paged), listed))
+        fast = epub_pages.own(env)  # the tool's own templates: the NCX and the package written without jinja2
+        put("EPUB/toc.ncx", book("ncx", paged, lambda: epub_book.ncx(ctx, **paged) if fast else render(
+            "epub/toc.ncx", **paged), listed))
+        put("EPUB/package.opf", book("opf", [images, paged], lambda: epub_book.package(
+            ctx, images, **paged) if fast else render("epub/package.opf", images=images, **paged), listed))
         z.close()
     return path
 
