@@ -77,3 +77,87 @@ def test_hostile_values_in_every_field(value):
             agree({**ctx, "sources": [{**base, key: value}, *ctx["sources"][1:]]})
     agree({**ctx, "sources": [{**base, "carried_as": "application/xhtml+xml"}]})
     agree(ctx, [{"id": value, "href": value, "media_type": value}], [{"label": value, "href": value}], value)
+
+
+class Marks:
+    """A stand-in for epub.Markers: each call a distinct marker, recorded in order."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def __call__(self, where: str):
+        from markupsafe import Markup
+        self.calls.append(where)
+        return Markup(f'<span id="pb-{len(self.calls)}"/>')
+
+
+def colophon_agrees(ctx: dict, page_list: bool = False, cite: str = "A & B, “Title” <cite>") -> None:
+    """The same bytes, the same markers asked for in the same order, and the scan by parts finds
+    what the scan of the whole page finds."""
+    from builder import inert
+    from builder.writers import epub_pages
+
+    a, b = Marks(), Marks()
+    rendered = templating.environment(None).get_template("epub/colophon.xhtml").render(
+        archive=ctx, pb=a, page_list=page_list, cite=cite)
+    scan = epub_pages.Scan()
+    written = epub_book.colophon(ctx, page_list, cite, b, scan)
+    assert written == rendered
+    assert a.calls == b.calls
+    assert sorted(set(scan.findings(written))) == sorted(set(inert.active(written, "xhtml")))
+
+
+def test_the_colophon():
+    ctx = context(CORPUS)
+    for page_list in (False, True):
+        colophon_agrees(ctx, page_list)
+    colophon_agrees({**ctx, "sources": [], "editors": []})
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_the_colophon_with_hostile_values(value):
+    ctx = context(CORPUS)
+    for key, v in ctx.items():
+        if isinstance(v, str):
+            colophon_agrees({**ctx, key: value}, True, value)
+    colophon_agrees({**ctx, "editors": [{"name": value, "role": "editor"}, {"name": "b & c", "role": "x"}]})
+    base = ctx["sources"][0]
+    for key in ("id", "title", "file_name", "sha256"):
+        colophon_agrees({**ctx, "sources": [{**base, key: value}, *ctx["sources"][1:]]})
+
+
+def nav_agrees(ctx: dict, page_list=(), marker: str = '<span epub:type="pagebreak" id="p-iii"/>') -> None:
+    from markupsafe import Markup
+
+    from builder import inert
+    from builder.writers import epub_pages
+
+    paged = {"page_list": list(page_list), "page_source": "urn:x", "max_page": 3}
+    rendered = templating.environment(None).get_template("epub/nav.xhtml").render(
+        archive=ctx, pb=Marks(), contents_marker=Markup(marker), **paged)
+    scan = epub_pages.Scan()
+    written = epub_book.nav(ctx, contents_marker=Markup(marker), scan=scan, **paged)
+    assert written == rendered
+    whole, parts = inert.active(written, "xhtml"), scan.findings(written)
+    assert bool(whole) == bool(parts), (whole, parts)
+    if not any(w.startswith("not well-formed") for w in whole):  # else both say so, each at its own place
+        assert set(whole) <= set(parts), (whole, parts)
+
+
+def test_the_nav():
+    ctx = context(CORPUS)
+    for pages in ((), PAGES):
+        nav_agrees(ctx, pages)
+        nav_agrees({**ctx, "register": False}, pages, "")
+    nav_agrees({**ctx, "sources": []})
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_the_nav_with_hostile_values(value):
+    ctx = context(CORPUS)
+    nav_agrees({**ctx, "language": value, "title": value})
+    base = ctx["sources"][0]
+    for key in ("id", "title"):
+        nav_agrees({**ctx, "sources": [{**base, key: value}, *ctx["sources"][1:]]})
+    nav_agrees(ctx, [{"label": value, "href": value}])
+    nav_agrees(ctx, marker=f"<span>{value}</span>" if "<" not in value else "<script>x()</script>")

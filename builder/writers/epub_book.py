@@ -166,3 +166,82 @@ def package(archive: dict, images: list[dict], page_list: list[dict], page_sourc
             '<reference type="toc" title="Contents" href="nav.xhtml"/>\n'
             '<reference type="text" title="Introduction" href="text/introduction.xhtml"/>\n</guide>\n</package>\n']
     return _checked("epub/package.opf", "".join(out))
+
+
+def colophon(archive: dict, page_list: bool, cite: str, pb, scan) -> str:
+    """templates/epub/colophon.xhtml (in base.xhtml): a row of its fixity table a source, each with
+    its page marker. Scanned by its parts as each source's pages are (epub_pages.Scan)."""
+    from .epub_pages import _base, _marking
+
+    pb = _marking(pb, scan)
+    editors = ", ".join(str(e(x["name"])) for x in archive["editors"])
+    out = ['<section class="colophon" epub:type="colophon" role="doc-colophon" aria-labelledby="colophon">\n',
+           pb("colophon"), '\n<h1 id="colophon">Colophon</h1>\n<p>', pb("colophon/p1"), e(archive["full_title"]),
+           '. Edited by ', editors, '. Published by ', e(archive["publisher"]), ', ', e(archive["date_text"]),
+           '. Identifier <code>', e(archive["identifier"]), '</code>.</p>\n<p>', pb("colophon/p2"),
+           'Built with annotated-archive ', e(archive["version"]), ' from the corpus as it stood on the edition’s '
+           'date. Every source was hashed at build time and compared with the SHA-256 recorded when it was '
+           'received; the build refuses a source that has changed. Each source is reproduced in full, exactly as '
+           'received; the original files travel inside this EPUB, in <code>originals/</code>, so that this copy '
+           'can be verified on its own.</p>\n<p>', pb("colophon/p3"), 'This EPUB edition is made to EPUB 3.3 and '
+           'EPUB Accessibility 1.1, to pass W3C’s EPUBCheck and DAISY Ace without a message; <code>archive '
+           'check</code> runs EPUBCheck on any copy. A PDF edition (PDF/A-3a and PDF/UA-1 claimed, checked '
+           'structurally) is made from the same corpus',
+           ', and the page numbers of this edition are those of that PDF: a page marker stands where each PDF '
+           'page begins, to the character within a source and to the paragraph elsewhere' if page_list else '',
+           '.</p>\n', pb("colophon/fixity"), '\n<h2>Fixity</h2>\n<table class="fixity reflow">\n<thead><tr><th '
+           'scope="col">Source</th><th scope="col">File</th><th scope="col">SHA-256</th></tr></thead>\n<tbody>\n']
+    for k, s in enumerate(archive["sources"], 1):
+        scan.link("a", href=f"{s['id']}.xhtml")
+        out += ['<tr><td data-label="Source">', pb(f"colophon/row{k}"), '<a href="', e(s["id"]), '.xhtml">',
+                e(s["title"]), '</a></td><td data-label="File"><code>', e(s["file_name"]), '</code></td><td '
+                'data-label="SHA-256"><code class="hash">', e(s["sha256"]), '</code></td></tr>\n']
+    out += ['</tbody>\n</table>\n<p>', pb("colophon/rights"), e(archive["rights"]), '</p>\n', pb("colophon/cite"),
+            '\n<h2 id="colophon-cite">How to cite</h2>\n<p class="cite">', e(cite), '</p>\n<p class="cite-note">'
+            'Each source’s provenance page gives its own citation; <code>archive cite</code> gives them as '
+            'CSL-JSON, BibTeX or RIS, from the same data as the deposit’s CSL-JSON.</p>\n</section>\n']
+    return _base(archive, ["Colophon"], out)
+
+
+def nav(archive: dict, contents_marker, page_list: list[dict], scan, **_) -> str:
+    """templates/epub/nav.xhtml (the contents, the landmarks and the page-list: a source two
+    links, a page one). Scanned by its parts as each source's pages are (epub_pages.Scan)."""
+    lang = e(archive["language"])
+    sources = archive["sources"]
+    first = sources[0]["id"] if sources else "colophon"
+    scan.link("a", href=f"text/{first}.xhtml")
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n<html xmlns="http://www.w3.org/1999/xhtml" '
+           f'xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="{lang}" lang="{lang}">\n<head>\n<meta charset="UTF-8"/>'
+           '\n<title>Contents</title>\n<link rel="stylesheet" type="text/css" href="css/edition.css"/>\n</head>\n'
+           '<body>\n', scan.markup(e(contents_marker)), '\n<nav epub:type="toc" role="doc-toc" id="toc" '
+           'aria-labelledby="toc-title">\n<h1 id="toc-title">Contents</h1>\n<ol>\n<li><a href="text/titlepage.xhtml">'
+           'Title page</a></li>\n<li><a href="text/introduction.xhtml">Introduction</a></li>\n<li><a href="text/',
+           e(first), '.xhtml">Sources</a>\n<ol>\n']
+    for s in sources:
+        raw, sid = s["id"], e(s["id"])
+        scan.link("a", href=f"text/{raw}.xhtml")
+        scan.link("a", href=f"text/{raw}-provenance.xhtml")
+        out += [f'<li><a href="text/{sid}.xhtml">', e(s["title"]), f'</a>\n<ol><li><a href="text/{sid}-provenance'
+                '.xhtml">Provenance</a></li></ol>\n</li>\n']
+    out += ['</ol>\n</li>\n']
+    if archive["register"]:
+        out += ['<li><a href="text/glossary.xhtml">Glossary</a></li>\n<li><a href="text/index.xhtml">Index of people '
+                'and organisations</a></li>\n']
+    out += ['<li><a href="text/colophon.xhtml">Colophon</a></li>\n</ol>\n</nav>\n<nav epub:type="landmarks" '
+            'id="landmarks" aria-labelledby="landmarks-title" hidden="hidden">\n<h2 id="landmarks-title">Landmarks</h2>'
+            '\n<ol>\n<li><a epub:type="cover" href="text/cover.xhtml">Cover</a></li>\n<li><a epub:type="titlepage" '
+            'href="text/titlepage.xhtml">Title page</a></li>\n<li><a epub:type="toc" href="nav.xhtml#toc">Contents</a>'
+            '</li>\n<li><a epub:type="bodymatter" href="text/introduction.xhtml">Introduction</a></li>\n']
+    if archive["register"]:
+        out += ['<li><a epub:type="glossary" href="text/glossary.xhtml">Glossary</a></li>\n<li><a epub:type="index" '
+                'href="text/index.xhtml">Index</a></li>\n']
+    out += ['<li><a epub:type="colophon" href="text/colophon.xhtml">Colophon</a></li>\n</ol>\n</nav>\n']
+    if page_list:
+        out += ['<nav epub:type="page-list" role="doc-pagelist" id="page-list" aria-labelledby="page-list-title" '
+                'hidden="hidden">\n<h2 id="page-list-title">Pages of the PDF edition</h2>\n<ol>\n']
+        for p in page_list:
+            scan.link("a", href=p["href"])
+            out += ['<li><a href="', e(p["href"]), '">', e(p["label"]), '</a></li>\n']
+        out += ['</ol>\n</nav>\n']
+    out += ['</body>\n</html>\n']
+    return "".join(out)
