@@ -181,7 +181,6 @@ class Store:
                 if path.is_file() and path not in self.used:
                     path.unlink(missing_ok=True)
 
-
     def _move_new_kinds(self) -> set[str]:
         """The kinds of entry this build made that the cache had no folder for (a first build): each
         moved in at once, its folder renamed (10,000 entries renamed one by one were about a second
