@@ -252,7 +252,7 @@ def _load_sources(folder: Path, read: files.Reader, warnings: list[str]) -> dict
     sidecars: dict[str, Path] = {}
     notes: dict[str, Path] = {}
     transcriptions: dict[str, Path] = {}  # a scan's machine transcription (docs/scans.md)
-    for path in sorted(folder.iterdir()):
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):  # one folder: the order of Paths, sooner
         name = path.name
         if name.startswith(".") or path.is_dir():
             continue

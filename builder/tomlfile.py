@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from . import files
+from . import files, tomlflat
 from .errors import Problem
 
 
@@ -32,8 +32,11 @@ def parse(path: Path, raw: bytes, problems: list[Problem], code: str) -> "Doc | 
         problems.append(Problem(code, path, f"not valid UTF-8 (byte {e.start})",
                                 "save the file as UTF-8", line=raw[: e.start].count(b"\n") + 1))
         return None
+    flat = None
     try:
-        data = tomllib.loads(text)
+        data = flat = tomlflat.loads(text)  # the plainest form read quickly; any other by tomllib, as ever
+        if data is None:
+            data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
@@ -46,11 +49,14 @@ def parse(path: Path, raw: bytes, problems: list[Problem], code: str) -> "Doc | 
         return None
     except RecursionError:
         data = None
-    if data is None or _depth(data) > MAX_DEPTH:
+    if flat is not None:  # two levels at most, and every string as written: a search of the text
+        bad = _unwritable(data) if UNWRITABLE.search(text) else ""  # finds what the walk would find
+    elif data is None or _depth(data) > MAX_DEPTH:
         problems.append(Problem("C165", path, f"tables or arrays are nested more than {MAX_DEPTH} deep",
                                 "the corpus format needs at most three levels: flatten the structure"))
         return None
-    bad = _unwritable(data)
+    else:
+        bad = _unwritable(data)
     if bad:
         lines = [i for i, line in enumerate(text.splitlines(), 1)
                  if ESCAPED_UNWRITABLE.search(line) and not QUOTING.match(line)] or [None]

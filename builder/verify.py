@@ -13,6 +13,7 @@ import hashlib
 import os
 import unicodedata
 import zipfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,9 +98,10 @@ def squeezer(plain: bool):
     return normalise if plain else (lambda t: "".join(normalise(t).split()))
 
 
-def container_findings(path: Path) -> list[Finding]:
-    """OCF rules EPUBCheck 5.3 does not enforce: `mimetype` first, stored, exact."""
-    with zipfile.ZipFile(path) as z:
+def container_findings(path: Path, opened: zipfile.ZipFile | None = None) -> list[Finding]:
+    """OCF rules EPUBCheck 5.3 does not enforce: `mimetype` first, stored, exact. (opened: the EPUB
+    already open, its directory read: 40,000 entries at 10,000 sources are read once.)"""
+    with zipfile.ZipFile(path) if opened is None else nullcontext(opened) as z:
         infos = z.infolist()
         if not infos or infos[0].filename != "mimetype":
             return [Finding(path.name, "the first zip entry is not `mimetype`")]
@@ -125,7 +127,6 @@ def epub_findings(path: Path, archive: Archive, store=None) -> list[Finding]:
     from . import cache, parallel
 
     keeping = store is not None and store.folder is not None
-    findings = container_findings(path)
     whole: frozenset[str] = frozenset()
     if keeping:  # one entry: the keys (builder/cache.py) of every chapter the last build found whole
         raw = store.get(READ_BACK, cache.key(READ_BACK))
@@ -133,6 +134,7 @@ def epub_findings(path: Path, archive: Archive, store=None) -> list[Finding]:
     each: dict[int, list[Finding]] = {}
     found_whole: list[str] = []
     with zipfile.ZipFile(path) as z:  # its directory read once; each worker reads with a file of its own
+        findings = container_findings(path, z)
         job = ReadBack(path, archive, z, set(z.namelist()), whole if keeping else None, os.getpid())
         todo = list(range(len(archive.sources)))
         with parallel.Map(_chapter_findings, job, todo) as done:

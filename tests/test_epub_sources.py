@@ -129,3 +129,28 @@ def test_the_zip_writer_refuses_a_name_twice():
     w.add(zipwrite.entry("a", b"x"))
     with pytest.raises(ValueError):
         w.add(zipwrite.entry("a", b"y"))
+
+
+def test_a_first_build_keeps_the_same_cache_entries_made_in_workers_or_here(tmp_path, monkeypatch):
+    """A first build (no entry kept yet) digests each source's inputs where the source is made: in a
+    worker or here, the same keys and entries; and a rebuild, which digests them all here before
+    making anything, finds every one of them."""
+    corpus = plain_corpus(tmp_path / "corpus")
+    monkeypatch.setattr(parallel, "LEAST", 1)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    kept, made = {}, {}
+    for workers in (False, True):
+        monkeypatch.setattr(parallel, "enabled", workers)
+        out = tmp_path / f"out-{workers}"
+        made[workers] = build(corpus, out, ("epub",)).editions["epub"].read_bytes()
+        kept[workers] = {p.relative_to(out / ".cache").as_posix(): p.read_bytes()
+                         for p in (out / ".cache").rglob("*") if p.is_file()}
+    assert made[False] == made[True]
+    assert kept[False] == kept[True]
+    assert sum(1 for name in kept[True] if name.startswith("epub-source/")) == N
+    taken: list[str] = []
+    get = cache.Store.get
+    monkeypatch.setattr(cache.Store, "get", lambda self, kind, k: taken.append(kind) or get(self, kind, k))
+    again = build(corpus, tmp_path / "out-True", ("epub",)).editions["epub"].read_bytes()
+    assert taken.count("epub-source") == N
+    assert again == made[True]

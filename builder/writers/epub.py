@@ -17,7 +17,7 @@ from markupsafe import Markup
 from .. import __version__, bidi, characters, citation, describe, document, notes_io, readers, register, templating
 from .. import links  # docs/security.md: safe links, editorial images
 from .. import zipwrite
-from . import epub_pages, image_name, layout
+from . import epub_book, epub_pages, image_name, layout
 from ..anchor import Anchored, links_of
 from ..errors import ArchiveError
 from ..model import Archive, Source
@@ -135,8 +135,8 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
         if archive.register:
             put("EPUB/text/glossary.xhtml", render("epub/glossary.xhtml", entries=index.glossary()))
             put("EPUB/text/index.xhtml", render("epub/index.xhtml", entries=index.entries()))
-        put("EPUB/text/colophon.xhtml", render("epub/colophon.xhtml", page_list=pages is not None,
-                                               cite=cite_line(archive, None)))  # its page markers: made each time
+        put("EPUB/text/colophon.xhtml", colophon(env, ctx, marks, pages is not None, cite_line(archive, None),
+                                                 render))  # its page markers: made each time
         # the files that list every source (none with a page marker of its own): made again only
         # when what they show has changed
         book = partial(epub_sources.book_page, job, store)
@@ -148,13 +148,36 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path,
         paged = {"page_list": page_list, "page_source": pages.source if pages and page_list else "",
                  "max_page": _max_page(page_list)}
         listed = epub_sources.LISTED  # what these show of each source: its file and its provenance's context
-        put("EPUB/nav.xhtml", book("nav", [str(contents_marker), paged], lambda: render(
+        fast = epub_pages.own(env)  # the tool's own templates: the nav, NCX and package written without jinja2
+        put("EPUB/nav.xhtml", book("nav", [str(contents_marker), paged], lambda: written(
+            "epub/nav.xhtml", epub_book.nav, ctx, contents_marker=contents_marker, **paged) if fast else render(
             "epub/nav.xhtml", "../nav.xhtml", contents_marker=contents_marker, **paged), listed))
-        put("EPUB/toc.ncx", book("ncx", paged, lambda: render("epub/toc.ncx", **paged), listed))
-        put("EPUB/package.opf", book("opf", [images, paged], lambda: render(
-            "epub/package.opf", images=images, **paged), listed))
+        put("EPUB/toc.ncx", book("ncx", paged, lambda: epub_book.ncx(ctx, **paged) if fast else render(
+            "epub/toc.ncx", **paged), listed))
+        put("EPUB/package.opf", book("opf", [images, paged], lambda: epub_book.package(
+            ctx, images, **paged) if fast else render("epub/package.opf", images=images, **paged), listed))
         z.close()
     return path
+
+
+def colophon(env, ctx: dict, marks: Markers, page_list: bool, cite: str, render) -> str:
+    """The colophon (its fixity table a row a source): written without jinja2 when the templates are
+    the tool's own (builder/writers/epub_book.py), scanned by its parts; else rendered."""
+    if not epub_pages.own(env):
+        return render("epub/colophon.xhtml", page_list=page_list, cite=cite)
+    marks.file = "colophon.xhtml"
+    return written("epub/colophon.xhtml", epub_book.colophon, ctx, page_list, cite, marks.block)
+
+
+def written(template: str, write, *args, **kwargs) -> str:
+    """A page of the book written by write (builder/writers/epub_book.py), scanned by its parts."""
+    scan = epub_pages.Scan()
+    page = write(*args, scan=scan, **kwargs)
+    found = scan.findings(page)
+    if found:
+        raise ArchiveError(f"{template}: the written document holds active content "
+                           f"({'; '.join(dict.fromkeys(found))}); this is a fault of the tool, please report it")
+    return page
 
 
 @dataclass

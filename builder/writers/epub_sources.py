@@ -31,6 +31,7 @@ import struct
 import sys
 import zlib
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
@@ -49,18 +50,22 @@ def made(job, store) -> Iterator:
     keeping = store.folder is not None
     sources = job.archive.sources
     last = Last(store) if keeping else None
-    if keeping:  # the digests of what each source is made from: its key in the store
-        common = _common(job)
+    # the digests of what each source is made from: its key in the store. With no entry of this kind
+    # kept (a first build), nothing can be found: each source's digests are made with it, in the workers
+    first = keeping and _none_kept(store)
+    common = _common(job) if keeping else None
+    if keeping and not first:
         parts = [_parts(job, source, sctx, common) for source, sctx in zip(sources, job.ctx["sources"])]
-        job.digests = (common, parts)  # for the book's own pages (book_page)
         keys = [cache.key(KIND, sorted(p.items())) for p in parts]
         cached = [store.has(KIND, k) for k in keys]
     else:
         parts, keys, cached = [{}] * len(sources), [""] * len(sources), [False] * len(sources)
+        if first:
+            parts, keys = list(parts), list(keys)
     todo = [i for i, hit in enumerate(cached) if not hit]
     if len(todo) >= parallel.LEAST:
         _warm(job)
-    workers = parallel.Map(_packed, job, todo)
+    workers = parallel.Map(partial(_packed_keyed, common=common) if first else _packed, job, todo)
     keeper = Keeper(store) if keeping else None
     again: list[str] = []  # why each source made again was made
     try:
@@ -72,10 +77,14 @@ def made(job, store) -> Iterator:
                 one = _unpack(raw) if raw is not None else None  # damaged since: made again, here
             if one is None:
                 packed = workers.result(i) if not cached[i] else None  # made in a worker
+                if packed is not None and first:  # with its digests
+                    packed, parts[i], keys[i] = packed
                 one = _unpack(packed) if packed is not None else None
                 if one is None:  # made here: serially, or what a worker could not make (its error raised here)
                     one = source_made(job, i)
                     packed = _pack(one)
+                    if first:
+                        parts[i], keys[i] = _keyed(job, i, common)
                 if keeping:
                     keeper.put(KIND, keys[i], packed)
                     again.append(last.why(source.id, parts[i]))
@@ -87,6 +96,7 @@ def made(job, store) -> Iterator:
         if keeper is not None:
             keeper.close()
     if keeping:
+        job.digests = (common, parts)  # for the book's own pages (book_page)
         last.keep()
         say(len(sources), again)
 
@@ -138,6 +148,21 @@ def source_made(job, i: int):
 
 def _packed(job, i: int) -> bytes:
     return _pack(source_made(job, i))
+
+
+def _keyed(job, i: int, common: dict) -> tuple[dict[str, str], str]:
+    """Source i's digests (the parts of what it is made from) and its key in the store."""
+    p = _parts(job, job.archive.sources[i], job.ctx["sources"][i], common)
+    return p, cache.key(KIND, sorted(p.items()))
+
+
+def _packed_keyed(job, i: int, common: dict) -> tuple[bytes, dict[str, str], str]:
+    return (_pack(source_made(job, i)), *_keyed(job, i, common))
+
+
+def _none_kept(store) -> bool:
+    """Does the store hold no entry of this kind (no folder for it: builder/cache.py Store)?"""
+    return store.folder is None or not (store.folder / KIND).is_dir()
 
 
 BOOK = "epub-book"  # the book's own pages that list every source (contents, package, colophon, notes)
