@@ -69,9 +69,13 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
         (folder / "originals").mkdir()
         (folder / "images").mkdir()
         staged = Staged(archive, ids, store)
+        files = pdf_parts.SourceFiles(folder)  # in parts: written when a part that shows them is compiled
         for source in archive.sources:
-            (folder / "sources" / f"{source.id}.json").write_bytes(
-                staged.source(source, anchors.get(source.id, []), folder / "images"))
+            data = staged.source(source, anchors.get(source.id, []), folder / "images")
+            if runs or vols:
+                files.add(source.id, data)
+            else:
+                (folder / "sources" / f"{source.id}.json").write_bytes(data)
             _copy(source.path, folder / "originals" / source.file_name)
         notes = notes_io.jsonld(archive, anchors).encode("utf-8")
         if not runs:  # one compile attaches it; a book in parts has it attached at the join (notes_attached)
@@ -83,14 +87,16 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
             with inert.offline():
                 try:
                     return pdf_volumes.render(archive, folder, vols, path.parent, [str(f) for f in fonts_dirs(archive)],
-                                              PDF_STANDARDS, store, attach=(notes_attached(archive, notes),)), None
+                                              PDF_STANDARDS, store, attach=(notes_attached(archive, notes),),
+                                              staged=files), None
                 except (typst.TypstError, pdf_parts.CompileFailed) as e:
                     raise _failed(archive, e) from e
         with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
                 if runs:
                     blocks = pdf_parts.render(archive, folder, runs, out, [str(f) for f in fonts_dirs(archive)],
-                                              PDF_STANDARDS, store, final=path, attach=(notes_attached(archive, notes),))
+                                              PDF_STANDARDS, store, final=path, attach=(notes_attached(archive, notes),),
+                                              staged=files)
                     return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),

@@ -190,7 +190,7 @@ class Book:
     reads_parts = True  # each part's text read as soon as it is made (PartReader)
 
     def __init__(self, archive, folder: Path, runs: list[list[str]], fonts: list[str], standards: list[str],
-                 store: cache.Store | None = None):
+                 store: cache.Store | None = None, staged: "SourceFiles | None" = None):
         self.archive, self.folder, self.fonts, self.standards = archive, folder, fonts, standards
         self.store = store or cache.Store(None)
         self.parts = ([Part("front", 0)] + [Part("body", k + 1, run) for k, run in enumerate(runs)]
@@ -204,6 +204,7 @@ class Book:
         self.sessions = pdf_sessions.Sessions()
         self.scanned: dict[str, list[str]] = {}  # a part's SHA-256 -> what the active-content scan found (in its worker)
         self.guesses: list[Part] = []  # the parts being made at a guessed start (their sessions kept)
+        self.staged = staged if staged is not None else SourceFiles(folder)  # the sources' JSON
 
     # -- what a part is made from
     def _shared_key(self) -> str:
@@ -237,13 +238,13 @@ class Book:
     def content_key(self, part: Part, data: dict) -> str:
         """Everything the part is made from but its start page."""
         f = self.folder
-        files = [f / "sources" / f"{sid}.json" for sid in part.sources]
         images = [f / "images" / name for sid in part.sources for name in self.images if name.startswith(sid + "-")]
         sha = self.sha
         body = {k: v for k, v in data.items() if k not in ("start", "pad")}
         # (the notes' JSON-LD is no part's: the join attaches it, and it is in the book's key)
         return cache.key("pdf-part", self.shared, json.dumps(body, sort_keys=True, ensure_ascii=False),
-                         [_digest(p) for p in files + images], [sha[s] for s in part.sources])
+                         [self.staged.digest(sid) for sid in part.sources] + [_digest(p) for p in images],
+                         [sha[s] for s in part.sources])
 
     def key(self, part: Part, data: dict) -> str:
         """The cache key of the part made from data at its start."""
@@ -251,6 +252,7 @@ class Book:
 
     # -- making
     def job(self, part: Part, data: dict, output: bool) -> dict:
+        self.staged.write(part.sources)  # the sources it shows, for Typst to read
         name = f"parts/part-{part.number}.json"
         (self.folder / name).write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         out = str(self.folder / "parts" / f"part-{part.number}.pdf") if output else None
@@ -573,6 +575,39 @@ def page_texts(path: Path, store=None) -> list[str] | None:
     return [page for part in texts for page in part]
 
 
+class SourceFiles:
+    """Each source's staged JSON (builder/writers/pdf.py), digested as it is made and written into the
+    build folder (sources/ID.json) only when a part that shows it is compiled: a rebuild writes the
+    few sources of the parts it lays out again, not every source. Held in memory up to HELD bytes,
+    written at once beyond. Without add() (sources staged as files): the files themselves."""
+
+    HELD = 64 << 20
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder) / "sources"
+        self.digests: dict[str, str] = {}
+        self.pending: dict[str, bytes] = {}
+        self.held = 0
+
+    def add(self, sid: str, data: bytes) -> None:
+        self.digests[sid] = hashlib.sha256(data).hexdigest()
+        if self.held + len(data) > self.HELD:
+            (self.folder / f"{sid}.json").write_bytes(data)
+        else:
+            self.pending[sid] = data
+            self.held += len(data)
+
+    def digest(self, sid: str) -> str:
+        return self.digests.get(sid) or _digest(self.folder / f"{sid}.json")
+
+    def write(self, sids) -> None:
+        for sid in sids:
+            data = self.pending.pop(sid, None)
+            if data is not None:
+                (self.folder / f"{sid}.json").write_bytes(data)
+                self.held -= len(data)
+
+
 def _digest(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -582,14 +617,14 @@ def _digest(path: Path) -> str:
 
 
 def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
-           store=None, final: Path | None = None, attach: tuple = ()) -> list[tuple]:
+           store=None, final: Path | None = None, attach: tuple = (), staged: SourceFiles | None = None) -> list[tuple]:
     """Lay out the parts, join them into out (with the files attach: builder/pdf_join.py Attached);
     the page-map blocks, in the book's pages."""
     import zlib
     from .. import pdf_join, pdf_stream_join
     join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
 
-    book = Book(archive, folder, runs, fonts, standards, store)
+    book = Book(archive, folder, runs, fonts, standards, store, staged)
     try:
         with progress.step(f"PDF parts laid out ({len(book.parts)})"):
             book.lay_out()

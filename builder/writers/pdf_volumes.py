@@ -74,11 +74,11 @@ class VolumeBook(Book):
 
     reads_parts = False  # each volume is read back whole (read_back), not part by part
 
-    def __init__(self, archive, folder: Path, plan: list[list[str]], fonts, standards, store=None):
+    def __init__(self, archive, folder: Path, plan: list[list[str]], fonts, standards, store=None, staged=None):
         self.plan = plan
         self.of_source = {sid: k for k, vol in enumerate(plan, start=1) for sid in vol}
         self.titles = {s["id"]: s["title"] for s in json.loads((folder / "archive.json").read_text("utf-8"))["sources"]}
-        super().__init__(archive, folder, runs_of(archive, plan), fonts, standards, store)
+        super().__init__(archive, folder, runs_of(archive, plan), fonts, standards, store, staged)
 
     def lay_out(self) -> None:
         super().lay_out()
@@ -173,7 +173,7 @@ class VolumeBook(Book):
 
 
 def render(archive, folder: Path, plan: list[list[str]], out_dir: Path, fonts: list[str], standards: list[str],
-           store=None, attach: tuple = ()) -> list[Volume]:
+           store=None, attach: tuple = (), staged=None) -> list[Volume]:
     """Lay out the book in parts, join each volume's parts into out_dir/<slug>-vol<k>.pdf; attach:
     files the join attaches to the book (builder/pdf_join.py Attached, where the join takes them),
     given to the last volume, which holds the back matter."""
@@ -183,7 +183,7 @@ def render(archive, folder: Path, plan: list[list[str]], out_dir: Path, fonts: l
     data = json.loads((folder / "archive.json").read_text("utf-8"))
     data.update(volumes=len(plan), volume_of=volume_of_labels(archive, plan))
     (folder / "archive.json").write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    book = VolumeBook(archive, folder, plan, fonts, standards, store)
+    book = VolumeBook(archive, folder, plan, fonts, standards, store, staged)
     with progress.step(f"PDF parts laid out ({len(book.parts)}, {len(plan)} volumes)"):
         book.lay_out()
         titles = book.volume_parts()
