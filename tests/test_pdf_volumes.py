@@ -399,6 +399,18 @@ def test_after_a_note_edit_the_cache_gives_the_volumes_of_a_full_build(made, cor
     assert vols(made)[1].read_bytes() != full.editions["pdf-vol2"].read_bytes()  # the edit is in volume 2
 
 
+def first_numbered_page(k: int, path: Path) -> tuple[int, int, list[str]]:
+    """Volume k's first page with an arabic number: (its index, its number, every page's label),
+    the file checked with qpdf and that page on the leaf of its side (an odd number on a recto)."""
+    assert need(validators.qpdf_check, path) == []
+    with pikepdf.open(path) as pdf:
+        labels = [str(p.label) for p in pdf.pages]
+    first = next(i for i, label in enumerate(labels) if label.split(":")[1].isdigit())
+    number = int(labels[first].split(":")[1])
+    assert (first + 1) % 2 == number % 2, (k, labels[:first + 1])
+    return first, number, labels
+
+
 def test_a_volume_starting_on_an_even_page_starts_on_a_verso(corpus_copy, tmp_path, monkeypatch):
     """volume_pages = 10: every source a volume of its own (5), some starting on an even page number.
     Each volume's first numbered page falls on a leaf of its side (an even number on an even
@@ -409,12 +421,7 @@ def test_a_volume_starting_on_an_even_page_starts_on_a_verso(corpus_copy, tmp_pa
     paths = [built.editions[f"pdf-vol{k}"] for k in range(1, 6)]
     evens = 0
     for k, path in enumerate(paths, start=1):
-        assert need(validators.qpdf_check, path) == []
-        with pikepdf.open(path) as pdf:
-            labels = [str(p.label) for p in pdf.pages]
-        first = next(i for i, label in enumerate(labels) if label.split(":")[1].isdigit())
-        number = int(labels[first].split(":")[1])
-        assert (first + 1) % 2 == number % 2, (k, labels[:first + 1])
+        first, number, labels = first_numbered_page(k, path)
         assert all(re.fullmatch(rf"{k}:[ivx]+", label) for label in labels[:first]), labels[:first + 1]
         evens += k > 1 and number % 2 == 0
     assert evens >= 1  # the case this test is for did occur
@@ -447,12 +454,7 @@ def test_a_volume_whose_title_pages_run_to_an_odd_number_keeps_its_sides(tmp_pat
     assert len(paths) == 3
     odd_titles = 0
     for k, path in enumerate(paths, start=1):
-        assert need(validators.qpdf_check, path) == []
-        with pikepdf.open(path) as pdf:
-            labels = [str(p.label) for p in pdf.pages]
-        first = next(i for i, label in enumerate(labels) if label.split(":")[1].isdigit())
-        number = int(labels[first].split(":")[1])
-        assert (first + 1) % 2 == number % 2, (k, labels[:first + 1])  # odd numbers on rectos
+        first, number, _ = first_numbered_page(k, path)
         blank = subprocess.run([tool("pdftotext"), "-f", str(first), "-l", str(first), str(path), "-"],
                                capture_output=True, check=True).stdout.strip() == b""
         odd_titles += k > 1 and number % 2 == 1 and blank  # the case: a blank page ends the title matter
