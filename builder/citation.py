@@ -92,17 +92,22 @@ def _date(item: dict) -> str:
     return ("c. " if issued.get("circa") else "") + value
 
 
+def _sentence(value: str) -> str:
+    """value closed with a full stop, unless it ends with one already ("n.d.", "c. 1934")."""
+    return value if value.endswith(".") else value + "."
+
+
 def text(item: dict) -> str:
     """A plain citation, in the order of an author-title style."""
     if item["type"] == "book" and "editor" in item:
         eds = _names(item["editor"])
         return (f"{eds} (ed{'s' if len(item['editor']) > 1 else ''}.). {item['title']}. {item['publisher']}, "
-                f"{_date(item)}. {item['note'].replace('Identifier: ', '')}.\n")
+                f"{_sentence(_date(item))} {item['note'].replace('Identifier: ', '')}.\n")
     who = _names(item.get("author", [])) or "Author unknown"
     out = f"{who}. “{item['title']}”"
     if item.get("container-title"):
         out += f", {item['container-title']}"
-    out += f", {_date(item)}. In {item['collection-title']}, edited by {_names(item['collection-editor'])}. " \
+    out += f", {_sentence(_date(item))} In {item['collection-title']}, edited by {_names(item['collection-editor'])}. " \
            f"{item['publisher']}. {item['archive_location']}."
     if "/" in item["id"]:
         out += " " + item["note"].split(". ")[0] + "."

@@ -187,6 +187,18 @@ def test_how_to_cite_from_the_citation_data(default):
         assert source.id in ids_in(epub)[f"{source.id}.xhtml"]
 
 
+def test_an_undated_source_is_cited_with_one_full_stop_after_n_d(default):
+    """A source with no date is cited "…”, n.d. In …", not "n.d.. In" (as it was, 2026-12-06)."""
+    archive, _ = default
+    item = citation.source_item(archive, archive.sources[0])
+    item.pop("issued", None)
+    line = citation.text(item)
+    assert ", n.d. In " in line and ".." not in line, line
+    book = citation.edition_item(archive)
+    book.pop("issued", None)
+    assert ", n.d. " in citation.text(book) and ".." not in citation.text(book)
+
+
 def test_originals_one_tap_away_and_inert(default):
     archive, epub = default
     opf = xhtml(epub, "package.opf")
