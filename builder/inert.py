@@ -28,6 +28,13 @@ SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
+def refuse_own(name: str, found: list[str], made: str = "written") -> None:
+    """Active content in a page the tool itself made (its own templates or writers, from sanitised
+    text): a fault of the tool, never of the corpus."""
+    if found:
+        raise ArchiveError(f"{name}: the {made} document holds active content ({'; '.join(dict.fromkeys(found))}); "
+                           "this is a fault of the tool, please report it")
+
 def active(data: str | bytes, kind: str) -> list[str]:
     """What is active in a document of the given kind ("xhtml", "svg", "css", other: nothing)."""
     if kind == "css":

@@ -25,7 +25,7 @@ import jinja2
 import jinja2.sandbox
 from markdown_it import MarkdownIt
 
-from .errors import ArchiveError, CorpusError, Problem
+from .errors import CorpusError, Problem
 
 AUTOESCAPE = ("xhtml", "html", "opf", "ncx", "xml", "svg")
 PACKAGE_FILES = ("epub/package.opf", "epub/container.xml", "epub/nav.xhtml", "epub/toc.ncx")
@@ -140,8 +140,7 @@ def refuse_active(env: jinja2.Environment, name: str, filename: str | None, text
     what = "; ".join(dict.fromkeys(found))
     own = _corpus_folder(env)
     if own is None:  # the tool's own templates and sanitised text: a fault of the tool
-        raise ArchiveError(f"{name}: the rendered document holds active content ({what}); this is a fault "
-                           "of the tool, please report it")
+        inert.refuse_own(name, found, "rendered")
     where = Path(filename) if filename and is_corpus_template(env, filename) else own
     raise CorpusError([Problem("T108", where, f"rendering {name} writes active content into the edition: {what}",
                                "a template of the edition may lay out text and links; not script, handlers, "

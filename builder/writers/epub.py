@@ -15,11 +15,10 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import __version__, bidi, characters, citation, describe, document, notes_io, readers, register, templating
-from .. import links  # docs/security.md: safe links, editorial images
+from .. import inert, links  # docs/security.md: no active content, safe links, editorial images
 from .. import zipwrite
 from . import epub_book, epub_pages, image_name, layout
 from ..anchor import Anchored, links_of
-from ..errors import ArchiveError
 from ..model import Archive, Source
 from ..output import atomic_path
 from ..pagemap import Page, PageMap
@@ -173,10 +172,7 @@ def written(template: str, write, *args, **kwargs) -> str:
     """A page of the book written by write (builder/writers/epub_book.py), scanned by its parts."""
     scan = epub_pages.Scan()
     page = write(*args, scan=scan, **kwargs)
-    found = scan.findings(page)
-    if found:
-        raise ArchiveError(f"{template}: the written document holds active content "
-                           f"({'; '.join(dict.fromkeys(found))}); this is a fault of the tool, please report it")
+    inert.refuse_own(template, scan.findings(page))
     return page
 
 
@@ -238,10 +234,7 @@ def source_made(job: Job, source: Source, sctx: dict) -> Made:
         parts (builder/inert.py active_in_parts); or rendered from its template (page None)."""
         if page is None:
             return render(template, file, **extra)
-        found = scan.findings(page)
-        if found:
-            raise ArchiveError(f"{template}: the written document holds active content "
-                               f"({'; '.join(dict.fromkeys(found))}); this is a fault of the tool, please report it")
+        inert.refuse_own(template, scan.findings(page))
         return page
 
     fast = epub_pages.own(env)  # the tool's own templates: its pages written without jinja2

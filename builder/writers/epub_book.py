@@ -22,14 +22,10 @@ PAGES = ("epub/package.opf", "epub/toc.ncx")
 def _checked(name: str, text: str) -> str:
     """As templating.render checks a rendering of the tool's own templates: its size, its content."""
     from .. import inert, templating
-    from ..errors import ArchiveError
 
     if len(text) > templating.RENDER_BYTES:
         raise templating.Budget(f"the template writes more than {templating.RENDER_BYTES // (1024 * 1024)} MiB")
-    found = inert.active(text, inert.kind_of(name))
-    if found:
-        raise ArchiveError(f"{name}: the written document holds active content ({'; '.join(dict.fromkeys(found))}); "
-                           "this is a fault of the tool, please report it")
+    inert.refuse_own(name, inert.active(text, inert.kind_of(name)))
     return text
 
 
