@@ -1,7 +1,7 @@
 """Made before: the results of a build's costly steps, kept in OUT/.cache/ and found again by
 the SHA-256 of everything they are made from (docs/performance.md, "Incremental builds").
 
-A result is stored under a key; the key is `key(...)` of every input it depends on (source
+A result is stored under a key (in a pack file of its kind: Store); the key is `key(...)` of every input it depends on (source
 bytes, sidecars, notes, register, templates, fonts, options), and every key also holds the
 fingerprint of the tool itself (its version and the bytes of the builder package and the
 packaged templates), so a changed tool never reuses what an older one made. A cache is never
@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,122 +82,225 @@ def fingerprint() -> str:
 
 
 class Store:
-    """Entries in folder/<kind>/<key[:2]>/<key>; folder None: a store that keeps nothing."""
+    """The entries of each kind kept in pack files: folder/<kind>/<name>.pack holds entries one
+    after another, each its SHA-256 then its bytes, and folder/<kind>/index says where each key's
+    entry is (a line an entry: key, pack, offset, length). A build's new entries are appended to one
+    pack a kind, in the staging folder (pending) until finish(); so a first build of 10,000 sources
+    writes a file a kind, not a file an entry (creating 10,000 files after others were deleted cost
+    ext4 seconds of system time). folder None: a store that keeps nothing."""
+
+    INDEX = "index"
+    HEADER = "annotated-archive cache index 1"
 
     def __init__(self, folder: Path | None, pending: Path | None = None):
         self.folder = folder
         self.pending = pending  # where a build's new entries wait until it has succeeded (finish)
-        self.new: list[tuple[Path, Path]] = []  # (waiting, final)
-        self.used: set[Path] = set()
         self.kinds: set[str] = set()  # the kinds of entry this build looked up or made
         self.hits = 0
         self.misses = 0
-        self.made: set[Path] = set()  # folders made (or found) by put and finish
+        self._lock = threading.RLock()  # entries are put from a thread of their own (epub_sources.Keeper)
+        self._kept: dict[str, dict[str, tuple[str, int, int]]] = {}  # kind -> key -> (pack, offset, length)
+        self._used: dict[str, set[str]] = {}  # kind -> keys of kept entries this build found whole
+        self._new: dict[str, dict[str, tuple[int, int]]] = {}  # kind -> key -> (offset, length) in its new pack
+        self._writing: dict[str, tuple[Path, int, int]] = {}  # kind -> (new pack, fd, its length so far)
+        self._reading: dict[Path, int] = {}  # pack -> fd
 
-    def _path(self, kind: str, k: str) -> Path:
-        assert self.folder is not None
-        return self.folder / kind / k[:2] / k
-
-    def _waiting(self, kind: str, k: str) -> Path:
-        assert self.pending is not None
-        return self.pending / kind / k[:2] / k
+    # -- looking up --------------------------------------------------------------------------------
 
     def get(self, kind: str, k: str) -> bytes | None:
         if self.folder is None:
             return None
-        self.kinds.add(kind)
-        path = self._path(kind, k)
-        try:
-            raw = self._waiting(kind, k).read_bytes() if self.pending is not None and \
-                self._waiting(kind, k).is_file() else path.read_bytes()
-        except OSError:
-            self.misses += 1
-            return None
-        digest, data = raw[:32], raw[32:]
-        if hashlib.sha256(data).digest() != digest:  # damaged: made again
-            self.misses += 1
-            return None
-        self.used.add(path)
-        self.hits += 1
-        return data
+        with self._lock:
+            self.kinds.add(kind)
+            data = self._read(kind, k)
+            if data is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+            return data
 
     def has(self, kind: str, k: str) -> bool:
         """Is there an entry (not read: get may still find it damaged)?"""
-        return self.folder is not None and self._path(kind, k).is_file()
+        if self.folder is None:
+            return False
+        with self._lock:
+            return k in self._new.get(kind, ()) or k in self._index(kind)
+
+    def _read(self, kind: str, k: str) -> bytes | None:
+        new = self._new.get(kind, {}).get(k)
+        if new is not None:
+            path, fd, _ = self._writing[kind]
+            return _whole(os.pread(fd, new[1] + 32, new[0]))
+        where = self._index(kind).get(k)
+        if where is None:
+            return None
+        pack, offset, length = where
+        try:
+            data = _whole(os.pread(self._fd(self.folder / kind / pack), length + 32, offset))
+        except OSError:
+            return None
+        if data is not None:
+            self._used.setdefault(kind, set()).add(k)
+        return data
+
+    def _index(self, kind: str) -> dict[str, tuple[str, int, int]]:
+        """The kept entries of kind, from its index (read once); none if it is missing or damaged."""
+        kept = self._kept.get(kind)
+        if kept is None:
+            kept = self._kept[kind] = _read_index(self.folder / kind / self.INDEX)
+        return kept
+
+    def _fd(self, pack: Path) -> int:
+        fd = self._reading.get(pack)
+        if fd is None:
+            fd = self._reading[pack] = os.open(pack, os.O_RDONLY)
+        return fd
+
+    def holds(self, kind: str) -> bool:
+        """Does the store keep any entry of this kind (from an earlier build)?"""
+        return self.folder is not None and bool(self._index(kind))
+
+    # -- keeping -----------------------------------------------------------------------------------
 
     def put(self, kind: str, k: str, data: bytes) -> None:
         if self.folder is None:
             return
-        self.kinds.add(kind)
-        path = final = self._path(kind, k)
-        if self.pending is not None:  # kept only if the build succeeds
-            path = self._waiting(kind, k)
-            self.new.append((path, final))
-            # the staging folder is this build's alone, and goes whole if the build fails: written
-            # in place (a file made and renamed for each of 10,000 entries was a second of a build)
-            self._folder(path.parent)
-            with path.open("wb") as f:
-                f.write(hashlib.sha256(data).digest())
-                f.write(data)
-            self.used.add(final)
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(hashlib.sha256(data).digest())
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        self.used.add(final)
+        with self._lock:
+            self.kinds.add(kind)
+            if kind not in self._writing:
+                self._writing[kind] = self._open_pack(kind)
+            path, fd, size = self._writing[kind]
+            entry = hashlib.sha256(data).digest() + data
+            os.write(fd, entry)  # unbuffered: a forked worker never flushes it twice
+            self._new.setdefault(kind, {})[k] = (size, len(data))
+            self._writing[kind] = (path, fd, size + len(entry))
 
-    def _folder(self, folder: Path) -> None:
-        if folder not in self.made:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.made.add(folder)
+    def _open_pack(self, kind: str) -> tuple[Path, int, int]:
+        """This build's new pack of kind: in the staging folder (a failed build keeps nothing), else
+        beside the kind's packs under a name no index holds until finish()."""
+        if self.pending is not None:
+            self.pending.mkdir(parents=True, exist_ok=True)
+            path = self.pending / f"{kind}.pack"
+        else:
+            (self.folder / kind).mkdir(parents=True, exist_ok=True)
+            path = self.folder / kind / f".{os.urandom(6).hex()}.part"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        return path, fd, 0
 
     def finish(self) -> None:
-        """After a build that succeeded: of the kinds of entry it looked up or made, remove every
-        entry it did not use, so that the cache holds the last build's results and no more (the
-        entries of an edition not built this time, e.g. the PDF's under --format epub, stay)."""
+        """After a build that succeeded: each kind of entry it looked up or made keeps what this build
+        used or made and no more (its index is written anew); a pack of which less than half is
+        still used is copied into this build's and removed, so that the cache stays near the size of
+        the last build's results. Kinds this build did not touch (the PDF's under --format epub)
+        stay as they were."""
         if self.folder is None:
             return
-        whole = self._move_new_kinds()
-        for waiting, final in self.new:  # what this build made joins the cache
-            if waiting.parent.parent.name in whole:
-                continue
-            try:
-                self._folder(final.parent)
-                os.replace(waiting, final)
-            except FileNotFoundError:
-                pass
-        self.new.clear()
-        if not self.folder.is_dir():
-            return
-        for kind in sorted(self.kinds - whole):  # a kind moved whole holds only what this build made
-            for path in (self.folder / kind).rglob("*"):
-                if path.is_file() and path not in self.used:
-                    path.unlink(missing_ok=True)
+        with self._lock:
+            for kind in sorted(self.kinds):
+                self._finish(kind)
+            self.close()
 
-    def _move_new_kinds(self) -> set[str]:
-        """The kinds of entry this build made that the cache had no folder for (a first build): each
-        moved in at once, its folder renamed (10,000 entries renamed one by one were about a second
-        of a first build of the EPUB, and their empty folders another)."""
-        if self.pending is None or self.folder is None:
-            return set()
-        whole = set()
-        for kind in sorted({waiting.parent.parent.name for waiting, _ in self.new}):
-            if not (self.pending / kind).is_dir() or os.path.lexists(self.folder / kind):
-                continue
-            self.folder.mkdir(parents=True, exist_ok=True)
+    def _finish(self, kind: str) -> None:
+        folder = self.folder / kind
+        now: dict[str, tuple[str, int, int]] = {}
+        kept = self._index(kind)
+        used = self._used.get(kind, set()) - set(self._new.get(kind, ()))
+        live: dict[str, int] = {}
+        for k in used:
+            pack, offset, length = kept[k]
+            live[pack] = live.get(pack, 0) + length + 32
+        for pack, size in sorted(live.items()):  # mostly dead: what is used of it copied into the new pack
             try:
-                os.replace(self.pending / kind, self.folder / kind)
-            except OSError:  # moved entry by entry, as any other
-                continue
-            whole.add(kind)
-        return whole
+                whole = (folder / pack).stat().st_size
+            except OSError:
+                whole = 0
+            if size * 2 < whole:
+                for k in sorted(k for k in used if kept[k][0] == pack):
+                    data = self._read(kind, k)
+                    if data is not None:
+                        self.put(kind, k, data)
+                used = {k for k in used if kept[k][0] != pack}
+        for k in used:
+            now[k] = kept[k]
+        if kind in self._writing:
+            path, fd, _ = self._writing.pop(kind)
+            os.close(fd)
+            name = f"{os.urandom(6).hex()}.pack"
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(path, folder / name)
+            except OSError:  # another file system
+                shutil.move(path, folder / name)
+            for k, (offset, length) in self._new.pop(kind, {}).items():
+                now[k] = (name, offset, length)
+        if not now:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        _write_index(folder / self.INDEX, now)
+        named = {pack for pack, _, _ in now.values()} | {self.INDEX}
+        for path in folder.iterdir():  # packs no entry is in any longer, and what a failed write left
+            if path.name not in named:
+                self._forget(path)
+                path.unlink(missing_ok=True)
+        self._kept[kind] = now
+
+    def _forget(self, pack: Path) -> None:
+        fd = self._reading.pop(pack, None)
+        if fd is not None:
+            os.close(fd)
+
+    def close(self) -> None:
+        """Close every pack this store has open (finish does; a failed build's store is dropped)."""
+        with self._lock:
+            for fd in self._reading.values():
+                os.close(fd)
+            self._reading.clear()
+            for path, fd, _ in self._writing.values():
+                os.close(fd)
+            self._writing.clear()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001  (at exit, os may be gone)
+            pass
+
+
+def _whole(raw: bytes) -> bytes | None:
+    """An entry's bytes, if its SHA-256 still matches them (else it is damaged: made again)."""
+    digest, data = raw[:32], raw[32:]
+    return data if len(raw) >= 32 and hashlib.sha256(data).digest() == digest else None  # short: damaged too
+
+
+def _read_index(path: Path) -> dict[str, tuple[str, int, int]]:
+    try:
+        lines = path.read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if not lines or lines[0] != Store.HEADER:
+        return {}
+    kept = {}
+    for line in lines[1:]:
+        fields = line.split(" ")
+        if len(fields) != 4 or not fields[2].isdigit() or not fields[3].isdigit() or "/" in fields[1]:
+            return {}  # damaged: every entry of the kind is made again
+        kept[fields[0]] = (fields[1], int(fields[2]), int(fields[3]))
+    return kept
+
+
+def _write_index(path: Path, kept: dict[str, tuple[str, int, int]]) -> None:
+    text = Store.HEADER + "\n" + "".join(f"{k} {pack} {offset} {length}\n"
+                                         for k, (pack, offset, length) in sorted(kept.items()))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp.write_text(text, encoding="ascii")
+    os.replace(tmp, path)
+
+
+def entries(out: Path, kind: str) -> dict[str, tuple[Path, int, int]]:
+    """The entries of kind kept in OUT's cache: key -> (pack, offset of the entry (its SHA-256,
+    then its bytes), the length of its bytes). For the tests, which damage entries and count them."""
+    folder = Path(out) / FOLDER / kind
+    return {k: (folder / pack, offset, length) for k, (pack, offset, length) in _read_index(folder / Store.INDEX).items()}
 
 
 def open(out: Path, pending: Path | None = None) -> Store:  # noqa: A001  (cache.open, as the module is read)

@@ -377,8 +377,21 @@ def test_an_unsafe_link_in_a_part_is_refused(tmp_path, monkeypatch, target):
     assert (problem.code, problem.path) == ("T108", root / "templates" / "pdf") and target in problem.message
 
 
-def _join_entries(out: Path) -> list[Path]:
-    return sorted(p for p in (out / ".cache" / "pdf-join-part").rglob("*") if p.is_file())
+def _join_entries(out: Path) -> dict[str, tuple[Path, int, int]]:
+    return cache.entries(out, "pdf-join-part")
+
+
+def _replace_entry(out: Path, kind: str, k: str, data: bytes) -> None:
+    """The entry of key k made another, whole (its SHA-256 right): appended to its pack, and the
+    kind's index (a line an entry: key, pack, offset, length) pointed at it."""
+    pack, _, _ = cache.entries(out, kind)[k]
+    offset = pack.stat().st_size
+    with pack.open("ab") as f:
+        f.write(hashlib.sha256(data).digest() + data)
+    index = pack.parent / "index"
+    lines = [f"{k} {pack.name} {offset} {len(data)}" if line.split(" ")[0] == k else line
+             for line in index.read_text(encoding="ascii").splitlines()]
+    index.write_text("\n".join(lines) + "\n", encoding="ascii")
 
 
 def test_the_join_writes_again_only_the_parts_that_changed(tmp_path, monkeypatch, capsys):
@@ -412,26 +425,25 @@ def test_the_join_writes_again_only_the_parts_that_changed(tmp_path, monkeypatch
     finally:
         cache.configure(use=True)
 
-    for path in _join_entries(cached):  # damaged: its own SHA-256 no longer matches
-        data = bytearray(path.read_bytes())
-        data[-1] ^= 0xFF
-        path.write_bytes(bytes(data))
+    for pack, offset, length in _join_entries(cached).values():  # damaged: its own SHA-256 no longer matches
+        data = bytearray(pack.read_bytes())
+        data[offset + 32 + length - 1] ^= 0xFF
+        pack.write_bytes(bytes(data))
     notes.write_text(before, encoding="utf-8")  # the edit undone: the first book again
     written.clear()
     assert make(corpus, cached, 12, monkeypatch).read_bytes() == first
     assert sorted(written) == list(range(len(entries)))
 
     tampered = 0
-    for path in _join_entries(cached):  # written, as far as its log says, with other values of the book
-        raw = path.read_bytes()[32:]
+    for k, (pack, offset, length) in _join_entries(cached).items():  # written, as far as its log says,
+        raw = pack.read_bytes()[offset + 32:offset + 32 + length]   # with other values of the book
         size = int.from_bytes(raw[:8], "big")
         head = json.loads(raw[8:8 + size])
         if not head["log"]:
             continue
         head["log"] = [[what, name, "another value"] for what, name, _ in head["log"]]
         data = json.dumps(head).encode()
-        data = len(data).to_bytes(8, "big") + data + b"not what the join writes"
-        path.write_bytes(hashlib.sha256(data).digest() + data)
+        _replace_entry(cached, "pdf-join-part", k, len(data).to_bytes(8, "big") + data + b"not what the join writes")
         tampered += 1
     assert tampered >= 3
     edits(corpus)[0][1]()

@@ -102,8 +102,8 @@ def made(job, store) -> Iterator:
 
 
 class Keeper:
-    """store.put in a thread of its own, so that the build goes on while each entry is written (a
-    file a source: 10,000 files, each waiting on the file system). At most AHEAD entries wait in
+    """store.put in a thread of its own, so that the build goes on while each entry is written (an
+    entry a source, appended to the kind's pack: builder/cache.py). At most AHEAD entries wait in
     memory; close() waits for every one and raises the first error."""
 
     AHEAD = 64
@@ -161,8 +161,8 @@ def _packed_keyed(job, i: int, common: dict) -> tuple[bytes, dict[str, str], str
 
 
 def _none_kept(store) -> bool:
-    """Does the store hold no entry of this kind (no folder for it: builder/cache.py Store)?"""
-    return store.folder is None or not (store.folder / KIND).is_dir()
+    """Does the store hold no entry of this kind (builder/cache.py Store)?"""
+    return not store.holds(KIND)
 
 
 BOOK = "epub-book"  # the book's own pages that list every source (contents, package, colophon, notes)
