@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from .pdf_join import PLACEHOLDER, Attached, Piece, deflated
@@ -253,6 +255,7 @@ def _part(piece: Piece, k: int, off: int, next_key: int, seen: _Seen) -> _Made:
         elif "/Info" in pdf.trailer and pdf.trailer.Info.is_indirect:
             skip.add(pdf.trailer.Info.objgen[0])
         doc_num = doc.objgen[0]
+        w.alias = {doc_num: DOC}
         prefix = f"p{k}." if k else ""
         top_outline = set()
         o = root.get("/Outlines")
@@ -478,6 +481,7 @@ class _PartWriter:
     """A part's objects written into memory: chunks, and each object's offset in them."""
 
     def __init__(self):
+        self.alias: dict[int, int] = {}  # a part's object -> the book's that stands for it (its Document)
         self.chunks: list[bytes] = []
         self.size = 0
         self.at: list[list[int]] = []  # [number, offset]
@@ -495,7 +499,9 @@ class _PartWriter:
 
     def write(self, num: int, obj, off: int, over: dict) -> None:
         import pikepdf
-        if isinstance(obj, pikepdf.Stream):
+        if obj._type_code in _plain() and over.keys() <= {"/P"}:  # as qpdf writes it, renumbered (a /P
+            self.raw(num, _renumbered(obj.unparse(resolved=True), off, self.alias))  # changed: by alias)
+        elif isinstance(obj, pikepdf.Stream):
             data = obj.read_raw_bytes()
             over = {**over, "/Length": b"%d" % len(data)}
             self._put(num, b"%d 0 obj\n" % num + _ser_dict(obj, off, over) + b"\nstream\n" + data + b"\nendstream\nendobj\n")
@@ -508,6 +514,7 @@ class _PartWriter:
 
 class _Writer(_PartWriter):
     def __init__(self, path: Path):
+        self.alias: dict[int, int] = {}
         self.f = open(path, "wb")
         self.f.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         self.at: dict[int, int] = {}
@@ -534,6 +541,28 @@ class _Writer(_PartWriter):
         self.f.write(b"trailer\n<</Size %d/Root %d 0 R%s/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n"
                      % (size, root, info_ref, digest.encode(), digest.encode(), xref))
         self.f.close()
+
+
+@lru_cache(maxsize=1)
+def _plain() -> frozenset:
+    """The kinds of object written as qpdf unparses them (not a stream: its dictionary's /Length)."""
+    from pikepdf import ObjectType as T
+    return frozenset((T.dictionary, T.array, T.integer, T.real, T.string, T.name_, T.boolean, T.null))
+
+
+def _renumbered(body: bytes, off: int, alias: dict[int, int]) -> bytes:
+    """An object as qpdf unparses it (tokens apart by spaces, its literal strings' parentheses and
+    backslashes escaped), each reference N G R made the book's: alias[N] 0 R (the part's Document
+    element: the book's), else (off + N) 0 R; nothing inside a string is touched."""
+    def ref(m: re.Match) -> bytes:
+        if m[1] is None:
+            return m[0]
+        n = int(m[1])
+        return b"%d 0 R" % (alias[n] if n in alias else off + n)
+    return _TOKENS.sub(ref, body)
+
+
+_TOKENS = re.compile(rb"\((?:[^()\\]|\\.)*\)|(?<= )(\d+) \d+ R(?=[\s\]>])", re.DOTALL)
 
 
 def _ser_direct(obj, off: int) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -559,3 +560,22 @@ def test_a_book_in_parts_is_the_same_bytes_whatever_the_process(tmp_path):
     with pikepdf.open(tmp_path / "out-1" / next((tmp_path / "out-1").glob("*.pdf")).name) as pdf:
         assert len(pdf.pages) > 24  # several parts were joined
     assert made[0] == made[1]
+
+
+def test_an_object_written_as_qpdf_unparses_it_has_its_references_renumbered_and_its_strings_kept():
+    """The join's quick way (pdf_stream_join._renumbered): every reference made the book's, the
+    part's Document element by its alias; nothing inside a string, however it reads, is touched."""
+    import pikepdf
+
+    from builder.pdf_stream_join import _renumbered
+    pdf = pikepdf.new()
+    target, doc = pdf.make_indirect(pikepdf.Dictionary(A=1)), pdf.make_indirect(pikepdf.Dictionary(B=2))
+    obj = pdf.make_indirect(pikepdf.Dictionary(
+        K=pikepdf.Array([target, 7, pikepdf.Dictionary(P=doc)]), P=doc, Alt=pikepdf.String("see (12 0 R) \\ 3 0 R"),
+        ActualText=pikepdf.String("x) 4 0 R ("), T=pikepdf.String("\u00e9 5 0 R")))
+    body = _renumbered(obj.unparse(resolved=True), 100, {doc.objgen[0]: 4})
+    t = target.objgen[0]
+    for text in ("see (12 0 R) \\ 3 0 R", "x) 4 0 R (", "\u00e9 5 0 R"):  # each string as it was
+        assert pikepdf.String(text).unparse() in body
+    outside = re.sub(rb"\((?:[^()\\]|\\.)*\)|<[0-9a-fA-F]*>", b"", body)  # the strings taken out
+    assert re.findall(rb"(\d+) 0 R", outside) == [b"%d" % (100 + t), b"4", b"4"]  # /K [target .. <</P doc>>], /P doc
