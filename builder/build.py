@@ -63,9 +63,12 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool,
     if isinstance(path, list):  # in volumes ([pdf] volume_pages)
         from .writers import pdf_volumes
         return pdf_volumes.read_back(path, archive, paginate)
-    inert.refuse_pdf(path, archive, pdf.parts_scanned(path))  # no script, action or unsafe link (docs/security.md)
-    with progress.step("PDF read back"):
-        back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store)  # by part, from the cache
+    try:
+        inert.refuse_pdf(path, archive, pdf.parts_scanned(path))  # no script, action or unsafe link (docs/security.md)
+        with progress.step("PDF read back"):
+            back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store)  # by part, from the cache
+    finally:
+        verify_pdf.abandon(path)  # a match begun while the parts were joined, if the read-back did not use it
     pages = None
     if paginate and not back.findings:
         pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts)

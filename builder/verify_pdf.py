@@ -53,9 +53,6 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None, stor
     """Read the PDF once; pages: its text, when the caller has already extracted it (extract_pages).
     store (builder/cache.py): each source's match kept by the SHA-256 of what it compares (the
     source's expected text, and the text of its pages): a pure function, found again unchanged."""
-    import json
-
-    from . import cache
     import pikepdf
 
     where = path.name
@@ -70,33 +67,83 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None, stor
     if len(pages) < npages:
         found.append(Finding(where, f"pdftotext gave {len(pages)} pages of {npages}"))
     page_starts: dict[str, list[tuple[int, int]]] = {}
-    matched: dict[int, tuple] = {}
-    keys: dict[int, str] = {}
-    readings: dict[int, tuple[str, bool]] = {}
-    for i, (source, span) in enumerate(zip(archive.sources, starts)):
-        if span is None:
-            continue
-        first, last = span
-        reading, plain = readings[i] = expected(source)
-        keys[i] = cache.key("pdf-match", reading, plain, first, [pages[k] for k in range(first, min(last, len(pages)))])
-        kept = store.get("pdf-match", keys[i]) if store is not None else None
-        if kept is not None:
-            matched[i] = tuple(json.loads(kept))
-    todo = [i for i in keys if i not in matched]
-    job = (readings, starts, pages)
-    with parallel.Map(_match_one, job, todo) as done:  # in worker processes, when there are many
-        for i in todo:
-            result = done.result(i)
-            matched[i] = result if result is not None else _match_one(job, i)
-            if store is not None and matched[i][0] is None:  # a failure is found again, never kept
-                store.put("pdf-match", keys[i], json.dumps(list(matched[i])).encode())
-    for i in keys:
+    early = BEGUN.pop(str(path), None)  # begun before the book was joined: used if it matched these pages
+    if early is not None and (early.starts != starts or early.pages != pages):
+        early.close()
+        early = None
+    matched = (early or Matching(archive, pages, starts, store)).results()
+    for i in matched:
         source, (problem, starts_of) = archive.sources[i], matched[i]
         if problem:
             found.append(Finding(f"{where}: {source.id}", problem))
         elif starts_of is not None:
             page_starts[source.id] = [tuple(x) for x in starts_of]
     return ReadBack(found, pages, page_starts)
+
+
+class Matching:
+    """Each source's text matched against the text of its pages (starts: its span of pages), in
+    worker processes when there are many, from the moment it is made (results() waits for them);
+    a match kept in store (builder/cache.py) by the SHA-256 of what it compares is taken from there."""
+
+    def __init__(self, archive: Archive, pages: list[str], starts: list, store=None):
+        import json
+
+        from . import cache
+
+        self.pages, self.starts, self.store = pages, starts, store
+        self.matched: dict[int, tuple] = {}
+        self.keys: dict[int, str] = {}
+        readings: dict[int, tuple[str, bool]] = {}
+        for i, (source, span) in enumerate(zip(archive.sources, starts)):
+            if span is None:
+                continue
+            first, last = span
+            reading, plain = readings[i] = expected(source)
+            self.keys[i] = cache.key("pdf-match", reading, plain, first,
+                                     [pages[k] for k in range(first, min(last, len(pages)))])
+            kept = store.get("pdf-match", self.keys[i]) if store is not None else None
+            if kept is not None:
+                self.matched[i] = tuple(json.loads(kept))
+        self.todo = [i for i in self.keys if i not in self.matched]
+        self.job = (readings, starts, pages)
+        self.workers = parallel.Map(_match_one, self.job, self.todo)  # in worker processes, when there are many
+
+    def results(self) -> dict[int, tuple]:
+        """(what is missing or None, where the text crosses onto each page) of each source with a span."""
+        import json
+
+        try:
+            for i in self.todo:
+                result = self.workers.result(i)
+                self.matched[i] = result if result is not None else _match_one(self.job, i)
+                if self.store is not None and self.matched[i][0] is None:  # a failure is found again, never kept
+                    self.store.put("pdf-match", self.keys[i], json.dumps(list(self.matched[i])).encode())
+        finally:
+            self.close()
+        return {i: self.matched[i] for i in self.keys}
+
+    def close(self) -> None:
+        self.workers.close()
+
+
+BEGUN: dict[str, Matching] = {}  # a PDF still being joined (its path) -> its sources' match, begun
+
+
+def begin(path: Path, archive: Archive, pages: list[str], entries: list["Entry"], store=None) -> None:
+    """Begin the match of every source while the book at path is still being joined (by a writer
+    that knows its pages' text and its outline from its parts): read_back uses it if the outline
+    of the joined book gives the same spans, and matches again itself if not."""
+    starts = spans(entries, archive, len(pages), path.name, [])
+    abandon(path)
+    BEGUN[str(path)] = Matching(archive, pages, starts, store)
+
+
+def abandon(path: Path) -> None:
+    """A match begun for the book at path and not used (an error before the read-back): stopped."""
+    earlier = BEGUN.pop(str(path), None)
+    if earlier is not None:
+        earlier.close()
 
 
 def _match_one(job, i: int) -> tuple[str | None, list | None]:
@@ -194,7 +241,12 @@ def outline(pdf) -> list[Entry]:
 
 def source_pages(pdf, archive: Archive, where: str, found: list[Finding]) -> list[tuple[int, int] | None]:
     """For each source in order: (first page, end page) from its outline entry to the next."""
-    entries = outline(pdf)
+    return spans(outline(pdf), archive, len(pdf.pages), where, found)
+
+
+def spans(entries: list[Entry], archive: Archive, npages: int, where: str,
+          found: list[Finding]) -> list[tuple[int, int] | None]:
+    """source_pages, from the outline's top-level entries of a book of npages."""
     spans: list[tuple[int, int] | None] = []
     at = 0
     for source in archive.sources:
@@ -205,7 +257,7 @@ def source_pages(pdf, archive: Archive, where: str, found: list[Finding]) -> lis
             spans.append(None)
             continue
         following = [e.page for e in entries[k + 1:] if e.page is not None]
-        end = following[0] if following else len(pdf.pages)
+        end = following[0] if following else npages
         spans.append((entries[k].page, max(end, entries[k].page + 1)))
         at = k + 1
     return spans

@@ -579,3 +579,59 @@ def test_an_object_written_as_qpdf_unparses_it_has_its_references_renumbered_and
         assert pikepdf.String(text).unparse() in body
     outside = re.sub(rb"\((?:[^()\\]|\\.)*\)|<[0-9a-fA-F]*>", b"", body)  # the strings taken out
     assert re.findall(rb"(\d+) 0 R", outside) == [b"%d" % (100 + t), b"4", b"4"]  # /K [target .. <</P doc>>], /P doc
+
+
+def _matchings(monkeypatch) -> list:
+    """Every verify_pdf.Matching made (the read-back's match of the sources), in order."""
+    from builder import verify_pdf
+    made = []
+    real = verify_pdf.Matching.__init__
+
+    def counted(self, *a, **kw):
+        made.append(self)
+        real(self, *a, **kw)
+    monkeypatch.setattr(verify_pdf.Matching, "__init__", counted)
+    return made
+
+
+def test_the_match_begun_while_the_parts_are_joined_is_the_read_backs(tmp_path, monkeypatch):
+    """A book in parts: the sources' match is begun before the join, in worker processes, from the
+    parts' texts and outlines (pdf_parts.begin_match), and the read-back uses it: one match a
+    build, the same findings and page starts (so the same EPUB page-list) as a match made after
+    the join, the same bytes."""
+    from builder import parallel, verify_pdf
+    monkeypatch.setattr(parallel, "LEAST", 1)  # workers, even for five sources
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    cache.configure(use=False)
+    backs = []
+    real_read_back = verify_pdf.read_back
+    monkeypatch.setattr(verify_pdf, "read_back", lambda *a, **kw: backs.append(real_read_back(*a, **kw)) or backs[-1])
+    try:
+        made = _matchings(monkeypatch)
+        early = make(CORPUS, tmp_path / "early", 1.5, monkeypatch).read_bytes()
+        assert len(made) == 1 and not verify_pdf.BEGUN
+        monkeypatch.setattr(pdf_parts, "begin_match", lambda *a: None)  # matched after the join, as before
+        made.clear()
+        late = make(CORPUS, tmp_path / "late", 1.5, monkeypatch).read_bytes()
+        assert len(made) == 1
+    finally:
+        cache.configure(use=True)
+    assert early == late
+    assert backs[0].findings == backs[1].findings == []
+    assert backs[0].page_starts == backs[1].page_starts and backs[0].page_starts
+    assert backs[0].pages == backs[1].pages
+
+
+def test_a_match_begun_on_other_spans_than_the_joined_books_is_not_used(tmp_path, monkeypatch):
+    """The read-back checks the joined book's own outline: a match begun from spans it does not give
+    (here each source's outline entry moved a page on) is dropped and the match made again."""
+    from builder import verify_pdf
+    real_begin = verify_pdf.begin
+
+    def moved(path, archive, pages, entries, store=None):
+        real_begin(path, archive, pages, [verify_pdf.Entry(e.title, e.page + 1 if e.page is not None else None)
+                                          for e in entries], store)
+    monkeypatch.setattr(verify_pdf, "begin", moved)
+    made = _matchings(monkeypatch)
+    make(CORPUS, tmp_path / "out", 1.5, monkeypatch)
+    assert len(made) == 2 and made[0].starts != made[1].starts

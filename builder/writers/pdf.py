@@ -39,7 +39,12 @@ NOTES_FILE = "notes/annotations.jsonld"  # in the build folder; attached to the 
 
 def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> Path:
     """Write the PDF edition of archive to path (whole or not at all)."""
-    return render(archive, anchors, path)[0]
+    from .. import verify_pdf
+
+    try:
+        return render(archive, anchors, path)[0]
+    finally:
+        verify_pdf.abandon(path)  # the read-back's match, begun for a book in parts: not wanted here
 
 
 def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store=None) -> tuple[Path, list[tuple]]:

@@ -529,6 +529,7 @@ class PartReader:
 
 READ_BACK: dict[str, list[tuple[str, int, int, list[str] | None]]] = {}  # a book just made (its path) -> its parts
 ACTIVE: dict[str, list[str]] = {}  # a book just made (its path) -> what the active-content scan found in its parts
+TEXTS: dict[str, list[str]] = {}  # a book just made (its path) -> its pages' text, when begin_match gathered it
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:
@@ -536,6 +537,13 @@ def page_texts(path: Path, store=None) -> list[str] | None:
     pages read from the book in parallel processes (at most one per CPU), or found in the cache
     when the same part was read before. None for a PDF not made in parts (the read-back reads it)."""
     ranges = READ_BACK.pop(str(path), None)
+    at_hand = TEXTS.pop(str(path), None)
+    if at_hand is not None:  # gathered for the match begun before the join (begin_match)
+        store = store or cache.Store(None)
+        for key, _first, _n, read_before in ranges or ():
+            if read_before is not None:
+                store.put("pdf-part-text", key, json.dumps(read_before, ensure_ascii=False).encode())
+        return at_hand
     tool = shutil.which("pdftotext")
     if ranges is None or tool is None:
         return None
@@ -633,6 +641,8 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         raise
     if progress.verbose and not progress.quiet:  # what was made again, and why
         progress._write(f"archive: {book.said()}\n")
+    ranges = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
+    begin_match(book, archive, ranges, final or out)  # on the other core, while the parts are joined
     attached = [(a.name, hashlib.sha256(a.data).hexdigest(), a.mime, a.description, a.relationship, a.modified)
                 for a in attach]  # deflated at the join: zlib's version shapes the bytes
     key = cache.key("pdf-book", [p.key for p in book.parts], archive.license, attached, zlib.ZLIB_RUNTIME_VERSION)
@@ -651,6 +661,43 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
                 join(book.pieces(), out, archive.license, attach)
         book.store.put("pdf-book", key, out.read_bytes())
     ACTIVE[str(final or out)] = book.active()
-    READ_BACK[str(final or out)] = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
+    READ_BACK[str(final or out)] = ranges
     shutil.rmtree(folder / "parts", ignore_errors=True)
     return book.placed()
+
+
+def begin_match(book: Book, archive, ranges, path: Path) -> None:
+    """The read-back's match of every source (builder/verify_pdf.py Matching), begun before the join
+    when every part's text is at hand: the joined book's pages are the parts' pages in order, and its
+    outline their outlines (the read-back checks that it gives the same spans, else matches again)."""
+    from .. import verify_pdf
+    import pikepdf
+
+    pages = texts_at_hand(ranges, book.store)
+    if pages is None:
+        return
+    entries, offset = [], 0
+    for part in book.parts:
+        first = 1 if part.pad else 0
+        with pikepdf.open(part.path) as pdf:
+            for e in verify_pdf.outline(pdf):
+                page = offset + e.page - first if e.page is not None and e.page >= first else None
+                entries.append(verify_pdf.Entry(e.title, page))
+        offset += part.pages - first
+    if offset == len(pages):
+        verify_pdf.begin(path, archive, pages, entries, book.store)
+        TEXTS[str(path)] = pages
+
+
+def texts_at_hand(ranges, store) -> list[str] | None:
+    """Every page's text, from the parts read while the book was made or from the cache; None if a
+    part's must be read from the joined book."""
+    texts = []
+    for key, _first, _n, read_before in ranges:
+        if read_before is None:
+            data = store.get("pdf-part-text", key)
+            if data is None:
+                return None
+            read_before = json.loads(data)
+        texts += read_before
+    return texts
