@@ -46,7 +46,7 @@ def serve(conn) -> None:
 
 
 def server_context():
-    """Sessions forked from multiprocessing's fork server: a process started afresh once a build
+    """Sessions forked from multiprocessing's fork server: a process started afresh (once a process)
     (so it holds no thread of the build's Typst) that has imported Typst and pdf_parts, so that a
     session starts in a fork, not in a new interpreter importing them (about 0.15 s of CPU a part:
     3 s of a 1,000-source PDF's 34)."""
@@ -62,11 +62,16 @@ class Session:
         self.process.start()
         child.close()
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Told to end, not waited for (its memory is freed while the next round starts): close()
+        or kill() later."""
         try:
             self.conn.send(None)
         except (OSError, ValueError):
             pass
+
+    def close(self) -> None:
+        self.release()
         self.process.join(timeout=30)
         if self.process.is_alive():
             self.process.terminate()
@@ -87,6 +92,7 @@ class Sessions:
         # not forked from the build: it may hold Typst's threads, which a fork would copy stuck
         self.ctx = server_context()
         self.live: dict[int, Session] = {}
+        self.released: list[Session] = []  # told to end, not yet waited for
 
     def run(self, jobs: list[dict], done=None) -> list[dict]:
         """Each job (its "session": the part's number; "keep": the session stays for the part's
@@ -94,6 +100,7 @@ class Sessions:
         wanted = {job["session"] for job in jobs}
         for number in [n for n in self.live if n not in wanted]:  # parts done: their memory freed first
             self.live.pop(number).close()
+        self._reap()
         sessions = []
         for job in jobs:
             session = self.live.pop(job["session"], None) or Session(self.ctx)
@@ -112,7 +119,8 @@ class Sessions:
                     if job.get("keep") and "error" not in result:
                         self.live[job["session"]] = session
                     else:
-                        session.close()
+                        session.release()
+                        self.released.append(session)
                 results.append(result)
                 if done is not None:
                     done()
@@ -122,10 +130,26 @@ class Sessions:
             raise
         return results
 
+    def _reap(self) -> None:
+        """Wait for the sessions told to end that have not ended yet (at most a round's)."""
+        still = []
+        for session in self.released:
+            if session.process.is_alive():
+                still.append(session)
+            else:
+                session.close()  # ended: its pipe closed, nothing waited for
+        self.released = still
+        while len(self.released) > 2:  # no more memory ending at once than a round's
+            self.released.pop(0).close()
+
     def close(self) -> None:
         while self.live:
             self.live.popitem()[1].close()
+        while self.released:
+            self.released.pop().close()
 
     def kill(self) -> None:
         while self.live:
             self.live.popitem()[1].kill()
+        while self.released:
+            self.released.pop().kill()
