@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import subprocess
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,24 +156,20 @@ class CompileFailed(Exception):
 
 
 def run_jobs(jobs: list[dict], done=None, sessions=None) -> list[dict]:
-    """Compile jobs in worker processes, at most WORKERS (or one per CPU) at once, each part in a
-    fresh process: Typst keeps what it laid out (its memoisation) for the life of a process, so a
-    process that made one part and went on to the next would hold both (memory grows with parts).
-    With sessions (builder/writers/pdf_sessions.py): each job in its part's own session, all at
-    once (the caller gives at most WORKERS), the session kept for the part's next compile if the
-    job says so."""
-    if sessions is not None:
+    """Compile jobs, all at once (the caller gives at most WORKERS), each in its part's session
+    (builder/writers/pdf_sessions.py: a process of its own, forked from a server that has imported
+    Typst), kept for the part's next compile if the job says so ("keep"), else ended: Typst keeps
+    what it laid out for the life of a process, so a process that went on to another part would
+    hold both. Without sessions: in sessions of this call's own."""
+    own = sessions is None
+    if own:
+        sessions = pdf_sessions.Sessions()
+        jobs = [{"session": -1 - k, "start": 0, **job} for k, job in enumerate(jobs)]
+    try:
         results = sessions.run(jobs, done)
-    else:
-        workers = max(1, min(WORKERS or os.cpu_count() or 1, len(jobs)))
-        # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                 max_tasks_per_child=1) as pool:
-            results = []
-            for result in pool.map(compile_part, jobs):  # in order, as they are made
-                results.append(result)
-                if done is not None:
-                    done()
+    finally:
+        if own:
+            sessions.close()
     for result in results:
         if "error" in result:
             raise CompileFailed(result["error"], result["hints"])
