@@ -82,7 +82,10 @@ class VolumeBook(Book):
 
     def lay_out(self) -> None:
         super().lay_out()
-        self.fill_pages()
+        try:
+            self.fill_pages()
+        finally:
+            self.sessions.close()  # those fill_pages compiled in: waited for
 
     def fill_pages(self) -> None:
         """The pages of references to other volumes in the sources' parts. A part is laid out before
