@@ -115,12 +115,29 @@ def _unplaced_notes(sources: dict[str, Source]) -> list[Problem]:
 
 
 def slugify(text: str) -> str:
-    """A slug from a title: ASCII letters and digits joined by hyphens, at most SLUG_MAX long."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """A slug from a title: ASCII letters and digits joined by hyphens, at most SLUG_MAX long.
+    Cyrillic and Greek letters are transliterated (TRANSLITERATED); a title in another script with
+    no Latin letters or digits gives "archive" (archive.toml's `slug` names the files then)."""
+    text = unicodedata.normalize("NFKD", text).lower().replace("ου", "ou").translate(TRANSLITERATED)
+    text = re.sub("['\u2019\u02bc]", "", text)  # an apostrophe joins (Horváth's: horvaths)
+    text = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in text)  # a dash parts words
+    text = text.encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if len(slug) > SLUG_MAX:
         slug = slug[: SLUG_MAX + 1].rsplit("-", 1)[0] if "-" in slug[:SLUG_MAX + 1] else slug[:SLUG_MAX]
     return slug.strip("-") or "archive"
+
+
+# Cyrillic (Russian, Ukrainian, Belarusian, Serbian, Macedonian) and Greek lower-case letters, as
+# decomposed by NFKD (accents apart), in a plain romanisation for file names, not a scholarly one
+TRANSLITERATED = str.maketrans({
+    **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziiklmnoprstufye")),
+    "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ь": "", "ю": "yu", "я": "ya",
+    "є": "ye", "і": "i", "ї": "yi", "ґ": "g", "ў": "u", "ђ": "dj", "ј": "j", "љ": "lj", "њ": "nj", "ћ": "c",
+    "џ": "dz", "ѓ": "gj", "ќ": "kj", "ѕ": "dz",
+    **dict(zip("αβγδεζηικλμνξοπρσςτυφω", "avgdeziiklmnxoprsstyfo")),
+    "θ": "th", "χ": "ch", "ψ": "ps",
+})
 
 
 def _epoch_problems() -> list[Problem]:

@@ -8,6 +8,7 @@ A SIGALRM bounds every build: a case that hangs fails instead of stopping the su
 from __future__ import annotations
 
 import os
+import re
 import signal
 import stat
 from pathlib import Path
@@ -482,6 +483,21 @@ def test_a_long_title_without_slug_gets_a_short_slug(corpus_copy):
     edit(corpus_copy / "archive.toml", 'title = "', 'title = "' + "A very long title " * 20)
     slug = load(corpus_copy).slug
     assert 0 < len(slug) <= 64 and slug.startswith("a-very-long-title-") and not slug.endswith("-")
+
+
+@pytest.mark.parametrize("title, slug", [
+    ("Письма из архива 1934", "pisma-iz-arkhiva-1934"),  # Cyrillic, transliterated
+    ("Лист від Ґалі й Євгена", "list-vid-gali-i-yevgena"),
+    ("Επιστολές του 1921", "epistoles-tou-1921"),  # Greek
+    ("Dispute 2019–2021: Horváth’s letters", "dispute-2019-2021-horvaths-letters"),  # a dash parts, an apostrophe joins
+    ("北京档案", "archive"),  # no letter it can write in ASCII: archive.toml's slug names the files
+])
+def test_a_title_in_another_script_gives_a_readable_slug(corpus_copy, title, slug):
+    edit(corpus_copy / "archive.toml", 'slug = "labour-antisemitism-dispute-2019-2021"\n', "")
+    edit(corpus_copy / "archive.toml", 'title = "', f'title = "{title}"\nold_title = "')
+    text = (corpus_copy / "archive.toml").read_text(encoding="utf-8")
+    (corpus_copy / "archive.toml").write_text(re.sub(r'\nold_title = "[^"\n]*"', "", text), encoding="utf-8")
+    assert load(corpus_copy).slug == slug
 
 
 def test_add_refuses_a_fifo_without_waiting(corpus_copy, tmp_path):
