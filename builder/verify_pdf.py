@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,22 +46,29 @@ class ReadBack:
     page_starts: dict[str, list[tuple[int, int]]]
 
 
+def opened(path: Path):
+    """The PDF at path, open (pikepdf; a context manager), for the read-back and the checks beside it."""
+    import pikepdf
+    return pikepdf.open(path)
+
+
 def findings(path: Path, archive: Archive, pages: list[str] | None = None) -> list[Finding]:
     return read_back(path, archive, pages).findings
 
 
-def read_back(path: Path, archive: Archive, pages: list[str] | None = None, store=None) -> ReadBack:
+def read_back(path: Path, archive: Archive, pages: list[str] | None = None, store=None, opened=None) -> ReadBack:
     """Read the PDF once; pages: its text, when the caller has already extracted it (extract_pages).
-    store (builder/cache.py): each source's match kept by the SHA-256 of what it compares (the
-    source's expected text, and the text of its pages): a pure function, found again unchanged."""
+    store (builder/cache.py): each source's match kept by the SHA-256 of what it compares (what the
+    source's expected text is made from, and the text of its pages: match_key): a pure function,
+    found again unchanged. opened: the PDF at path, open (pikepdf), when the caller reads it for
+    other checks too."""
     import json
 
-    from . import cache
     import pikepdf
 
     where = path.name
     found: list[Finding] = []
-    with pikepdf.open(path) as pdf:
+    with pikepdf.open(path) if opened is None else nullcontext(opened) as pdf:
         found += claims(pdf, where)
         found += attachments(pdf, archive, where)
         starts = source_pages(pdf, archive, where, found)
@@ -71,24 +79,26 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None, stor
         found.append(Finding(where, f"pdftotext gave {len(pages)} pages of {npages}"))
     page_starts: dict[str, list[tuple[int, int]]] = {}
     matched: dict[int, tuple] = {}
-    keys: dict[int, str] = {}
-    readings: dict[int, tuple[str, bool]] = {}
+    keys: dict[int, str | None] = {}
     for i, (source, span) in enumerate(zip(archive.sources, starts)):
         if span is None:
             continue
+        keys[i] = None
+        if store is None or store.folder is None:
+            continue
         first, last = span
-        reading, plain = readings[i] = expected(source)
-        keys[i] = cache.key("pdf-match", reading, plain, first, [pages[k] for k in range(first, min(last, len(pages)))])
-        kept = store.get("pdf-match", keys[i]) if store is not None else None
+        keys[i] = match_key(source, first, pages[first:max(first, min(last, len(pages)))])
+        kept = store.get("pdf-match", keys[i])
         if kept is not None:
             matched[i] = tuple(json.loads(kept))
     todo = [i for i in keys if i not in matched]
+    readings = {i: expected(archive.sources[i]) for i in todo}  # the reading text of each source to match
     job = (readings, starts, pages)
     with parallel.Map(_match_one, job, todo) as done:  # in worker processes, when there are many
         for i in todo:
             result = done.result(i)
             matched[i] = result if result is not None else _match_one(job, i)
-            if store is not None and matched[i][0] is None:  # a failure is found again, never kept
+            if keys[i] is not None and matched[i][0] is None:  # a failure is found again, never kept
                 store.put("pdf-match", keys[i], json.dumps(list(matched[i])).encode())
     for i in keys:
         source, (problem, starts_of) = archive.sources[i], matched[i]
@@ -97,6 +107,23 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None, stor
         elif starts_of is not None:
             page_starts[source.id] = [tuple(x) for x in starts_of]
     return ReadBack(found, pages, page_starts)
+
+
+def match_key(source, first: int, pages: list[str]) -> str:
+    """The cache key of a source's match (pdf-match): everything its reading text is made from (the
+    source as loaded: its bytes' SHA-256, verified at load, its format and provenance; a scan's
+    transcription: as builder/writers/pdf.py Staged keys source_data, which reads the same), its
+    first page, and the SHA-256 of the text of its pages. (Keyed by the reading text itself, every
+    source's text was decoded and hashed again at each build: a tenth of a second at 1,000.)"""
+    from . import cache
+    from .readers import scan
+
+    h = hashlib.sha256()
+    for page in pages:
+        data = page.encode("utf-8", "surrogatepass")
+        h.update(b"%d:" % len(data))
+        h.update(data)
+    return cache.key("pdf-match", repr(source), scan.transcription_sha256(source), first, len(pages), h.hexdigest())
 
 
 def _match_one(job, i: int) -> tuple[str | None, list | None]:

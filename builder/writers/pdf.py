@@ -20,6 +20,7 @@ from dataclasses import replace
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
@@ -39,7 +40,10 @@ NOTES_FILE = "notes/annotations.jsonld"  # in the build folder; attached to the 
 
 def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> Path:
     """Write the PDF edition of archive to path (whole or not at all)."""
-    return render(archive, anchors, path)[0]
+    try:
+        return render(archive, anchors, path)[0]
+    finally:
+        kept()
 
 
 def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store=None) -> tuple[Path, list[tuple]]:
@@ -49,9 +53,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     the build's cache (builder/cache.py), where parts made before are found again. With `[pdf]
     volume_pages` asking for more than one volume (builder/volumes.py): the volumes are written
     beside path instead, and (their list, None) is returned (builder/writers/pdf_volumes.py)."""
-    import typst  # loaded only when a PDF is asked for
-
-    from . import pdf_parts, pdf_volumes
+    from . import pdf_parts, pdf_sessions, pdf_volumes
     from .. import volumes
 
     vols = volumes.plan(archive)  # [pdf] volume_pages: volumes, each a join of parts (pdf_volumes.py)
@@ -60,6 +62,18 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     if runs is None and have is not None and memory_needed(archive) > have:  # one compile would not fit
         runs = pdf_parts.plan(archive, part_pages=max(1.0, pdf_parts.book_pages(archive) / 2))
     refuse_if_too_large(archive, path, runs)
+    if runs:  # a book in parts: a process to lay them out starts now, while the build folder is staged
+        pdf_sessions.warm()
+    try:
+        return _render(archive, anchors, path, store, runs, vols)
+    finally:
+        pdf_sessions.drop_spare()
+
+
+def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store, runs, vols) -> tuple[Path, list[tuple]]:
+    import typst  # loaded only when a PDF is asked for
+
+    from . import pdf_parts, pdf_volumes
     ids = {s.id for s in archive.sources}
     with tempfile.TemporaryDirectory(prefix="archive-pdf-") as tmp:
         folder = Path(tmp)
@@ -77,7 +91,12 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
             else:
                 (folder / "sources" / f"{source.id}.json").write_bytes(data)
             _copy(source.path, folder / "originals" / source.file_name)
-        notes = notes_io.jsonld(archive, anchors).encode("utf-8")
+        if runs and not vols:  # attached at the join: made in a thread while the parts are laid out
+            notes_later = ThreadPoolExecutor(1, thread_name_prefix="notes-jsonld")
+            later = notes_later.submit(lambda: notes_io.jsonld(archive, anchors).encode("utf-8"))
+            notes_later.shutdown(wait=False)  # its one task runs on; later.result() waits for it
+        else:
+            notes = notes_io.jsonld(archive, anchors).encode("utf-8")
         if not runs:  # one compile attaches it; a book in parts has it attached at the join (notes_attached)
             (folder / "notes").mkdir()
             (folder / NOTES_FILE).write_bytes(notes)
@@ -95,7 +114,8 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
             try:
                 if runs:
                     blocks = pdf_parts.render(archive, folder, runs, out, [str(f) for f in fonts_dirs(archive)],
-                                              PDF_STANDARDS, store, final=path, attach=(notes_attached(archive, notes),),
+                                              PDF_STANDARDS, store, final=path,
+                                              attach=lambda: (notes_attached(archive, later.result()),),
                                               staged=files)
                     return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
@@ -140,6 +160,12 @@ def parts_scanned(path: Path) -> list[str] | None:
     pdf_active, each part's scan kept by the SHA-256 of its bytes); None otherwise."""
     from .pdf_parts import ACTIVE
     return ACTIVE.pop(str(path), None)
+
+
+def kept() -> None:
+    """The cache entries the PDF's writer keeps in a thread (a book in parts: the book), written."""
+    from .pdf_parts import kept as parts_kept
+    parts_kept()
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:

@@ -616,10 +616,29 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
+KEEPING: list = []  # the book's cache entry being written, in a thread: kept() waits for it
+
+
+def keep(store, kind: str, k: str, data: bytes) -> None:
+    """store.put in a thread, while the build reads the book back (about a quarter of a second to
+    write a book of 4,000 pages into the cache, off the path of a rebuild); kept() waits for it."""
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(1, thread_name_prefix="pdf-cache")
+    KEEPING.append(pool.submit(store.put, kind, k, data))
+    pool.shutdown(wait=False)
+
+
+def kept() -> None:
+    """Every entry keep() is writing, written (its error raised, if one failed)."""
+    while KEEPING:
+        KEEPING.pop(0).result()
+
+
 def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
-           store=None, final: Path | None = None, attach: tuple = (), staged: SourceFiles | None = None) -> list[tuple]:
-    """Lay out the parts, join them into out (with the files attach: builder/pdf_join.py Attached);
-    the page-map blocks, in the book's pages."""
+           store=None, final: Path | None = None, attach=(), staged: SourceFiles | None = None) -> list[tuple]:
+    """Lay out the parts, join them into out (with the files attach: builder/pdf_join.py Attached,
+    or a function that gives them, asked once the parts are laid out: made meanwhile); the
+    page-map blocks, in the book's pages."""
     import zlib
     from .. import pdf_join, pdf_stream_join
     join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
@@ -633,6 +652,8 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         raise
     if progress.verbose and not progress.quiet:  # what was made again, and why
         progress._write(f"archive: {book.said()}\n")
+    if callable(attach):
+        attach = attach()
     attached = [(a.name, hashlib.sha256(a.data).hexdigest(), a.mime, a.description, a.relationship, a.modified)
                 for a in attach]  # deflated at the join: zlib's version shapes the bytes
     key = cache.key("pdf-book", [p.key for p in book.parts], archive.license, attached, zlib.ZLIB_RUNTIME_VERSION)
@@ -649,7 +670,7 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
                                     f"again; {len(book.parts) - len(written)} from the cache\n")
             else:
                 join(book.pieces(), out, archive.license, attach)
-        book.store.put("pdf-book", key, out.read_bytes())
+        keep(book.store, "pdf-book", key, out.read_bytes())
     ACTIVE[str(final or out)] = book.active()
     READ_BACK[str(final or out)] = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
     shutil.rmtree(folder / "parts", ignore_errors=True)

@@ -27,7 +27,13 @@ import multiprocessing
 
 
 def serve(conn) -> None:
-    """A session (in its own process): jobs in, results out, until None (or the pipe closes)."""
+    """A session (in its own process): jobs in, results out, until None (or the pipe closes).
+    What a compile needs is imported before the first job is asked for: a session started ahead
+    (warm) is ready when its job comes."""
+    import pikepdf  # noqa: F401  (the active-content scan's, builder/inert.py)
+    import typst  # noqa: F401
+
+    from .. import inert  # noqa: F401
     from . import pdf_parts
     compiler, last = None, None  # the part's compiler; (its start, its last page) of the compile before
     while True:
@@ -70,6 +76,23 @@ class Session:
         self.conn.close()
 
 
+_spare: list[Session] = []  # a session started ahead (warm), for the first job that needs a new one
+
+
+def warm() -> None:
+    """Start a session now, ahead of its first job: its process starts and imports Typst while the
+    build stages the PDF's build folder, off the path of a rebuild that lays out one part again
+    (a spawned process takes about a quarter of a second to be ready). Closed by drop_spare if no
+    job takes it."""
+    if not _spare:
+        _spare.append(Session(multiprocessing.get_context("spawn")))
+
+
+def drop_spare() -> None:
+    while _spare:
+        _spare.pop().close()
+
+
 class Sessions:
     """The live sessions of one book, by part number."""
 
@@ -86,7 +109,7 @@ class Sessions:
             self.live.pop(number).close()
         sessions = []
         for job in jobs:
-            session = self.live.pop(job["session"], None) or Session(self.ctx)
+            session = self.live.pop(job["session"], None) or (_spare.pop() if _spare else Session(self.ctx))
             session.conn.send(job)
             sessions.append(session)
         results = []
