@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -213,20 +214,27 @@ def _part_written(store, sha: str, k: int, piece: Piece, off: int, next_key: int
     kept = store.get("pdf-join-part", _entry_key(sha, k, piece, off, next_key))
     if kept is None:
         return None
-    size = int.from_bytes(kept[:8], "big")
-    head = json.loads(kept[8:8 + size])
+    try:
+        size = int.from_bytes(kept[:8], "big")
+        head = json.loads(kept[8:8 + size])
+        n = int.from_bytes(kept[8 + size:16 + size], "big")
+        at = struct.unpack_from(f"<{2 * n}q", kept, 16 + size)
+    except (ValueError, struct.error):
+        return None
     if not _Seen.same(book, head["log"]):
         return None
-    return _Made(kept[8 + size:], head["at"], head["joins"])
+    return _Made(kept[16 + size + 16 * n:], list(zip(at[::2], at[1::2])), head["joins"])
 
 
 def _keep(store, sha: str, k: int, piece: Piece, off: int, next_key: int, made: _Made, seen: _Seen) -> None:
     if store is None:
         return
-    head = json.dumps({"log": json.loads(json.dumps(seen.log)), "at": made.at, "joins": made.joins},
+    # the objects' offsets packed (about 6,000 pairs a part: as JSON, most of the time to read an entry back)
+    head = json.dumps({"log": json.loads(json.dumps(seen.log)), "joins": made.joins},
                       ensure_ascii=True, sort_keys=True).encode()
+    at = struct.pack(f"<{2 * len(made.at)}q", *(x for pair in made.at for x in pair))
     store.put("pdf-join-part", _entry_key(sha, k, piece, off, next_key),
-              len(head).to_bytes(8, "big") + head + made.blob)
+              len(head).to_bytes(8, "big") + head + len(made.at).to_bytes(8, "big") + at + made.blob)
 
 
 def _part(piece: Piece, k: int, off: int, next_key: int, seen: _Seen) -> _Made:

@@ -78,7 +78,7 @@ def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, st
     with tempfile.TemporaryDirectory(prefix="archive-pdf-") as tmp:
         folder = Path(tmp)
         stage_templates(archive, folder)
-        stage_markers(archive, folder)
+        stage_markers(archive, folder, store)
         (folder / "sources").mkdir()
         (folder / "originals").mkdir()
         (folder / "images").mkdir()
@@ -86,11 +86,11 @@ def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, st
         files = pdf_parts.SourceFiles(folder)  # in parts: written when a part that shows them is compiled
         for source in archive.sources:
             data = staged.source(source, anchors.get(source.id, []), folder / "images")
-            if runs or vols:
-                files.add(source.id, data)
+            if runs or vols:  # its JSON and its original, staged when a part that shows it is compiled
+                files.add(source.id, data, (source.path, folder / "originals" / source.file_name))
             else:
                 (folder / "sources" / f"{source.id}.json").write_bytes(data)
-            _copy(source.path, folder / "originals" / source.file_name)
+                _copy(source.path, folder / "originals" / source.file_name)
         if runs and not vols:  # attached at the join: made in a thread while the parts are laid out
             notes_later = ThreadPoolExecutor(1, thread_name_prefix="notes-jsonld")
             later = notes_later.submit(lambda: notes_io.jsonld(archive, anchors).encode("utf-8"))
@@ -291,16 +291,57 @@ CJK_FONTS = Path("/usr/share/fonts/opentype/noto")  # Debian's fonts-noto-cjk (.
 MARKER_GLYPHS = "marker-glyphs.typ"
 
 
-def stage_markers(archive: Archive, folder: Path) -> None:
+def stage_markers(archive: Archive, folder: Path, store=None) -> None:
     """The note markers' glyphs (0-9 and a comma) as SVG shapes in markers/, made by Typst from
-    marker-glyphs.typ: a marker drawn from them is no text, so no extraction fuses it into a word."""
+    marker-glyphs.typ: a marker drawn from them is no text, so no extraction fuses it into a word.
+    Kept in the cache (store, builder/cache.py) under what Typst reads to make them: the staged
+    templates (a corpus's own may replace marker-glyphs.typ), the fonts and Typst's version."""
     import typst
 
+    from .. import cache
     (folder / "markers").mkdir()
+    fonts = fonts_dirs(archive)
+    key = None
+    if store is not None and store.folder is not None:
+        from importlib.metadata import version
+        key = cache.key("pdf-markers", [(p.name, p.read_bytes()) for p in sorted(folder.glob("*.typ"))],
+                        fonts_digests(fonts), version("typst"))
+        kept = store.get("pdf-markers", key)
+        svgs = _unpacked(kept) if kept is not None else None
+        if svgs is not None and len(svgs) == len(MARKER_NAMES):
+            for name, svg in zip(MARKER_NAMES, svgs):
+                (folder / "markers" / f"{name}.svg").write_bytes(svg)
+            return
     pages = typst.compile(str(folder / MARKER_GLYPHS), root=str(folder), format="svg",
-                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True)
-    for name, svg in zip([*"0123456789", "comma"], pages if isinstance(pages, list) else [pages]):
+                          font_paths=[str(f) for f in fonts], ignore_system_fonts=True)
+    svgs = pages if isinstance(pages, list) else [pages]
+    for name, svg in zip(MARKER_NAMES, svgs):
         (folder / "markers" / f"{name}.svg").write_bytes(svg)
+    if key is not None and len(svgs) == len(MARKER_NAMES):
+        store.put("pdf-markers", key, b"".join(len(svg).to_bytes(8, "big") + svg for svg in svgs))
+
+
+MARKER_NAMES = [*"0123456789", "comma"]
+
+
+def _unpacked(data: bytes) -> list[bytes] | None:
+    """The SVGs of a pdf-markers entry (each length-prefixed); None if it is not one."""
+    out, at = [], 0
+    while at < len(data):
+        n = int.from_bytes(data[at:at + 8], "big")
+        if at + 8 + n > len(data):
+            return None
+        out.append(data[at + 8:at + 8 + n])
+        at += 8 + n
+    return out
+
+
+def fonts_digests(dirs: list[Path]) -> list[tuple[str, str]]:
+    """The fonts Typst is given (every file of the font folders), by name and SHA-256; Debian's
+    (/usr/share/fonts) left out, pinned by their package, as in builder/writers/pdf_parts.py."""
+    import hashlib
+    return [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for d in dirs for p in sorted(Path(d).rglob("*"))
+            if p.is_file() and not str(p).startswith("/usr/share/fonts")]
 
 
 def fonts_dirs(archive: Archive) -> list[Path]:

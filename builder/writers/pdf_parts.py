@@ -579,7 +579,9 @@ class SourceFiles:
     """Each source's staged JSON (builder/writers/pdf.py), digested as it is made and written into the
     build folder (sources/ID.json) only when a part that shows it is compiled: a rebuild writes the
     few sources of the parts it lays out again, not every source. Held in memory up to HELD bytes,
-    written at once beyond. Without add() (sources staged as files): the files themselves."""
+    written at once beyond. Without add() (sources staged as files): the files themselves. The
+    same for each source's original (originals/FILE, which its part attaches): linked into the
+    folder when a part that shows the source is compiled."""
 
     HELD = 64 << 20
 
@@ -587,9 +589,12 @@ class SourceFiles:
         self.folder = Path(folder) / "sources"
         self.digests: dict[str, str] = {}
         self.pending: dict[str, bytes] = {}
+        self.originals: dict[str, tuple[Path, Path]] = {}  # source id -> (its file, where Typst reads it)
         self.held = 0
 
-    def add(self, sid: str, data: bytes) -> None:
+    def add(self, sid: str, data: bytes, original: tuple[Path, Path] | None = None) -> None:
+        if original is not None:
+            self.originals[sid] = original
         self.digests[sid] = hashlib.sha256(data).hexdigest()
         if self.held + len(data) > self.HELD:
             (self.folder / f"{sid}.json").write_bytes(data)
@@ -601,11 +606,15 @@ class SourceFiles:
         return self.digests.get(sid) or _digest(self.folder / f"{sid}.json")
 
     def write(self, sids) -> None:
+        from .pdf import _copy
         for sid in sids:
             data = self.pending.pop(sid, None)
             if data is not None:
                 (self.folder / f"{sid}.json").write_bytes(data)
                 self.held -= len(data)
+            original = self.originals.pop(sid, None)
+            if original is not None:
+                _copy(*original)
 
 
 def _digest(path: Path) -> str:
