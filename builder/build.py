@@ -58,22 +58,19 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool,
     from . import verify_pdf
     from .writers import pdf  # Typst is loaded only when a PDF is asked for
 
-    try:
-        with progress.step("PDF laid out"):
-            path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf", store)
-        if isinstance(path, list):  # in volumes ([pdf] volume_pages)
-            from .writers import pdf_volumes
-            return pdf_volumes.read_back(path, archive, paginate)
-        with verify_pdf.opened(path) as book:  # opened once for the checks below (a large book: a tenth of a second)
-            inert.refuse_pdf(path, archive, pdf.parts_scanned(path), book)  # no script, action or unsafe link (docs/security.md)
-            with progress.step("PDF read back"):
-                back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store, book)  # by part, from the cache
-            pages = None
-            if paginate and not back.findings:
-                pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts, book)
-        return {"pdf": path}, back.findings, pages
-    finally:
-        pdf.kept()  # the book's cache entry, written meanwhile
+    with progress.step("PDF laid out"):
+        path, placed = pdf.render(archive, anchors, folder / f"{archive.slug}.pdf", store)
+    if isinstance(path, list):  # in volumes ([pdf] volume_pages)
+        from .writers import pdf_volumes
+        return pdf_volumes.read_back(path, archive, paginate)
+    with verify_pdf.opened(path) as book:  # opened once for the checks below (a large book: a tenth of a second)
+        inert.refuse_pdf(path, archive, pdf.parts_scanned(path), book)  # no script, action or unsafe link (docs/security.md)
+        with progress.step("PDF read back"):
+            back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store, book)  # by part, from the cache
+        pages = None
+        if paginate and not back.findings:
+            pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts, book)
+    return {"pdf": path}, back.findings, pages
 
 
 @contextmanager

@@ -40,10 +40,7 @@ NOTES_FILE = "notes/annotations.jsonld"  # in the build folder; attached to the 
 
 def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> Path:
     """Write the PDF edition of archive to path (whole or not at all)."""
-    try:
-        return render(archive, anchors, path)[0]
-    finally:
-        kept()
+    return render(archive, anchors, path)[0]
 
 
 def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store=None) -> tuple[Path, list[tuple]]:
@@ -160,12 +157,6 @@ def parts_scanned(path: Path) -> list[str] | None:
     pdf_active, each part's scan kept by the SHA-256 of its bytes); None otherwise."""
     from .pdf_parts import ACTIVE
     return ACTIVE.pop(str(path), None)
-
-
-def kept() -> None:
-    """The cache entries the PDF's writer keeps in a thread (a book in parts: the book), written."""
-    from .pdf_parts import kept as parts_kept
-    parts_kept()
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:

@@ -625,24 +625,6 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-KEEPING: list = []  # the book's cache entry being written, in a thread: kept() waits for it
-
-
-def keep(store, kind: str, k: str, data: bytes) -> None:
-    """store.put in a thread, while the build reads the book back (about a quarter of a second to
-    write a book of 4,000 pages into the cache, off the path of a rebuild); kept() waits for it."""
-    from concurrent.futures import ThreadPoolExecutor
-    pool = ThreadPoolExecutor(1, thread_name_prefix="pdf-cache")
-    KEEPING.append(pool.submit(store.put, kind, k, data))
-    pool.shutdown(wait=False)
-
-
-def kept() -> None:
-    """Every entry keep() is writing, written (its error raised, if one failed)."""
-    while KEEPING:
-        KEEPING.pop(0).result()
-
-
 def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
            store=None, final: Path | None = None, attach=(), staged: SourceFiles | None = None) -> list[tuple]:
     """Lay out the parts, join them into out (with the files attach: builder/pdf_join.py Attached,
@@ -663,23 +645,26 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         progress._write(f"archive: {book.said()}\n")
     if callable(attach):
         attach = attach()
-    attached = [(a.name, hashlib.sha256(a.data).hexdigest(), a.mime, a.description, a.relationship, a.modified)
-                for a in attach]  # deflated at the join: zlib's version shapes the bytes
-    key = cache.key("pdf-book", [p.key for p in book.parts], archive.license, attached, zlib.ZLIB_RUNTIME_VERSION)
-    joined = book.store.get("pdf-book", key)  # the same parts: the same book
-    if joined is not None:
-        out.write_bytes(joined)
-    else:
+    if JOIN == "stream":  # each part's objects as written kept (a rebuild writes the changed ones)
+        # (the book itself is not kept: joined from the kept parts' objects, a book of 4,000 pages
+        # takes about as long as writing it into the cache did, at every rebuild after an edit)
         with progress.step("PDF parts joined"):
-            if JOIN == "stream":  # each part's objects as written kept (a rebuild writes the changed ones)
-                written: list[int] = []
-                join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
-                if progress.verbose and not progress.quiet:
-                    progress._write(f"archive: PDF join: {len(written)} of {len(book.parts)} parts' objects written "
-                                    f"again; {len(book.parts) - len(written)} from the cache\n")
-            else:
+            written: list[int] = []
+            join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
+        if progress.verbose and not progress.quiet:
+            progress._write(f"archive: PDF join: {len(written)} of {len(book.parts)} parts' objects written "
+                            f"again; {len(book.parts) - len(written)} from the cache\n")
+    else:
+        attached = [(a.name, hashlib.sha256(a.data).hexdigest(), a.mime, a.description, a.relationship, a.modified)
+                    for a in attach]  # deflated at the join: zlib's version shapes the bytes
+        key = cache.key("pdf-book", [p.key for p in book.parts], archive.license, attached, zlib.ZLIB_RUNTIME_VERSION)
+        joined = book.store.get("pdf-book", key)  # the same parts: the same book
+        if joined is not None:
+            out.write_bytes(joined)
+        else:
+            with progress.step("PDF parts joined"):
                 join(book.pieces(), out, archive.license, attach)
-        keep(book.store, "pdf-book", key, out.read_bytes())
+            book.store.put("pdf-book", key, out.read_bytes())
     ACTIVE[str(final or out)] = book.active()
     READ_BACK[str(final or out)] = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
     shutil.rmtree(folder / "parts", ignore_errors=True)
