@@ -64,7 +64,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     try:
         return _render(archive, anchors, path, store, runs, vols)
     finally:
-        pdf_sessions.drop_spare()
+        pdf_sessions.finish()
 
 
 def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store, runs, vols) -> tuple[Path, list[tuple]]:

@@ -58,11 +58,15 @@ class Session:
         self.process.start()
         child.close()
 
-    def close(self) -> None:
+    def end(self) -> None:
+        """Tell the session to end (it frees its memory as it exits); close() waits for it."""
         try:
             self.conn.send(None)
         except (OSError, ValueError):
             pass
+
+    def close(self) -> None:
+        self.end()
         self.process.join(timeout=30)
         if self.process.is_alive():
             self.process.terminate()
@@ -77,20 +81,25 @@ class Session:
 
 
 _spare: list[Session] = []  # a session started ahead (warm), for the first job that needs a new one
+_ended: list[Session] = []  # sessions told to end after the lay-out, waited for by finish()
 
 
 def warm() -> None:
     """Start a session now, ahead of its first job: its process starts and imports Typst while the
     build stages the PDF's build folder, off the path of a rebuild that lays out one part again
-    (a spawned process takes about a quarter of a second to be ready). Closed by drop_spare if no
+    (a spawned process takes about a quarter of a second to be ready). Closed by finish() if no
     job takes it."""
     if not _spare:
         _spare.append(Session(multiprocessing.get_context("spawn")))
 
 
-def drop_spare() -> None:
+def finish() -> None:
+    """After a PDF is made: the spare session closed if no job took it, and the sessions that
+    ended after the lay-out waited for (they exit while the parts are joined)."""
     while _spare:
         _spare.pop().close()
+    while _ended:
+        _ended.pop().close()
 
 
 class Sessions:
@@ -100,10 +109,13 @@ class Sessions:
         # spawned, not forked: the parent may hold Typst's threads, which a fork would copy stuck
         self.ctx = multiprocessing.get_context("spawn")
         self.live: dict[int, Session] = {}
+        self.ending: list[Session] = []  # told to end, not yet waited for (close)
 
     def run(self, jobs: list[dict], done=None) -> list[dict]:
         """Each job (its "session": the part's number; "keep": the session stays for the part's
         next compile) in the part's session, a new one if it has none; the results in order."""
+        while self.ending:  # a round's memory freed before the next starts
+            self.ending.pop().close()
         wanted = {job["session"] for job in jobs}
         for number in [n for n in self.live if n not in wanted]:  # parts done: their memory freed first
             self.live.pop(number).close()
@@ -124,8 +136,9 @@ class Sessions:
                 else:
                     if job.get("keep") and "error" not in result:
                         self.live[job["session"]] = session
-                    else:
-                        session.close()
+                    else:  # it ends meanwhile: a process with a part's lay-out takes a while to exit
+                        session.end()
+                        self.ending.append(session)
                 results.append(result)
                 if done is not None:
                     done()
@@ -136,9 +149,14 @@ class Sessions:
         return results
 
     def close(self) -> None:
+        """The live sessions closed; those ending are waited for by finish() (after the join)."""
         while self.live:
             self.live.popitem()[1].close()
+        _ended.extend(self.ending)
+        self.ending.clear()
 
     def kill(self) -> None:
         while self.live:
             self.live.popitem()[1].kill()
+        while self.ending:
+            self.ending.pop().kill()
