@@ -64,14 +64,15 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, paginate: bool,
         from .writers import pdf_volumes
         return pdf_volumes.read_back(path, archive, paginate)
     try:
-        inert.refuse_pdf(path, archive, pdf.parts_scanned(path))  # no script, action or unsafe link (docs/security.md)
-        with progress.step("PDF read back"):
-            back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store)  # by part, from the cache
+        with verify_pdf.opened(path) as book:  # opened once for the checks below (a large book: a tenth of a second)
+            inert.refuse_pdf(path, archive, pdf.parts_scanned(path), book)  # no script, action or unsafe link (docs/security.md)
+            with progress.step("PDF read back"):
+                back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store, book)  # by part, from the cache
+            pages = None
+            if paginate and not back.findings:
+                pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts, book)
     finally:
         verify_pdf.abandon(path)  # a match begun while the parts were joined, if the read-back did not use it
-    pages = None
-    if paginate and not back.findings:
-        pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts)
     return {"pdf": path}, back.findings, pages
 
 

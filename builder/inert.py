@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from lxml import etree
 
@@ -157,18 +157,19 @@ PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/
                       "/Rendition", "/Sound", "/Movie", "/RichMediaExecute", "/Hide", "/SetOCGState", "/Trans"}
 
 
-def pdf_active(path, parts: list[str] | None = None) -> list[str]:
+def pdf_active(path, parts: list[str] | None = None, opened=None) -> list[str]:
     """What in a PDF could run or reach outside it: JavaScript, launch, form submission, remote
     go-to actions, open or additional actions, and URI actions to anything but http(s)/mailto.
     parts: for a book joined from parts (builder/pdf_stream_join.py), what this scan found in
     each part (builder/writers/pdf_parts.py Book.active): then only the book's own catalog is
     scanned here. The join adds no action: it writes the catalog, the page and outline roots and
     the trees that join the parts, and of the parts' objects it changes only numbers and replaces
-    a placeholder link's URI action by an internal destination."""
+    a placeholder link's URI action by an internal destination. opened: the PDF at path, open
+    (pikepdf), for a caller that reads it for other checks too."""
     import pikepdf
 
     found: list[str] = []
-    with pikepdf.open(path) as pdf:
+    with pikepdf.open(path) if opened is None else nullcontext(opened) as pdf:
         root = pdf.Root
         for key in ("/OpenAction", "/AA", "/AcroForm"):
             if key in root:
@@ -236,11 +237,11 @@ def _dictionaries(pdf):
             todo.extend(v for key in ACTION_KEYS if isinstance(v := obj.get(key), containers))
 
 
-def refuse_pdf(path, archive, parts: list[str] | None = None) -> None:
+def refuse_pdf(path, archive, parts: list[str] | None = None, opened=None) -> None:
     """Refuse a PDF edition with anything active in it (pdf_active; parts: what the scan found in
-    the parts of a book joined from parts): the corpus's own Typst templates made it (T108), or
-    the tool did (a fault)."""
-    found = pdf_active(path, parts)
+    the parts of a book joined from parts; opened: the PDF, open): the corpus's own Typst
+    templates made it (T108), or the tool did (a fault)."""
+    found = pdf_active(path, parts, opened)
     if not found:
         return
     what = "; ".join(dict.fromkeys(found))

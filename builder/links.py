@@ -111,6 +111,8 @@ class Place:
 def check_markdown(text: str, place: Place, root: Path, problems: list[Problem], warnings: list[str],
                    images: dict[str, Image]) -> None:
     """Every link and image of editorial Markdown: unsafe links warned of, bad images refused."""
+    if "[" not in text and "<" not in text:  # CommonMark has no link or image without one (not parsed:
+        return                               # most notes have none, and 20,000 parses were 0.1 s a build)
     lines = text.splitlines()
     where = f" ({place.what})" if place.what else ""
     for block in _every_target().parse(text):

@@ -21,6 +21,7 @@ byte-identical from build to build.
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,12 +59,13 @@ def page_source(archive: Archive) -> str:
     return f"{archive.identifier} (PDF edition, {archive.slug}.pdf)"
 
 
-def labels(path: Path) -> list[str]:
+def labels(path: Path, opened=None) -> list[str]:
     """Every page's printed label, from the PDF's /PageLabels (pikepdf); the page number (index
-    + 1) when the PDF has none; "p<index + 1>" for a page the labels leave without one."""
+    + 1) when the PDF has none; "p<index + 1>" for a page the labels leave without one. opened:
+    the PDF at path, open, if the caller has it."""
     import pikepdf
 
-    with pikepdf.open(path) as pdf:
+    with pikepdf.open(path) if opened is None else nullcontext(opened) as pdf:
         if "/PageLabels" not in pdf.Root:
             return [str(i + 1) for i in range(len(pdf.pages))]
         return [str(page.label or "") or f"p{i + 1}" for i, page in enumerate(pdf.pages)]
@@ -99,8 +101,9 @@ class _Start:
 
 
 def compute(path: Path, archive: Archive, placed: list[tuple], pages_text: list[str],
-            page_starts: dict[str, list[tuple[int, int]]]) -> PageMap:
-    names = labels(path)
+            page_starts: dict[str, list[tuple[int, int]]], opened=None) -> PageMap:
+    """opened: the PDF at path, open (pikepdf), if the caller has it."""
+    names = labels(path, opened)
     ids = marker_ids(names)
     txt = {s.id for s in archive.sources if s.format == "txt"}
     starts: list[_Start] = []

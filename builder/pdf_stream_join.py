@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -41,16 +42,15 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tup
     (their numbers added to written)."""
     import pikepdf
 
-    # pass 0: each part's size, pages, outline ends (cheap: pikepdf reads lazily)
-    sizes, pages_of, outline_ends = [], [], []
+    # pass 0: each part's size, pages, outline ends (a part read before: from the cache, by its bytes)
+    sizes, pages_of, outline_ends, shas = [], [], [], []
     for piece in pieces:
-        with pikepdf.open(piece.path) as pdf:
-            sizes.append(int(pdf.trailer.Size))
-            nums = [p.obj.objgen[0] for p in pdf.pages]
-            pages_of.append(nums[1:] if piece.pad else nums)
-            o = pdf.Root.get("/Outlines")
-            outline_ends.append((o.First.objgen[0], o.Last.objgen[0], int(o.get("/Count", 0)))
-                                if o is not None and "/First" in o else None)
+        sha = hashlib.sha256(Path(piece.path).read_bytes()).hexdigest()
+        size, nums, ends = _facts(piece.path, sha, store)
+        shas.append(sha)
+        sizes.append(size)
+        pages_of.append(nums[1:] if piece.pad else nums)
+        outline_ends.append(ends)
     # the objects that join the parts come first (1-7), so that a part's numbers depend only on
     # the parts before it, not on the size of the whole book
     ROOT, PAGES, STRUCT, DOC, OUTLINES, INFO, META = range(1, 8)
@@ -80,13 +80,15 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tup
     for k, piece in enumerate(pieces):
         data = Path(piece.path).read_bytes()
         digest.update(data)
-        made = _part_written(store, data, k, piece, offsets[k], next_key, book)
+        if hashlib.sha256(data).hexdigest() != shas[k]:
+            raise RuntimeError(f"{piece.path}: a part of the PDF edition changed while it was joined")
+        made = _part_written(store, shas[k], k, piece, offsets[k], next_key, book)
         if made is None:
             seen = _Seen(book)
             made = _part(piece, k, offsets[k], next_key, seen)
             if written is not None:
                 written.append(k)
-            _keep(store, data, k, piece, offsets[k], next_key, made, seen)
+            _keep(store, shas[k], k, piece, offsets[k], next_key, made, seen)
         w.block(made.blob, made.at)
         c = made.joins
         parent_nums += [(key, v.encode("latin-1")) for key, v in c["parent"]]
@@ -180,31 +182,61 @@ class _Seen:
         return True
 
 
-def _entry_key(data: bytes, k: int, piece: Piece, off: int, next_key: int) -> str:
+def _facts(path, sha: str, store) -> tuple[int, list[int], tuple[int, int, int] | None]:
+    """A part's /Size, its pages' object numbers (its leading blank page's too) and its outline's
+    first and last top-level items and /Count (None: no outline): kept in the cache by the SHA-256
+    of the part's bytes (pdf-join-facts), else read with pikepdf (which reads lazily)."""
+    import pikepdf
+
     from . import cache
-    return cache.key("pdf-join-part", hashlib.sha256(data).hexdigest(), k, piece.pad, off, next_key)
+    k = cache.key("pdf-join-facts", sha)
+    kept = store.get("pdf-join-facts", k) if store is not None else None
+    if kept is not None:
+        size, nums, ends = json.loads(kept)
+        return size, nums, tuple(ends) if ends is not None else None
+    with pikepdf.open(path) as pdf:
+        size = int(pdf.trailer.Size)
+        nums = [p.obj.objgen[0] for p in pdf.pages]
+        o = pdf.Root.get("/Outlines")
+        ends = (o.First.objgen[0], o.Last.objgen[0], int(o.get("/Count", 0))) if o is not None and "/First" in o else None
+    if store is not None:
+        store.put("pdf-join-facts", k, json.dumps([size, nums, ends]).encode())
+    return size, nums, ends
 
 
-def _part_written(store, data: bytes, k: int, piece: Piece, off: int, next_key: int, book: dict) -> _Made | None:
+def _entry_key(sha: str, k: int, piece: Piece, off: int, next_key: int) -> str:
+    """sha: the SHA-256 (hex) of the part's bytes."""
+    from . import cache
+    return cache.key("pdf-join-part", sha, k, piece.pad, off, next_key)
+
+
+def _part_written(store, sha: str, k: int, piece: Piece, off: int, next_key: int, book: dict) -> _Made | None:
     if store is None:
         return None
-    kept = store.get("pdf-join-part", _entry_key(data, k, piece, off, next_key))
+    kept = store.get("pdf-join-part", _entry_key(sha, k, piece, off, next_key))
     if kept is None:
         return None
-    size = int.from_bytes(kept[:8], "big")
-    head = json.loads(kept[8:8 + size])
+    try:
+        size = int.from_bytes(kept[:8], "big")
+        head = json.loads(kept[8:8 + size])
+        n = int.from_bytes(kept[8 + size:16 + size], "big")
+        at = struct.unpack_from(f"<{2 * n}q", kept, 16 + size)
+    except (ValueError, struct.error):
+        return None
     if not _Seen.same(book, head["log"]):
         return None
-    return _Made(kept[8 + size:], head["at"], head["joins"])
+    return _Made(kept[16 + size + 16 * n:], list(zip(at[::2], at[1::2])), head["joins"])
 
 
-def _keep(store, data: bytes, k: int, piece: Piece, off: int, next_key: int, made: _Made, seen: _Seen) -> None:
+def _keep(store, sha: str, k: int, piece: Piece, off: int, next_key: int, made: _Made, seen: _Seen) -> None:
     if store is None:
         return
-    head = json.dumps({"log": json.loads(json.dumps(seen.log)), "at": made.at, "joins": made.joins},
+    # the objects' offsets packed (about 6,000 pairs a part: as JSON, most of the time to read an entry back)
+    head = json.dumps({"log": json.loads(json.dumps(seen.log)), "joins": made.joins},
                       ensure_ascii=True, sort_keys=True).encode()
-    store.put("pdf-join-part", _entry_key(data, k, piece, off, next_key),
-              len(head).to_bytes(8, "big") + head + made.blob)
+    at = struct.pack(f"<{2 * len(made.at)}q", *(x for pair in made.at for x in pair))
+    store.put("pdf-join-part", _entry_key(sha, k, piece, off, next_key),
+              len(head).to_bytes(8, "big") + head + len(made.at).to_bytes(8, "big") + at + made.blob)
 
 
 def _part(piece: Piece, k: int, off: int, next_key: int, seen: _Seen) -> _Made:

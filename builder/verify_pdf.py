@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,19 +46,27 @@ class ReadBack:
     page_starts: dict[str, list[tuple[int, int]]]
 
 
+def opened(path: Path):
+    """The PDF at path, open (pikepdf; a context manager), for the read-back and the checks beside it."""
+    import pikepdf
+    return pikepdf.open(path)
+
+
 def findings(path: Path, archive: Archive, pages: list[str] | None = None) -> list[Finding]:
     return read_back(path, archive, pages).findings
 
 
-def read_back(path: Path, archive: Archive, pages: list[str] | None = None, store=None) -> ReadBack:
+def read_back(path: Path, archive: Archive, pages: list[str] | None = None, store=None, opened=None) -> ReadBack:
     """Read the PDF once; pages: its text, when the caller has already extracted it (extract_pages).
-    store (builder/cache.py): each source's match kept by the SHA-256 of what it compares (the
-    source's expected text, and the text of its pages): a pure function, found again unchanged."""
+    store (builder/cache.py): each source's match kept by the SHA-256 of what it compares (what the
+    source's expected text is made from, and the text of its pages: match_key): a pure function,
+    found again unchanged. opened: the PDF at path, open (pikepdf), when the caller reads it for
+    other checks too."""
     import pikepdf
 
     where = path.name
     found: list[Finding] = []
-    with pikepdf.open(path) as pdf:
+    with pikepdf.open(path) if opened is None else nullcontext(opened) as pdf:
         found += claims(pdf, where)
         found += attachments(pdf, archive, where)
         starts = source_pages(pdf, archive, where, found)
@@ -89,23 +98,22 @@ class Matching:
     def __init__(self, archive: Archive, pages: list[str], starts: list, store=None):
         import json
 
-        from . import cache
-
         self.pages, self.starts, self.store = pages, starts, store
         self.matched: dict[int, tuple] = {}
-        self.keys: dict[int, str] = {}
-        readings: dict[int, tuple[str, bool]] = {}
+        self.keys: dict[int, str | None] = {}
         for i, (source, span) in enumerate(zip(archive.sources, starts)):
             if span is None:
                 continue
+            self.keys[i] = None
+            if store is None or store.folder is None:
+                continue
             first, last = span
-            reading, plain = readings[i] = expected(source)
-            self.keys[i] = cache.key("pdf-match", reading, plain, first,
-                                     [pages[k] for k in range(first, min(last, len(pages)))])
-            kept = store.get("pdf-match", self.keys[i]) if store is not None else None
+            self.keys[i] = match_key(source, first, pages[first:max(first, min(last, len(pages)))])
+            kept = store.get("pdf-match", self.keys[i])
             if kept is not None:
                 self.matched[i] = tuple(json.loads(kept))
         self.todo = [i for i in self.keys if i not in self.matched]
+        readings = {i: expected(archive.sources[i]) for i in self.todo}  # the reading text of each source to match
         self.job = (readings, starts, pages)
         self.workers = parallel.Map(_match_one, self.job, self.todo)  # in worker processes, when there are many
 
@@ -117,7 +125,7 @@ class Matching:
             for i in self.todo:
                 result = self.workers.result(i)
                 self.matched[i] = result if result is not None else _match_one(self.job, i)
-                if self.store is not None and self.matched[i][0] is None:  # a failure is found again, never kept
+                if self.keys[i] is not None and self.matched[i][0] is None:  # a failure is found again, never kept
                     self.store.put("pdf-match", self.keys[i], json.dumps(list(self.matched[i])).encode())
         finally:
             self.close()
@@ -144,6 +152,23 @@ def abandon(path: Path) -> None:
     earlier = BEGUN.pop(str(path), None)
     if earlier is not None:
         earlier.close()
+
+
+def match_key(source, first: int, pages: list[str]) -> str:
+    """The cache key of a source's match (pdf-match): everything its reading text is made from (the
+    source as loaded: its bytes' SHA-256, verified at load, its format and provenance; a scan's
+    transcription: as builder/writers/pdf.py Staged keys source_data, which reads the same), its
+    first page, and the SHA-256 of the text of its pages. (Keyed by the reading text itself, every
+    source's text was decoded and hashed again at each build: a tenth of a second at 1,000.)"""
+    from . import cache
+    from .readers import scan
+
+    h = hashlib.sha256()
+    for page in pages:
+        data = page.encode("utf-8", "surrogatepass")
+        h.update(b"%d:" % len(data))
+        h.update(data)
+    return cache.key("pdf-match", repr(source), scan.transcription_sha256(source), first, len(pages), h.hexdigest())
 
 
 def _match_one(job, i: int) -> tuple[str | None, list | None]:
@@ -235,8 +260,9 @@ def outline(pdf) -> list[Entry]:
             return index.get(dest[0].objgen)
         return None
 
-    with pdf.open_outline() as o:
-        return [Entry(str(item.title), page_of(item)) for item in o.root]
+    # the top level only, read and not written back (a `with` block writes the whole outline again:
+    # most of a tenth of a second for a book of 1,000 sources)
+    return [Entry(str(item.title), page_of(item)) for item in pdf.open_outline(max_depth=0).root]
 
 
 def source_pages(pdf, archive: Archive, where: str, found: list[Finding]) -> list[tuple[int, int] | None]:

@@ -331,3 +331,22 @@ def test_an_epub_only_build_keeps_the_pdf_entries_and_prunes_its_own(corpus, tmp
     assert {k: after.get(k) for k in pdf_kinds} == {k: before[k] for k in pdf_kinds}
     assert after["epub-source"] != before["epub-source"]  # the edited source's old part is gone
     assert len(after["epub-source"]) == len(before["epub-source"])
+
+
+def test_the_corpus_marker_glyphs_template_is_in_the_markers_key(corpus, tmp_path):
+    """The note markers' glyphs are kept in the cache (builder/writers/pdf.py stage_markers) under
+    what Typst reads to make them: a corpus's own marker-glyphs.typ makes them again (a key
+    without the staged templates gives the earlier markers: a stale PDF)."""
+    from builder.templating import packaged_templates
+
+    out = tmp_path / "out"
+    before = sha(build(corpus, out, ("pdf",)).editions["pdf"])
+    own = corpus / "templates" / "pdf" / "marker-glyphs.typ"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    packaged = (packaged_templates() / "pdf" / "marker-glyphs.typ").read_text(encoding="utf-8")
+    assert 'font: "Libertinus Serif"' in packaged
+    own.write_text(packaged.replace('font: "Libertinus Serif"', 'font: "DejaVu Sans Mono"'), encoding="utf-8")
+    rebuilt = build(corpus, out, ("pdf",))
+    full = fresh(corpus, tmp_path / "full", ("pdf",))
+    assert sha(rebuilt.editions["pdf"]) == sha(full.editions["pdf"]), "the markers from the cache are stale"
+    assert sha(rebuilt.editions["pdf"]) != before, "the template changed nothing"

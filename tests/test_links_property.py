@@ -46,3 +46,36 @@ def test_editorial_markdown_never_makes_an_unsafe_link(target):
             assert href is None or links.safe_href(href) or href == "letter.xhtml", (markdown, href)
         assert not root.xpath("//*[local-name()='img']")
         assert inert.active(doc, "xhtml") == [], markdown
+
+
+def _targets(tokens):
+    """Every link and image target the editorial check's parser finds (builder/links.py)."""
+    out = []
+    for block in tokens:
+        for token in block.children or []:
+            if token.type in ("link_open", "image"):
+                out.append(token.type)
+    return out
+
+
+@SETTINGS
+@given(st.lists(PIECES | st.sampled_from(["!", "](", "http://example.org", "www.example.org", "mailto:a@b.c",
+                                          "\\", "`", "*", "|", "-", "\n\n", "    ", "&lbrack;", "&#91;", "&lt;"])
+                | st.text(TEXT, max_size=6), max_size=20))
+def test_markdown_without_bracket_or_angle_has_no_link_to_check(pieces):
+    """links.check_markdown does not parse a text with no '[' and no '<' (no link or image can be
+    in it): the parser it would run finds none in any such text."""
+    text = "".join(pieces)
+    if "[" in text or "<" in text:
+        text = text.replace("[", "(").replace("<", "(")
+    assert _targets(links._every_target().parse(text)) == [], text
+
+
+def test_markdown_check_still_reads_a_link(tmp_path):
+    """The shortcut above leaves a text with a link to the parser: an unsafe link is warned of."""
+    warnings: list[str] = []
+    links.check_markdown("see [this](javascript:alert(1))", links.Place(tmp_path / "a.md"), tmp_path, [], warnings, {})
+    assert any("L102" in w for w in warnings), warnings
+    warnings.clear()
+    links.check_markdown("see <javascript:alert(1)>", links.Place(tmp_path / "a.md"), tmp_path, [], warnings, {})
+    assert any("L102" in w for w in warnings), warnings

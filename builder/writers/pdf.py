@@ -20,6 +20,7 @@ from dataclasses import replace
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
@@ -54,9 +55,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     the build's cache (builder/cache.py), where parts made before are found again. With `[pdf]
     volume_pages` asking for more than one volume (builder/volumes.py): the volumes are written
     beside path instead, and (their list, None) is returned (builder/writers/pdf_volumes.py)."""
-    import typst  # loaded only when a PDF is asked for
-
-    from . import pdf_parts, pdf_volumes
+    from . import pdf_parts, pdf_sessions, pdf_volumes
     from .. import volumes
 
     vols = volumes.plan(archive)  # [pdf] volume_pages: volumes, each a join of parts (pdf_volumes.py)
@@ -65,11 +64,23 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     if runs is None and have is not None and memory_needed(archive) > have:  # one compile would not fit
         runs = pdf_parts.plan(archive, part_pages=max(1.0, pdf_parts.book_pages(archive) / 2))
     refuse_if_too_large(archive, path, runs)
+    if runs:  # a book in parts: a process to lay them out starts now, while the build folder is staged
+        pdf_sessions.warm()
+    try:
+        return _render(archive, anchors, path, store, runs, vols)
+    finally:
+        pdf_sessions.finish()
+
+
+def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store, runs, vols) -> tuple[Path, list[tuple]]:
+    import typst  # loaded only when a PDF is asked for
+
+    from . import pdf_parts, pdf_volumes
     ids = {s.id for s in archive.sources}
     with tempfile.TemporaryDirectory(prefix="archive-pdf-") as tmp:
         folder = Path(tmp)
         stage_templates(archive, folder)
-        stage_markers(archive, folder)
+        stage_markers(archive, folder, store)
         (folder / "sources").mkdir()
         (folder / "originals").mkdir()
         (folder / "images").mkdir()
@@ -77,12 +88,17 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
         files = pdf_parts.SourceFiles(folder)  # in parts: written when a part that shows them is compiled
         for source in archive.sources:
             data = staged.source(source, anchors.get(source.id, []), folder / "images")
-            if runs or vols:
-                files.add(source.id, data)
+            if runs or vols:  # its JSON and its original, staged when a part that shows it is compiled
+                files.add(source.id, data, (source.path, folder / "originals" / source.file_name))
             else:
                 (folder / "sources" / f"{source.id}.json").write_bytes(data)
-            _copy(source.path, folder / "originals" / source.file_name)
-        notes = notes_io.jsonld(archive, anchors).encode("utf-8")
+                _copy(source.path, folder / "originals" / source.file_name)
+        if runs and not vols:  # attached at the join: made in a thread while the parts are laid out
+            notes_later = ThreadPoolExecutor(1, thread_name_prefix="notes-jsonld")
+            later = notes_later.submit(lambda: notes_io.jsonld(archive, anchors).encode("utf-8"))
+            notes_later.shutdown(wait=False)  # its one task runs on; later.result() waits for it
+        else:
+            notes = notes_io.jsonld(archive, anchors).encode("utf-8")
         if not runs:  # one compile attaches it; a book in parts has it attached at the join (notes_attached)
             (folder / "notes").mkdir()
             (folder / NOTES_FILE).write_bytes(notes)
@@ -100,7 +116,8 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
             try:
                 if runs:
                     blocks = pdf_parts.render(archive, folder, runs, out, [str(f) for f in fonts_dirs(archive)],
-                                              PDF_STANDARDS, store, final=path, attach=(notes_attached(archive, notes),),
+                                              PDF_STANDARDS, store, final=path,
+                                              attach=lambda: (notes_attached(archive, later.result()),),
                                               staged=files)
                     return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
@@ -270,16 +287,57 @@ CJK_FONTS = Path("/usr/share/fonts/opentype/noto")  # Debian's fonts-noto-cjk (.
 MARKER_GLYPHS = "marker-glyphs.typ"
 
 
-def stage_markers(archive: Archive, folder: Path) -> None:
+def stage_markers(archive: Archive, folder: Path, store=None) -> None:
     """The note markers' glyphs (0-9 and a comma) as SVG shapes in markers/, made by Typst from
-    marker-glyphs.typ: a marker drawn from them is no text, so no extraction fuses it into a word."""
+    marker-glyphs.typ: a marker drawn from them is no text, so no extraction fuses it into a word.
+    Kept in the cache (store, builder/cache.py) under what Typst reads to make them: the staged
+    templates (a corpus's own may replace marker-glyphs.typ), the fonts and Typst's version."""
     import typst
 
+    from .. import cache
     (folder / "markers").mkdir()
+    fonts = fonts_dirs(archive)
+    key = None
+    if store is not None and store.folder is not None:
+        from importlib.metadata import version
+        key = cache.key("pdf-markers", [(p.name, p.read_bytes()) for p in sorted(folder.glob("*.typ"))],
+                        fonts_digests(fonts), version("typst"))
+        kept = store.get("pdf-markers", key)
+        svgs = _unpacked(kept) if kept is not None else None
+        if svgs is not None and len(svgs) == len(MARKER_NAMES):
+            for name, svg in zip(MARKER_NAMES, svgs):
+                (folder / "markers" / f"{name}.svg").write_bytes(svg)
+            return
     pages = typst.compile(str(folder / MARKER_GLYPHS), root=str(folder), format="svg",
-                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True)
-    for name, svg in zip([*"0123456789", "comma"], pages if isinstance(pages, list) else [pages]):
+                          font_paths=[str(f) for f in fonts], ignore_system_fonts=True)
+    svgs = pages if isinstance(pages, list) else [pages]
+    for name, svg in zip(MARKER_NAMES, svgs):
         (folder / "markers" / f"{name}.svg").write_bytes(svg)
+    if key is not None and len(svgs) == len(MARKER_NAMES):
+        store.put("pdf-markers", key, b"".join(len(svg).to_bytes(8, "big") + svg for svg in svgs))
+
+
+MARKER_NAMES = [*"0123456789", "comma"]
+
+
+def _unpacked(data: bytes) -> list[bytes] | None:
+    """The SVGs of a pdf-markers entry (each length-prefixed); None if it is not one."""
+    out, at = [], 0
+    while at < len(data):
+        n = int.from_bytes(data[at:at + 8], "big")
+        if at + 8 + n > len(data):
+            return None
+        out.append(data[at + 8:at + 8 + n])
+        at += 8 + n
+    return out
+
+
+def fonts_digests(dirs: list[Path]) -> list[tuple[str, str]]:
+    """The fonts Typst is given (every file of the font folders), by name and SHA-256; Debian's
+    (/usr/share/fonts) left out, pinned by their package, as in builder/writers/pdf_parts.py."""
+    import hashlib
+    return [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for d in dirs for p in sorted(Path(d).rglob("*"))
+            if p.is_file() and not str(p).startswith("/usr/share/fonts")]
 
 
 def fonts_dirs(archive: Archive) -> list[Path]:

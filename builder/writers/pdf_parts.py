@@ -590,7 +590,9 @@ class SourceFiles:
     """Each source's staged JSON (builder/writers/pdf.py), digested as it is made and written into the
     build folder (sources/ID.json) only when a part that shows it is compiled: a rebuild writes the
     few sources of the parts it lays out again, not every source. Held in memory up to HELD bytes,
-    written at once beyond. Without add() (sources staged as files): the files themselves."""
+    written at once beyond. Without add() (sources staged as files): the files themselves. The
+    same for each source's original (originals/FILE, which its part attaches): linked into the
+    folder when a part that shows the source is compiled."""
 
     HELD = 64 << 20
 
@@ -598,9 +600,12 @@ class SourceFiles:
         self.folder = Path(folder) / "sources"
         self.digests: dict[str, str] = {}
         self.pending: dict[str, bytes] = {}
+        self.originals: dict[str, tuple[Path, Path]] = {}  # source id -> (its file, where Typst reads it)
         self.held = 0
 
-    def add(self, sid: str, data: bytes) -> None:
+    def add(self, sid: str, data: bytes, original: tuple[Path, Path] | None = None) -> None:
+        if original is not None:
+            self.originals[sid] = original
         self.digests[sid] = hashlib.sha256(data).hexdigest()
         if self.held + len(data) > self.HELD:
             (self.folder / f"{sid}.json").write_bytes(data)
@@ -612,11 +617,15 @@ class SourceFiles:
         return self.digests.get(sid) or _digest(self.folder / f"{sid}.json")
 
     def write(self, sids) -> None:
+        from .pdf import _copy
         for sid in sids:
             data = self.pending.pop(sid, None)
             if data is not None:
                 (self.folder / f"{sid}.json").write_bytes(data)
                 self.held -= len(data)
+            original = self.originals.pop(sid, None)
+            if original is not None:
+                _copy(*original)
 
 
 def _digest(path: Path) -> str:
@@ -628,9 +637,10 @@ def _digest(path: Path) -> str:
 
 
 def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
-           store=None, final: Path | None = None, attach: tuple = (), staged: SourceFiles | None = None) -> list[tuple]:
-    """Lay out the parts, join them into out (with the files attach: builder/pdf_join.py Attached);
-    the page-map blocks, in the book's pages."""
+           store=None, final: Path | None = None, attach=(), staged: SourceFiles | None = None) -> list[tuple]:
+    """Lay out the parts, join them into out (with the files attach: builder/pdf_join.py Attached,
+    or a function that gives them, asked once the parts are laid out: made meanwhile); the
+    page-map blocks, in the book's pages."""
     import zlib
     from .. import pdf_join, pdf_stream_join
     join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
@@ -646,23 +656,28 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         progress._write(f"archive: {book.said()}\n")
     ranges = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
     begin_match(book, archive, ranges, final or out)  # on the other core, while the parts are joined
-    attached = [(a.name, hashlib.sha256(a.data).hexdigest(), a.mime, a.description, a.relationship, a.modified)
-                for a in attach]  # deflated at the join: zlib's version shapes the bytes
-    key = cache.key("pdf-book", [p.key for p in book.parts], archive.license, attached, zlib.ZLIB_RUNTIME_VERSION)
-    joined = book.store.get("pdf-book", key)  # the same parts: the same book
-    if joined is not None:
-        out.write_bytes(joined)
-    else:
+    if callable(attach):
+        attach = attach()
+    if JOIN == "stream":  # each part's objects as written kept (a rebuild writes the changed ones)
+        # (the book itself is not kept: joined from the kept parts' objects, a book of 4,000 pages
+        # takes about as long as writing it into the cache did, at every rebuild after an edit)
         with progress.step("PDF parts joined"):
-            if JOIN == "stream":  # each part's objects as written kept (a rebuild writes the changed ones)
-                written: list[int] = []
-                join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
-                if progress.verbose and not progress.quiet:
-                    progress._write(f"archive: PDF join: {len(written)} of {len(book.parts)} parts' objects written "
-                                    f"again; {len(book.parts) - len(written)} from the cache\n")
-            else:
+            written: list[int] = []
+            join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
+        if progress.verbose and not progress.quiet:
+            progress._write(f"archive: PDF join: {len(written)} of {len(book.parts)} parts' objects written "
+                            f"again; {len(book.parts) - len(written)} from the cache\n")
+    else:
+        attached = [(a.name, hashlib.sha256(a.data).hexdigest(), a.mime, a.description, a.relationship, a.modified)
+                    for a in attach]  # deflated at the join: zlib's version shapes the bytes
+        key = cache.key("pdf-book", [p.key for p in book.parts], archive.license, attached, zlib.ZLIB_RUNTIME_VERSION)
+        joined = book.store.get("pdf-book", key)  # the same parts: the same book
+        if joined is not None:
+            out.write_bytes(joined)
+        else:
+            with progress.step("PDF parts joined"):
                 join(book.pieces(), out, archive.license, attach)
-        book.store.put("pdf-book", key, out.read_bytes())
+            book.store.put("pdf-book", key, out.read_bytes())
     ACTIVE[str(final or out)] = book.active()
     READ_BACK[str(final or out)] = ranges
     shutil.rmtree(folder / "parts", ignore_errors=True)

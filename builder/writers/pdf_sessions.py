@@ -28,7 +28,13 @@ import multiprocessing
 
 
 def serve(conn) -> None:
-    """A session (in its own process): jobs in, results out, until None (or the pipe closes)."""
+    """A session (in its own process): jobs in, results out, until None (or the pipe closes).
+    What a compile needs is imported before the first job is asked for: a session started ahead
+    (warm) is ready when its job comes."""
+    import pikepdf  # noqa: F401  (the active-content scan's, builder/inert.py)
+    import typst  # noqa: F401
+
+    from .. import inert  # noqa: F401
     from . import pdf_parts
     compiler, last = None, None  # the part's compiler; (its start, its last page) of the compile before
     while True:
@@ -53,7 +59,7 @@ def server_context():
     3 s of a 1,000-source PDF's 34)."""
     global _stopping
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["builder.writers.pdf_parts", "typst"])
+    ctx.set_forkserver_preload(["builder.writers.pdf_parts", "builder.inert", "typst", "pikepdf"])
     if not _stopping:  # the server waited for when the build's process ends, so that its sessions'
         atexit.register(_stop_server)  # CPU counts in the process's own (time, the bench's figures)
         _stopping = True
@@ -80,16 +86,15 @@ class Session:
         self.process.start()
         child.close()
 
-    def release(self) -> None:
-        """Told to end, not waited for (its memory is freed while the next round starts): close()
-        or kill() later."""
+    def end(self) -> None:
+        """Tell the session to end (it frees its memory as it exits); close() waits for it."""
         try:
             self.conn.send(None)
         except (OSError, ValueError):
             pass
 
     def close(self) -> None:
-        self.release()
+        self.end()
         self.process.join(timeout=30)
         if self.process.is_alive():
             self.process.terminate()
@@ -103,6 +108,28 @@ class Session:
         self.conn.close()
 
 
+_spare: list[Session] = []  # a session started ahead (warm), for the first job that needs a new one
+_ended: list[Session] = []  # sessions told to end after the lay-out, waited for by finish()
+
+
+def warm() -> None:
+    """Start a session now, ahead of its first job: its process starts and imports Typst while the
+    build stages the PDF's build folder, off the path of a rebuild that lays out one part again
+    (the fork server's start and imports, on a build's first PDF; then a fork). Closed by finish()
+    if no job takes it."""
+    if not _spare:
+        _spare.append(Session(server_context()))
+
+
+def finish() -> None:
+    """After a PDF is made: the spare session closed if no job took it, and the sessions that
+    ended after the lay-out waited for (they exit while the parts are joined)."""
+    while _spare:
+        _spare.pop().close()
+    while _ended:
+        _ended.pop().close()
+
+
 class Sessions:
     """The live sessions of one book, by part number."""
 
@@ -110,18 +137,19 @@ class Sessions:
         # not forked from the build: it may hold Typst's threads, which a fork would copy stuck
         self.ctx = server_context()
         self.live: dict[int, Session] = {}
-        self.released: list[Session] = []  # told to end, not yet waited for
+        self.ending: list[Session] = []  # told to end, not yet waited for (close)
 
     def run(self, jobs: list[dict], done=None) -> list[dict]:
         """Each job (its "session": the part's number; "keep": the session stays for the part's
         next compile) in the part's session, a new one if it has none; the results in order."""
+        while self.ending:  # a round's memory freed before the next starts
+            self.ending.pop().close()
         wanted = {job["session"] for job in jobs}
         for number in [n for n in self.live if n not in wanted]:  # parts done: their memory freed first
             self.live.pop(number).close()
-        self._reap()
         sessions = []
         for job in jobs:
-            session = self.live.pop(job["session"], None) or Session(self.ctx)
+            session = self.live.pop(job["session"], None) or (_spare.pop() if _spare else Session(self.ctx))
             session.conn.send(job)
             sessions.append(session)
         results = []
@@ -136,9 +164,9 @@ class Sessions:
                 else:
                     if job.get("keep") and "error" not in result:
                         self.live[job["session"]] = session
-                    else:
-                        session.release()
-                        self.released.append(session)
+                    else:  # it ends meanwhile: a process with a part's lay-out takes a while to exit
+                        session.end()
+                        self.ending.append(session)
                 results.append(result)
                 if done is not None:
                     done()
@@ -148,26 +176,15 @@ class Sessions:
             raise
         return results
 
-    def _reap(self) -> None:
-        """Wait for the sessions told to end that have not ended yet (at most a round's)."""
-        still = []
-        for session in self.released:
-            if session.process.is_alive():
-                still.append(session)
-            else:
-                session.close()  # ended: its pipe closed, nothing waited for
-        self.released = still
-        while len(self.released) > 2:  # no more memory ending at once than a round's
-            self.released.pop(0).close()
-
     def close(self) -> None:
+        """The live sessions closed; those ending are waited for by finish() (after the join)."""
         while self.live:
             self.live.popitem()[1].close()
-        while self.released:
-            self.released.pop().close()
+        _ended.extend(self.ending)
+        self.ending.clear()
 
     def kill(self) -> None:
         while self.live:
             self.live.popitem()[1].kill()
-        while self.released:
-            self.released.pop().kill()
+        while self.ending:
+            self.ending.pop().kill()
