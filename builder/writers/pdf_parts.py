@@ -271,18 +271,9 @@ class Book:
                 part.cached = True
                 continue
             todo.append((part, key, content))
-            # a part at a guessed start is laid out only (its length, its facts): its PDF is written
-            # once its start is certain, in the same session, where the lay-out is kept
-            guess = any(part is g for g in self.guesses)
-            jobs.append({**self.job(part, data, not guess), "session": part.number, "start": part.start,
-                         "scan": not guess, "keep": guess})
+            jobs.append({**self.job(part, data, True), "session": part.number, "start": part.start, "scan": True,
+                         "keep": any(part is g for g in self.guesses)})
         for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick, self.sessions) if jobs else []):
-            if any(part is g for g in self.guesses):
-                part.info, part.blocks, part.pages, part.path = result["info"], [], 0, None
-                part.made_at, part.span = part.start, int(part.info["last"]) - part.start + 1
-                self.store.put("pdf-part-span", content, str(part.span).encode())
-                part.cached = False
-                continue
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
             import pikepdf
             with pikepdf.open(out) as pdf:
@@ -342,12 +333,12 @@ class Book:
         for _ in range(2 * len(bodies) + ROUNDS):
             self._place(bodies, intro_end + 1)
             self._read_settled(bodies, known)
-            pending = [p for p in bodies if p.made_at != p.start or p.path is None]
+            pending = [p for p in bodies if p.made_at != p.start]
             if not pending:
                 break
             certain = []
             for p in bodies:
-                if p.made_at != p.start or p.path is None:  # moved, or laid out only
+                if p.made_at != p.start:
                     certain.append(p)
                 if not known[id(p)]:
                     break
@@ -402,7 +393,7 @@ class Book:
     def _read_settled(self, bodies: list[Part], known: dict[int, bool]) -> None:
         """Start reading back the parts made at their final start: every part before each has a known length."""
         for part in bodies:
-            if part.made_at == part.start and part.path is not None:
+            if part.made_at == part.start:
                 self.reader.read(part, self.store)
             if not known[id(part)]:
                 break
