@@ -45,7 +45,7 @@ from . import pdf_sessions
 # takes the same time with parts of 250 as of 1,000, a rebuild after a note edit a third less,
 # docs/performance.md). Tests make it tiny to force parts.
 PART_PAGES = 250
-WORKERS = None  # processes for the parts: None = os.cpu_count(); tests set 1 or 2
+WORKERS = None  # processes for the parts: None = one a two cores (compiles()); tests set 1 or 2
 ROUNDS = 6  # rounds of lay-out before the start pages must have settled
 # How the parts are joined: "stream" (builder/pdf_stream_join.py: each part's objects written out
 # in turn, memory bounded by one part) or "pikepdf" (builder/pdf_join.py: the whole book held
@@ -153,6 +153,14 @@ class CompileFailed(Exception):
     def __init__(self, message: str, hints: list[str]):
         super().__init__(message)
         self.message, self.hints = message, hints
+
+
+def compiles() -> int:
+    """How many parts are laid out at once: one for every two cores. A Typst compile keeps about
+    1.7 cores busy by itself (its lay-out runs in threads), so on two cores a second compile beside
+    it gains nothing and costs the parts laid out at a guessed start, made again (1,000 sources on
+    2 cores: 16.0 s and 25 s of CPU with one, 16.0-17.3 s and 28-29 s of CPU with two)."""
+    return max(1, (os.cpu_count() or 1) // 2)
 
 
 def run_jobs(jobs: list[dict], done=None, sessions=None) -> list[dict]:
@@ -329,7 +337,7 @@ class Book:
             known[id(part)] = span is not None
             part.why = "its start page moved" if span is not None else "its sources changed"
             part.span = int(span) if span is not None else max(1, round(sum(guess[sid] for sid in part.sources)))
-        workers = WORKERS or os.cpu_count() or 1
+        workers = WORKERS or compiles()
         for _ in range(2 * len(bodies) + ROUNDS):
             self._place(bodies, intro_end + 1)
             self._read_settled(bodies, known)
