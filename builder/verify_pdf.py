@@ -381,6 +381,8 @@ def squeeze(text: str) -> str:
 
 def _consume(line: str, expected: str, i: int) -> int | None:
     """Match a whole extracted line from expected[i]; the new position, or None if it is not source text."""
+    if line and expected.startswith(line, i):  # the whole line, character for character (most lines)
+        return i + len(line)
     k, n = 0, len(line)
     start = i
     while k < n:
@@ -438,7 +440,10 @@ def squeezed_offsets(text: str) -> list[int]:
     compose under NFC, so each run of other characters is normalised on its own; within a
     run that NFC changes in length, every character maps to the run's start."""
     if text.isascii():  # NFC changes no ASCII, and only white space is invisible: every other character kept
-        return [m.start() for m in re.finditer(r"\S", text)]
+        offsets = []
+        for m in re.finditer(r"\S+", text):  # a word at a time: a match object a character was most of the time
+            offsets += range(m.start(), m.end())
+        return offsets
     offsets: list[int] = []
     for m in re.finditer(r"\S+", text):
         word = m.group(0)
