@@ -541,27 +541,12 @@ def page_texts(path: Path, store=None) -> list[str] | None:
     ranges = READ_BACK.pop(str(path), None)
     at_hand = TEXTS.pop(str(path), None)
     if at_hand is not None:  # gathered for the match begun before the join (begin_match)
-        store = store or cache.Store(None)
-        for key, _first, _n, read_before in ranges or ():
-            if read_before is not None:
-                store.put("pdf-part-text", key, json.dumps(read_before, ensure_ascii=False).encode())
         return at_hand
     tool = shutil.which("pdftotext")
     if ranges is None or tool is None:
         return None
     store = store or cache.Store(None)
-    texts: list[list[str] | None] = [None] * len(ranges)
-    todo = []
-    for i, (key, _first, _n, read_before) in enumerate(ranges):
-        data = store.get("pdf-part-text", key) if read_before is None else None
-        if read_before is not None:  # read from the part's own PDF while the book was made
-            texts[i] = read_before
-            store.put("pdf-part-text", key, json.dumps(read_before, ensure_ascii=False).encode())
-        elif data is not None:
-            texts[i] = json.loads(data)
-        else:
-            todo.append(i)
-
+    texts, todo = part_texts(ranges, store)
     if not todo:
         return [page for part in texts for page in part]
 
@@ -709,12 +694,21 @@ def begin_match(book: Book, archive, ranges, path: Path) -> None:
 def texts_at_hand(ranges, store) -> list[str] | None:
     """Every page's text, from the parts read while the book was made or from the cache; None if a
     part's must be read from the joined book."""
-    texts = []
-    for key, _first, _n, read_before in ranges:
-        if read_before is None:
-            data = store.get("pdf-part-text", key)
-            if data is None:
-                return None
-            read_before = json.loads(data)
-        texts += read_before
-    return texts
+    texts, todo = part_texts(ranges, store)
+    return None if todo else [page for part in texts for page in part]
+
+
+def part_texts(ranges, store) -> tuple[list[list[str] | None], list[int]]:
+    """Each part's pages' text: as read from the part's own PDF while the book was made (kept in
+    the cache), or from the cache; and the parts that have neither, to read from the book."""
+    texts: list[list[str] | None] = [None] * len(ranges)
+    todo = []
+    for i, (key, _first, _n, read_before) in enumerate(ranges):
+        if read_before is not None:
+            texts[i] = read_before
+            store.put("pdf-part-text", key, json.dumps(read_before, ensure_ascii=False).encode())
+        elif (data := store.get("pdf-part-text", key)) is not None:
+            texts[i] = json.loads(data)
+        else:
+            todo.append(i)
+    return texts, todo
