@@ -31,13 +31,25 @@ NOT_PLAIN = [  # each read by tomllib (or refused by it), never by the quick rea
     '[t]\n[t]\n',  # a table twice
     'a = "x"\n[a]\n',  # a key and a table of one name
     'a = "with \\"escape\\""\n',
-    'a = 1\n',
+    'a = 01\n',  # a leading zero: tomllib's error
+    'a = +1\n',
+    'a = -1\n',
+    'a = 1_000\n',
+    'a = 1.5\n',
+    'a = 1e3\n',
+    'a = 0x1f\n',
+    'a = 1234567890123456789\n',  # past the quick reading's eighteen digits
     'a = 2020-01-01\n',
     'a = ["x"]\n',
     "a = 'literal'\n",
     'a.b = "x"\n',
     '"a" = "x"\n',
-    '[[t]]\nx = "y"\n',
+    '[[t]]\n[t]\n',  # an array of tables, then a table of its name: tomllib's error
+    '[t]\n[[t]]\n',
+    'a = "x"\n[[a]]\n',
+    '[[t.u]]\n',
+    '[ [t] ]\n',
+    '[[t]]\nx = "y"\nx = "z"\n',
     '[t.u]\nx = "y"\n',
     'a = "x"\r\n',
     'a = "x\x01"\n',
@@ -54,10 +66,37 @@ NOT_PLAIN = [  # each read by tomllib (or refused by it), never by the quick rea
 ]
 
 
+NOTES = """[[notes]]
+id = "condition"
+kind = "condition"
+body = "A note on the source as a whole."
+
+[[ notes ]]  # a trailing comment
+id = "opening"
+exact = "The opening words"
+start = 0
+end = 17
+[[notes]]
+id = "second"
+start = 120
+
+[[other]]
+[meta]
+n = 3
+"""
+
+
 def test_plain_toml_reads_as_tomllib_reads_it():
     assert tomlflat.loads(PLAIN) == tomllib.loads(PLAIN)
     assert list(tomlflat.loads(PLAIN)) == list(tomllib.loads(PLAIN))  # the keys in the same order
     assert tomlflat.loads("") == {} == tomllib.loads("")
+
+
+def test_a_notes_file_s_arrays_of_tables_and_numbers_read_as_tomllib_reads_them():
+    quick = tomlflat.loads(NOTES)
+    assert quick == tomllib.loads(NOTES) and len(quick["notes"]) == 3 and quick["notes"][1]["end"] == 17
+    assert list(quick) == list(tomllib.loads(NOTES))
+    assert type(quick["notes"][2]["start"]) is int
 
 
 @pytest.mark.parametrize("text", NOT_PLAIN)
@@ -70,7 +109,8 @@ def test_random_lines_never_read_otherwise_than_by_tomllib():
     tomllib gives the same one (and accepts the text)."""
     rng = random.Random(7)
     pieces = ['a', 'b', 'c-d', '_e', '=', ' ', '\t', '"', '"x"', '"y z"', '#', '[', ']', 'true', 'false', '\\',
-              '\n', '\r', '.', "'", '1', '\x00', '\x1f', 'é', '[t]', '[u]', '[a]']
+              '\n', '\r', '.', "'", '1', '\x00', '\x1f', 'é', '[t]', '[u]', '[a]', '[[t]]', '[[a]]', '0', '12',
+              '-', '+', '_']
     read = 0
     for _ in range(20000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
@@ -83,11 +123,13 @@ def test_random_lines_never_read_otherwise_than_by_tomllib():
 
 
 def test_a_bench_sidecar_takes_the_quick_reading(tmp_path):
-    """The synthetic corpus's sidecars (bench/synthetic.py) are of the plain form."""
+    """The synthetic corpus's sidecars and notes files (bench/synthetic.py) are of the plain form."""
     import sys
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     import synthetic
     synthetic.make(tmp_path / "c", 2)
+    synthetic.add_notes(tmp_path / "c")
+    assert len(list((tmp_path / "c" / "sources").glob("*.notes.toml"))) == 2
     for path in sorted((tmp_path / "c" / "sources").glob("*.toml")):
         text = path.read_text(encoding="utf-8")
         assert tomlflat.loads(text) == tomllib.loads(text) != {}

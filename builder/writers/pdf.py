@@ -27,7 +27,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from .. import __version__, characters, describe, document, notes_io, readers, templating, typography
 from .. import bidi, inert, links  # docs/security.md: no action, no package, editorial images
-from . import image_name, layout
+from . import image_name, layout, typst_fonts
 from ..anchor import Anchored, links_of
 from ..errors import ArchiveError, UsageError
 from ..model import Archive, Source
@@ -65,7 +65,7 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
         runs = pdf_parts.plan(archive, part_pages=max(1.0, pdf_parts.book_pages(archive) / 2))
     refuse_if_too_large(archive, path, runs)
     if runs:  # a book in parts: a process to lay them out starts now, while the build folder is staged
-        pdf_sessions.warm()
+        pdf_sessions.warm([str(f) for f in fonts_dirs(archive)])
     try:
         return _render(archive, anchors, path, store, runs, vols)
     finally:
@@ -122,7 +122,8 @@ def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, st
                     return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
-                                          font_paths=[str(f) for f in fonts_dirs(archive)], ignore_system_fonts=True,
+                                          font_paths=typst_fonts.fonts([str(f) for f in fonts_dirs(archive)]),
+                                          ignore_system_fonts=True,
                                           **inert.typst_packages(folder))
                 compiler.compile(output=str(out), format="pdf", pdf_standards=PDF_STANDARDS,
                                  timestamp=archive.timestamp)
@@ -309,7 +310,7 @@ def stage_markers(archive: Archive, folder: Path, store=None) -> None:
                 (folder / "markers" / f"{name}.svg").write_bytes(svg)
             return
     pages = typst.compile(str(folder / MARKER_GLYPHS), root=str(folder), format="svg",
-                          font_paths=[str(f) for f in fonts], ignore_system_fonts=True)
+                          font_paths=typst_fonts.fonts([str(f) for f in fonts]), ignore_system_fonts=True)
     svgs = pages if isinstance(pages, list) else [pages]
     for name, svg in zip(MARKER_NAMES, svgs):
         (folder / "markers" / f"{name}.svg").write_bytes(svg)

@@ -68,6 +68,7 @@ class Part:
     why: str = ""  # why it was compiled again
     cached: bool = False  # the PDF at its start came from the cache
     key: str = ""  # its cache key: its inputs and its start page
+    outline: list | None = None  # its top-level outline entries, [title, page (0-based) in its PDF], as made
 
     @property
     def pad(self) -> bool:
@@ -121,13 +122,14 @@ def compile_part_in(job: dict, compiler=None) -> tuple[dict, object]:
     import typst  # only Typst and builder.inert here: a worker starts in a fraction of a second
 
     from .. import inert
+    from . import typst_fonts
 
     folder = Path(job["folder"])
     with inert.offline():
         try:
             if compiler is None:
-                compiler = typst.Compiler(str(folder / job["main"]), root=str(folder), font_paths=job["fonts"],
-                                          ignore_system_fonts=True, sys_inputs={"part": job["part_file"]},
+                compiler = typst.Compiler(str(folder / job["main"]), root=str(folder),
+                                          font_paths=typst_fonts.fonts(job["fonts"]), ignore_system_fonts=True, sys_inputs={"part": job["part_file"]},
                                           **inert.typst_packages(folder))
             # the queries first, the PDF last: typst-py reads changed files again after a compile
             # (not after a query), for the next compile in the same process (a session)
@@ -203,7 +205,7 @@ class Book:
         self.sha = {s.id: s.sha256 for s in archive.sources}
         self.shared = self._shared_key()
         self.reader = PartReader(folder / "reading", self.reads_parts)
-        self.sessions = pdf_sessions.Sessions()
+        self.sessions = pdf_sessions.Sessions(fonts)
         self.scanned: dict[str, list[str]] = {}  # a part's SHA-256 -> what the active-content scan found (in its worker)
         self.guesses: list[Part] = []  # the parts being made at a guessed start (their sessions kept)
         self.staged = staged if staged is not None else SourceFiles(folder)  # the sources' JSON
@@ -279,13 +281,17 @@ class Book:
                 part.cached = True
                 continue
             todo.append((part, key, content))
-            jobs.append({**self.job(part, data, True), "session": part.number, "start": part.start, "scan": True,
+            jobs.append({**self.job(part, data, True), "session": part.number, "start": part.start,
+                         "scan": self.reader.tool is None,  # else scanned where it is read, off the lay-out's path
                          "keep": any(part is g for g in self.guesses)})
         for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick, self.sessions) if jobs else []):
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
             import pikepdf
+
+            from .. import verify_pdf
             with pikepdf.open(out) as pdf:
-                meta = {"info": result["info"], "blocks": result["blocks"], "pages": len(pdf.pages)}
+                meta = {"info": result["info"], "blocks": result["blocks"], "pages": len(pdf.pages),
+                        "outline": [[e.title, e.page] for e in verify_pdf.outline(pdf)]}
             self._took(part, meta, out)
             if "active" in result:  # what the worker's scan found, by the SHA-256 of the part's bytes
                 self.scanned[result["active"][0]] = result["active"][1]
@@ -303,6 +309,7 @@ class Book:
     def _took(self, part: Part, meta: dict, out: Path) -> None:
         part.info, part.blocks, part.pages, part.path = meta["info"], [tuple(b) for b in meta["blocks"]], meta["pages"], out
         part.made_at = part.start
+        part.outline = meta.get("outline")  # (an entry kept by an earlier version has none)
         part.span = int(part.info["last"]) - part.start + 1
 
     def lay_out(self) -> None:
@@ -445,7 +452,9 @@ class Book:
             if kept is not None:
                 found += json.loads(kept)
                 continue
-            mine = self.scanned[digest] if digest in self.scanned else inert.pdf_active(part.path)
+            mine = self.scanned.get(digest, self.reader.scanned.get(digest))
+            if mine is None:
+                mine = inert.pdf_active(part.path)
             self.store.put("pdf-active", key, json.dumps(mine).encode())
             found += mine
         return found
@@ -483,6 +492,7 @@ class PartReader:
         self.pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
         self.reads: dict[int, object] = {}  # part number -> Future of its pages' text (None: not read)
         self.tool = shutil.which("pdftotext") if on else None  # None: no part is read here
+        self.scanned: dict[str, list[str]] = {}  # a part's SHA-256 -> what the active-content scan found
 
     def read(self, part: Part, store) -> None:
         if part.number in self.reads or self.tool is None or part.path is None or store.has("pdf-part-text", text_key(part)):
@@ -494,7 +504,12 @@ class PartReader:
     def _copy_and_read(self, path: Path, first: int, n: int) -> list[str] | None:
         """The part's pages' text, read from a copy without its output intent (builder/pdf_reading.py;
         made here, when it is read, so that copies waiting to be read take no disk)."""
+        from .. import inert
         copy = self.folder / f"reading-{path.name}"
+        try:  # the active-content scan too, here: beside the next part's lay-out, not before it
+            self.scanned[_digest(path)] = inert.pdf_active(path)
+        except Exception:  # scanned again by Book.active, which says what fails
+            pass
         try:
             if not pdf_reading.without_output_intents(path, copy):  # then the part as it is
                 shutil.copyfile(path, copy)
@@ -681,10 +696,12 @@ def begin_match(book: Book, archive, ranges, path: Path) -> None:
     entries, offset = [], 0
     for part in book.parts:
         first = 1 if part.pad else 0
-        with pikepdf.open(part.path) as pdf:
-            for e in verify_pdf.outline(pdf):
-                page = offset + e.page - first if e.page is not None and e.page >= first else None
-                entries.append(verify_pdf.Entry(e.title, page))
+        if part.outline is None:
+            with pikepdf.open(part.path) as pdf:
+                part.outline = [[e.title, e.page] for e in verify_pdf.outline(pdf)]
+        for title, at in part.outline:
+            page = offset + at - first if at is not None and at >= first else None
+            entries.append(verify_pdf.Entry(title, page))
         offset += part.pages - first
     if offset == len(pages):
         verify_pdf.begin(path, archive, pages, entries, book.store)

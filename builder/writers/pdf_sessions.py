@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import threading
 
 
 def serve(conn) -> None:
@@ -52,14 +53,22 @@ def serve(conn) -> None:
         conn.send(result)
 
 
-def server_context():
+def server_context(fonts: list[str] | None = None):
     """Sessions forked from multiprocessing's fork server: a process started afresh (once a process)
     (so it holds no thread of the build's Typst) that has imported Typst and pdf_parts, so that a
     session starts in a fork, not in a new interpreter importing them (about 0.15 s of CPU a part:
-    3 s of a 1,000-source PDF's 34)."""
+    3 s of a 1,000-source PDF's 34), and that has found the fonts in the folders fonts, if it starts
+    now (builder/writers/typst_fonts.py: about 0.05 s a part)."""
     global _stopping
+    from multiprocessing import forkserver
+
+    from . import typst_fonts
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["builder.writers.pdf_parts", "builder.inert", "typst", "pikepdf"])
+    ctx.set_forkserver_preload(["builder.writers.pdf_parts", "builder.inert", "typst", "pikepdf",
+                                "builder.writers.typst_fonts"])
+    if fonts is not None:
+        with typst_fonts.announced(fonts):
+            forkserver.ensure_running()
     if not _stopping:  # the server waited for when the build's process ends, so that its sessions'
         atexit.register(_stop_server)  # CPU counts in the process's own (time, the bench's figures)
         _stopping = True
@@ -109,21 +118,40 @@ class Session:
 
 
 _spare: list[Session] = []  # a session started ahead (warm), for the first job that needs a new one
+_warming: list = []  # the thread starting the spare session (warm)
 _ended: list[Session] = []  # sessions told to end after the lay-out, waited for by finish()
 
 
-def warm() -> None:
+def warm(fonts: list[str] | None = None) -> None:
     """Start a session now, ahead of its first job: its process starts and imports Typst while the
     build stages the PDF's build folder, off the path of a rebuild that lays out one part again
     (the fork server's start and imports, on a build's first PDF; then a fork). Closed by finish()
     if no job takes it."""
-    if not _spare:
-        _spare.append(Session(server_context()))
+    if _spare or _warming:
+        return
+    ctx = server_context(fonts)  # the fork server spawned here (it imports and finds the fonts meanwhile)
+
+    def start() -> None:  # waits for the server to be ready: in a thread, beside the staging
+        try:
+            _spare.append(Session(ctx))
+        except Exception:  # no spare: the first job starts its session, and says what fails
+            pass
+
+    thread = threading.Thread(target=start, name="pdf-session-warm", daemon=True)
+    thread.start()
+    _warming.append(thread)
+
+
+def _warmed() -> None:
+    """The session warm() is starting, once started (or failed to)."""
+    while _warming:
+        _warming.pop().join()
 
 
 def finish() -> None:
     """After a PDF is made: the spare session closed if no job took it, and the sessions that
     ended after the lay-out waited for (they exit while the parts are joined)."""
+    _warmed()
     while _spare:
         _spare.pop().close()
     while _ended:
@@ -133,9 +161,9 @@ def finish() -> None:
 class Sessions:
     """The live sessions of one book, by part number."""
 
-    def __init__(self):
+    def __init__(self, fonts: list[str] | None = None):
         # not forked from the build: it may hold Typst's threads, which a fork would copy stuck
-        self.ctx = server_context()
+        self.ctx = server_context(fonts)
         self.live: dict[int, Session] = {}
         self.ending: list[Session] = []  # told to end, not yet waited for (close)
 
@@ -148,6 +176,7 @@ class Sessions:
         for number in [n for n in self.live if n not in wanted]:  # parts done: their memory freed first
             self.live.pop(number).close()
         sessions = []
+        _warmed()
         for job in jobs:
             session = self.live.pop(job["session"], None) or (_spare.pop() if _spare else Session(self.ctx))
             session.conn.send(job)
