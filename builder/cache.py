@@ -98,7 +98,7 @@ class Store:
         self.kinds: set[str] = set()  # the kinds of entry this build looked up or made
         self.hits = 0
         self.misses = 0
-        self._lock = threading.RLock()  # entries are put from a thread of their own (epub_sources.Keeper)
+        self._lock = threading.RLock()  # a put or a get is safe from any thread
         self._kept: dict[str, dict[str, tuple[str, int, int]]] = {}  # kind -> key -> (pack, offset, length)
         self._used: dict[str, set[str]] = {}  # kind -> keys of kept entries this build found whole
         self._new: dict[str, dict[str, tuple[int, int]]] = {}  # kind -> key -> (offset, length) in its new pack

@@ -66,7 +66,6 @@ def made(job, store) -> Iterator:
     if len(todo) >= parallel.LEAST:
         _warm(job)
     workers = parallel.Map(partial(_packed_keyed, common=common) if first else _packed, job, todo)
-    keeper = Keeper(store) if keeping else None
     again: list[str] = []  # why each source made again was made
     try:
         for i in progress.each("EPUB written", range(len(sources))):
@@ -85,46 +84,18 @@ def made(job, store) -> Iterator:
                     packed = _pack(one)
                     if first:
                         parts[i], keys[i] = _keyed(job, i, common)
-                if keeping:
-                    keeper.put(KIND, keys[i], packed)
+                if keeping:  # appended to the kind's pack (builder/cache.py): a write, no thread needed
+                    store.put(KIND, keys[i], packed)
                     again.append(last.why(source.id, parts[i]))
             if keeping:
                 last.now[source.id] = parts[i]
             yield one
     finally:
         workers.close()
-        if keeper is not None:
-            keeper.close()
     if keeping:
         job.digests = (common, parts)  # for the book's own pages (book_page)
         last.keep()
         say(len(sources), again)
-
-
-class Keeper:
-    """store.put in a thread of its own, so that the build goes on while each entry is written (an
-    entry a source, appended to the kind's pack: builder/cache.py). At most AHEAD entries wait in
-    memory; close() waits for every one and raises the first error."""
-
-    AHEAD = 64
-
-    def __init__(self, store):
-        from collections import deque
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.store, self.pool, self.waiting = store, ThreadPoolExecutor(1, thread_name_prefix="epub-cache"), deque()
-
-    def put(self, kind: str, k: str, data: bytes) -> None:
-        self.waiting.append(self.pool.submit(self.store.put, kind, k, data))
-        while len(self.waiting) > self.AHEAD:
-            self.waiting.popleft().result()
-
-    def close(self) -> None:
-        try:
-            while self.waiting:
-                self.waiting.popleft().result()
-        finally:
-            self.pool.shutdown(wait=True)
 
 
 def _warm(job) -> None:
