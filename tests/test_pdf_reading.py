@@ -56,6 +56,28 @@ def test_the_copy_reads_as_the_pdf(tmp_path):
     assert verify_pdf.extract_pages(pdf, 6) == texts(pdf)  # the read-back reads the copy
 
 
+def test_a_part_read_in_pieces_reads_as_read_whole(tmp_path):
+    """A part read while no other is (a rebuild's one part) is read by a pdftotext a piece, at once:
+    the same pages' text as one pdftotext reading them all; a piece that fails fails the whole."""
+    import shutil
+
+    from builder.writers import pdf_parts
+    pdf = made(tmp_path)
+    reader = pdf_parts.PartReader(tmp_path / "reading")
+    whole = texts(pdf)
+    for ways in (1, 2, 3, 6):
+        copy = tmp_path / f"copy-{ways}.pdf"
+        shutil.copyfile(pdf, copy)
+        assert reader._read(copy, 1, 6, ways) == whole
+        assert not copy.exists()  # the copy removed once read
+        shutil.copyfile(pdf, copy)
+        assert reader._read(copy, 2, 4, ways) == whole[1:5]
+    copy = tmp_path / "copy.pdf"
+    shutil.copyfile(pdf, copy)
+    assert reader._read(copy, 1, 7, 2) is None  # a page past the end: pdftotext fails on the second piece
+    reader.finish()
+
+
 def test_what_cannot_be_updated_is_read_as_it_is(tmp_path):
     pdf = made(tmp_path)
     streams = tmp_path / "streams.pdf"  # a cross-reference stream: not updated
@@ -90,9 +112,9 @@ def test_each_part_is_read_from_its_own_pdf_and_gives_the_books_text(corpus_copy
     read, given = [], {}
     real_read, real_texts = pdf_parts.PartReader._read, pdf_parts.page_texts
 
-    def spied_read(self, copy, first, n):
+    def spied_read(self, copy, first, n, ways=1):
         read.append(copy.name)
-        return real_read(self, copy, first, n)
+        return real_read(self, copy, first, n, ways)
 
     def spied_texts(path, store=None):
         given["pages"] = real_texts(path, store)
@@ -112,8 +134,8 @@ def test_a_wrong_text_read_from_a_part_is_found(corpus_copy, tmp_path, monkeypat
     from builder.writers import pdf_parts
     real_read = pdf_parts.PartReader._read
 
-    def dropping(self, copy, first, n):  # every "e" of every part's text lost
-        pages = real_read(self, copy, first, n)
+    def dropping(self, copy, first, n, ways=1):  # every "e" of every part's text lost
+        pages = real_read(self, copy, first, n, ways)
         return [page.replace("e", "") for page in pages] if pages else pages
 
     monkeypatch.setattr(pdf_parts.PartReader, "_read", dropping)
@@ -123,6 +145,6 @@ def test_a_wrong_text_read_from_a_part_is_found(corpus_copy, tmp_path, monkeypat
 
 def test_a_part_that_could_not_be_read_is_read_from_the_book(corpus_copy, tmp_path, monkeypatch):
     from builder.writers import pdf_parts
-    monkeypatch.setattr(pdf_parts.PartReader, "_read", lambda self, copy, first, n: None)
+    monkeypatch.setattr(pdf_parts.PartReader, "_read", lambda self, copy, first, n, ways=1: None)
     built = parts_build(corpus_copy, tmp_path / "out", monkeypatch, workers=1)
     assert built.editions["pdf"].is_file()

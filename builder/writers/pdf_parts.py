@@ -33,6 +33,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -477,6 +478,7 @@ def text_key(part: Part) -> str:
 
 
 READ_NICENESS = 10  # the parts' read-back runs at this niceness (Unix): the lay-out goes first
+SPLIT_PAGES = 24  # a part read alone is read in pieces of at least this many pages, one a core
 
 
 class PartReader:
@@ -499,9 +501,12 @@ class PartReader:
             return
         self.folder.mkdir(exist_ok=True)
         first, n = (2 if part.pad else 1), part.pages - (1 if part.pad else 0)
-        self.reads[part.number] = self.pool.submit(self._copy_and_read, part.path, first, n)
+        # a part read while no other is: in pieces, one a core (a rebuild's one part, a book's last)
+        alone = all(future.done() for future in self.reads.values())
+        ways = max(1, min(os.cpu_count() or 1, n // SPLIT_PAGES)) if alone else 1
+        self.reads[part.number] = self.pool.submit(self._copy_and_read, part.path, first, n, ways)
 
-    def _copy_and_read(self, path: Path, first: int, n: int) -> list[str] | None:
+    def _copy_and_read(self, path: Path, first: int, n: int, ways: int = 1) -> list[str] | None:
         """The part's pages' text, read from a copy without its output intent (builder/pdf_reading.py;
         made here, when it is read, so that copies waiting to be read take no disk)."""
         from .. import inert
@@ -513,26 +518,42 @@ class PartReader:
         try:
             if not pdf_reading.without_output_intents(path, copy):  # then the part as it is
                 shutil.copyfile(path, copy)
-            return self._read(copy, first, n)
+            return self._read(copy, first, n, ways)
         except (OSError, subprocess.SubprocessError, ValueError):  # read from the book instead
             copy.unlink(missing_ok=True)
             return None
 
-    def _read(self, copy: Path, first: int, n: int) -> list[str] | None:
+    def _read(self, copy: Path, first: int, n: int, ways: int = 1) -> list[str] | None:
+        """Pages first.. first + n - 1 of copy, read by `ways` pdftotext processes at once (a piece each)."""
         try:
             if n == 0:
                 return []
-            proc = pdf_reading.pdftotext(self.tool, copy, first, first + n - 1)
-            try:  # below the lay-out's priority: it reads on a core the lay-out leaves idle
-                os.setpriority(os.PRIO_PROCESS, proc.pid, READ_NICENESS)
-            except (OSError, AttributeError):
-                pass
-            try:
-                out = pdf_reading.finished(proc)
-            except subprocess.TimeoutExpired:
-                return None
-            pages = pdf_reading.pages(out) if out is not None else None
-            return pages if pages is not None and len(pages) == n else None  # None: read from the book
+            ways = max(1, min(ways, n))  # no piece without a page
+            cuts = [first + n * k // ways for k in range(ways + 1)]
+            procs = [pdf_reading.pdftotext(self.tool, copy, a, b - 1) for a, b in zip(cuts, cuts[1:])]
+            for proc in procs:
+                try:  # below the lay-out's priority: it reads on a core the lay-out leaves idle
+                    os.setpriority(os.PRIO_PROCESS, proc.pid, READ_NICENESS)
+                except (OSError, AttributeError):
+                    pass
+            outs: list[bytes | None] = [None] * len(procs)
+
+            def wait(k: int) -> None:  # each piece's output drained as it is written
+                try:
+                    outs[k] = pdf_reading.finished(procs[k])
+                except subprocess.TimeoutExpired:
+                    outs[k] = None
+
+            others = [threading.Thread(target=wait, args=(k,)) for k in range(1, len(procs))]
+            for thread in others:
+                thread.start()
+            wait(0)
+            for thread in others:
+                thread.join()
+            if any(out is None for out in outs):
+                return None  # read from the book
+            pages = [page for out in outs for page in pdf_reading.pages(out)]
+            return pages if len(pages) == n else None  # None: read from the book
         finally:
             copy.unlink(missing_ok=True)
 
