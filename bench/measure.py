@@ -87,7 +87,11 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def run_tree(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None, every: float = 0.2) -> Measured:
-    """Run cmd to the end (it may fail: see returncode), sampling its process tree's memory."""
+    """Run cmd to the end (it may fail: see returncode), sampling its process tree's memory. The
+    disk's pending writes are flushed first (os.sync), so that a command is not charged for the
+    writing back of files made before it (the corpus the harness just wrote, an earlier command's
+    output): each command, ours or a baseline, starts from the same state."""
+    os.sync()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
