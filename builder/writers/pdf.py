@@ -64,15 +64,17 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     if runs is None and have is not None and memory_needed(archive) > have:  # one compile would not fit
         runs = pdf_parts.plan(archive, part_pages=max(1.0, pdf_parts.book_pages(archive) / 2))
     refuse_if_too_large(archive, path, runs)
+    fonts = [str(f) for f in fonts_dirs(archive)]
     if runs:  # a book in parts: a process to lay them out starts now, while the build folder is staged
-        pdf_sessions.warm([str(f) for f in fonts_dirs(archive)])
+        pdf_sessions.warm(fonts)
     try:
-        return _render(archive, anchors, path, store, runs, vols)
+        return _render(archive, anchors, path, store, runs, vols, fonts)
     finally:
         pdf_sessions.finish()
 
 
-def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store, runs, vols) -> tuple[Path, list[tuple]]:
+def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store, runs, vols,
+            fonts: list[str]) -> tuple[Path, list[tuple]]:
     import typst  # loaded only when a PDF is asked for
 
     from . import pdf_parts, pdf_volumes
@@ -107,7 +109,7 @@ def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, st
         if vols:  # the volumes, beside path; (their list, None)
             with inert.offline():
                 try:
-                    return pdf_volumes.render(archive, folder, vols, path.parent, [str(f) for f in fonts_dirs(archive)],
+                    return pdf_volumes.render(archive, folder, vols, path.parent, fonts,
                                               PDF_STANDARDS, store, attach=(notes_attached(archive, notes),),
                                               staged=files), None
                 except (typst.TypstError, pdf_parts.CompileFailed) as e:
@@ -115,15 +117,14 @@ def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, st
         with atomic_path(path) as out, inert.offline():  # no package fetched (docs/security.md)
             try:
                 if runs:
-                    blocks = pdf_parts.render(archive, folder, runs, out, [str(f) for f in fonts_dirs(archive)],
+                    blocks = pdf_parts.render(archive, folder, runs, out, fonts,
                                               PDF_STANDARDS, store, final=path,
                                               attach=lambda: (notes_attached(archive, later.result()),),
                                               staged=files)
                     return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),
-                                          font_paths=typst_fonts.fonts([str(f) for f in fonts_dirs(archive)]),
-                                          ignore_system_fonts=True,
+                                          font_paths=typst_fonts.fonts(fonts), ignore_system_fonts=True,
                                           **inert.typst_packages(folder))
                 compiler.compile(output=str(out), format="pdf", pdf_standards=PDF_STANDARDS,
                                  timestamp=archive.timestamp)

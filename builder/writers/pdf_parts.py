@@ -69,7 +69,7 @@ class Part:
     why: str = ""  # why it was compiled again
     cached: bool = False  # the PDF at its start came from the cache
     key: str = ""  # its cache key: its inputs and its start page
-    outline: list | None = None  # its top-level outline entries, [title, page (0-based) in its PDF], as made
+    outline: list = field(default_factory=list)  # its top-level outline entries, [title, page (0-based) in its PDF]
 
     @property
     def pad(self) -> bool:
@@ -130,8 +130,8 @@ def compile_part_in(job: dict, compiler=None) -> tuple[dict, object]:
         try:
             if compiler is None:
                 compiler = typst.Compiler(str(folder / job["main"]), root=str(folder),
-                                          font_paths=typst_fonts.fonts(job["fonts"]), ignore_system_fonts=True, sys_inputs={"part": job["part_file"]},
-                                          **inert.typst_packages(folder))
+                                          font_paths=typst_fonts.fonts(job["fonts"]), ignore_system_fonts=True,
+                                          sys_inputs={"part": job["part_file"]}, **inert.typst_packages(folder))
             # the queries first, the PDF last: typst-py reads changed files again after a compile
             # (not after a query), for the next compile in the same process (a session)
             info = json.loads(compiler.query("<part-info>", field="value", one=True))
@@ -207,7 +207,9 @@ class Book:
         self.shared = self._shared_key()
         self.reader = PartReader(folder / "reading", self.reads_parts)
         self.sessions = pdf_sessions.Sessions(fonts)
-        self.scanned: dict[str, list[str]] = {}  # a part's SHA-256 -> what the active-content scan found (in its worker)
+        # a part's SHA-256 -> what the active-content scan found: where the part's text was read, or in
+        # its session when no part is read
+        self.scanned: dict[str, list[str]] = self.reader.scanned
         self.guesses: list[Part] = []  # the parts being made at a guessed start (their sessions kept)
         self.staged = staged if staged is not None else SourceFiles(folder)  # the sources' JSON
 
@@ -310,7 +312,7 @@ class Book:
     def _took(self, part: Part, meta: dict, out: Path) -> None:
         part.info, part.blocks, part.pages, part.path = meta["info"], [tuple(b) for b in meta["blocks"]], meta["pages"], out
         part.made_at = part.start
-        part.outline = meta.get("outline")  # (an entry kept by an earlier version has none)
+        part.outline = meta["outline"]
         part.span = int(part.info["last"]) - part.start + 1
 
     def lay_out(self) -> None:
@@ -453,9 +455,7 @@ class Book:
             if kept is not None:
                 found += json.loads(kept)
                 continue
-            mine = self.scanned.get(digest, self.reader.scanned.get(digest))
-            if mine is None:
-                mine = inert.pdf_active(part.path)
+            mine = self.scanned[digest] if digest in self.scanned else inert.pdf_active(part.path)
             self.store.put("pdf-active", key, json.dumps(mine).encode())
             found += mine
         return found
@@ -709,7 +709,6 @@ def begin_match(book: Book, archive, ranges, path: Path) -> None:
     when every part's text is at hand: the joined book's pages are the parts' pages in order, and its
     outline their outlines (the read-back checks that it gives the same spans, else matches again)."""
     from .. import verify_pdf
-    import pikepdf
 
     pages = texts_at_hand(ranges, book.store)
     if pages is None:
@@ -717,9 +716,6 @@ def begin_match(book: Book, archive, ranges, path: Path) -> None:
     entries, offset = [], 0
     for part in book.parts:
         first = 1 if part.pad else 0
-        if part.outline is None:
-            with pikepdf.open(part.path) as pdf:
-                part.outline = [[e.title, e.page] for e in verify_pdf.outline(pdf)]
         for title, at in part.outline:
             page = offset + at - first if at is not None and at >= first else None
             entries.append(verify_pdf.Entry(title, page))
