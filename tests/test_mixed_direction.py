@@ -179,3 +179,22 @@ def test_digits_after_a_right_to_left_word_are_read_against_the_source_rendering
                     "He wrote \u202bשלום\u202c 21 times."):
         problem, _ = verify_pdf.match_pages(text, [(0, damaged)], directions)
         assert problem and "not whole" in problem, damaged
+
+
+def test_a_document_in_an_archive_of_a_right_to_left_language_is_read_back(tmp_path):
+    """An archive whose language is Arabic: an HTML source in Arabic (no dir of its own) is set left
+    to right, as the read-back reads it, not right to left by Typst's default for the language
+    (which failed the build: "the text is not whole"); a plain-text Arabic letter beside it keeps
+    each line in its own direction."""
+    html = ("<html><head><title>مذكرة</title></head><body><h1>مذكرة داخلية</h1>"
+            "<p>نص المذكرة: اجتماع اللجنة يوم الخميس.</p></body></html>")
+    corpus = corpus_of(tmp_path / "corpus", {"memo": (".html", html),
+                                             "letter": (".txt", "عزيزي أحمد،\n\nالاجتماع في القاهرة.\n")})
+    toml = corpus / "archive.toml"
+    toml.write_text(toml.read_text("utf-8").replace('language = "en"', 'language = "ar"'), "utf-8")
+    built = build(corpus, tmp_path / "out")  # read back whole, or DamageFound
+    report = check([tmp_path / "out"], corpus, epubcheck=False)
+    assert report.exit_code == 0, report.text()
+    assert epubcheck_problems(built.editions["epub"]) == []
+    assert "اجتماع" in subprocess.run([tool("pdftotext"), "-raw", "-enc", "UTF-8", str(built.editions["pdf"]), "-"],
+                                      capture_output=True, text=True, check=True).stdout
