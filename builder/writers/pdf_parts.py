@@ -42,10 +42,10 @@ from . import pdf_sessions
 
 # Estimated pages of sources in one part (docs/pdf.md, "A book in parts"): small enough that a
 # rebuild after one note is edited lays out few pages again, and a compile stays far under 1 GB;
-# large enough that the parts' fixed costs stay small (measured at 1,000 sources: a cold build
-# takes the same time with parts of 250 as of 1,000, a rebuild after a note edit a third less,
-# docs/performance.md). Tests make it tiny to force parts.
-PART_PAGES = 250
+# large enough that the parts' fixed costs stay small (measured at 1,000 sources, with the fonts
+# found once a process: a cold build takes the same time with parts of 100 as of 250, a rebuild
+# after a note edit about 0.5 s less, docs/performance.md). Tests make it tiny to force parts.
+PART_PAGES = 100
 WORKERS = None  # processes for the parts: None = one a two cores (compiles()); tests set 1 or 2
 ROUNDS = 6  # rounds of lay-out before the start pages must have settled
 # How the parts are joined: "stream" (builder/pdf_stream_join.py: each part's objects written out
