@@ -160,6 +160,17 @@ class Store:
         """Does the store keep any entry of this kind (from an earlier build)?"""
         return self.folder is not None and bool(self._index(kind))
 
+    def found_elsewhere(self, kind: str, keys: list[str]) -> None:
+        """Entries that a process forked from this build found whole in this store (its reads are
+        os.pread, safe from any process; builder/writers/pdf_beside.py): kept as if found here."""
+        if self.folder is None:
+            return
+        with self._lock:
+            self.kinds.add(kind)
+            kept = self._index(kind)
+            self._used.setdefault(kind, set()).update(k for k in keys if k in kept)
+            self.hits += len(keys)
+
     # -- keeping -----------------------------------------------------------------------------------
 
     def put(self, kind: str, k: str, data: bytes) -> None:

@@ -100,10 +100,11 @@ class _Start:
     offset: int | None = None
 
 
-def compute(path: Path, archive: Archive, placed: list[tuple], pages_text: list[str],
-            page_starts: dict[str, list[tuple[int, int]]], opened=None) -> PageMap:
-    """opened: the PDF at path, open (pikepdf), if the caller has it."""
-    names = labels(path, opened)
+def compute(path: Path | None, archive: Archive, placed: list[tuple], pages_text: list[str],
+            page_starts: dict[str, list[tuple[int, int]]], opened=None, names: list[str] | None = None) -> PageMap:
+    """opened: the PDF at path, open (pikepdf), if the caller has it; names: every page's label,
+    if known without reading the PDF (its parts', before they are joined: path is then not read)."""
+    names = labels(path, opened) if names is None else names
     ids = marker_ids(names)
     txt = {s.id for s in archive.sources if s.format == "txt"}
     starts: list[_Start] = []

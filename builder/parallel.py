@@ -90,3 +90,64 @@ class Map:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class Beside:
+    """work(*args) done in a process forked from the build's, while the build goes on on the other
+    core: result() waits for it and gives what work returned (pickled back), or raises what it
+    raised. Where fork is not available, on one core, or with parallel work off, work is done in
+    result(), here: the same result, later. abandon() stops it (the build failed meanwhile)."""
+
+    def __init__(self, work: Callable, *args):
+        self.work, self.args, self.proc, self.conn = work, args, None, None
+        if not enabled or cores() < 2:
+            return
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:
+            return
+        self.conn, end = context.Pipe(duplex=False)
+        gc.freeze()  # as Map: what it inherits stays shared
+        try:
+            self.proc = context.Process(target=_beside, args=(end, work, args), daemon=True)
+            self.proc.start()
+        finally:
+            gc.unfreeze()
+        end.close()
+
+    def result(self):
+        if self.proc is None:
+            return self.work(*self.args)
+        try:
+            outcome, value = self.conn.recv()
+        except EOFError:
+            self.proc.join()
+            raise RuntimeError(f"the process forked for {getattr(self.work, '__name__', 'a task')} ended "
+                               f"without a result (exit code {self.proc.exitcode})") from None
+        finally:
+            self.conn.close()
+        self.proc.join()
+        self.proc = None
+        if outcome == "error":
+            raise value
+        return value
+
+    def abandon(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.join()
+            self.conn.close()
+            self.proc = None
+
+
+def _beside(end, work: Callable, args: tuple) -> None:
+    try:
+        outcome = ("done", work(*args))
+    except BaseException as e:  # noqa: BLE001  (raised again in the build's process)
+        outcome = ("error", e)
+    try:
+        end.send(outcome)
+    except Exception as e:  # noqa: BLE001  (what it raised could not be pickled)
+        end.send(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}" if outcome[0] == "error"
+                                        else f"its result could not be sent back: {e}")))
+    end.close()

@@ -90,6 +90,22 @@ def read_back(path: Path, archive: Archive, pages: list[str] | None = None, stor
     return ReadBack(found, pages, page_starts)
 
 
+def begun_starts(path: Path, archive: Archive) -> dict[str, list[tuple[int, int]]] | None:
+    """What the match begun for the book at path (begin) finds, once it is done: each plain-text
+    source's page starts, as read_back gives them if the joined book has the pages and outline
+    its parts gave; None if no match was begun, or a source's text is not whole (read_back says)."""
+    early = BEGUN.get(str(path))
+    if early is None:
+        return None
+    page_starts: dict[str, list[tuple[int, int]]] = {}
+    for i, (problem, starts_of) in early.results().items():
+        if problem:
+            return None
+        if starts_of is not None:
+            page_starts[archive.sources[i].id] = [tuple(x) for x in starts_of]
+    return page_starts
+
+
 class Matching:
     """Each source's text matched against the text of its pages (starts: its span of pages), in
     worker processes when there are many, from the moment it is made (results() waits for them);
@@ -127,6 +143,7 @@ class Matching:
                 self.matched[i] = result if result is not None else _match_one(self.job, i)
                 if self.keys[i] is not None and self.matched[i][0] is None:  # a failure is found again, never kept
                     self.store.put("pdf-match", self.keys[i], json.dumps(list(self.matched[i])).encode())
+            self.todo = []  # asked again (begun_starts, then read_back): as found
         finally:
             self.close()
         return {i: self.matched[i] for i in self.keys}

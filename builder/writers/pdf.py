@@ -48,13 +48,16 @@ def write(archive: Archive, anchors: dict[str, list[Anchored]], path: Path) -> P
         verify_pdf.abandon(path)  # the read-back's match, begun for a book in parts: not wanted here
 
 
-def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store=None) -> tuple[Path, list[tuple]]:
+def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store=None,
+           meanwhile=None) -> tuple[Path, list[tuple]]:
     """Write the PDF edition, and read back where its blocks landed: [(block id, page (1-based),
     opens the page)] in document order, from the template's page-map markers (builder/pagemap.py).
     A large archive is made in parts joined into one book (builder/writers/pdf_parts.py); store:
     the build's cache (builder/cache.py), where parts made before are found again. With `[pdf]
     volume_pages` asking for more than one volume (builder/volumes.py): the volumes are written
-    beside path instead, and (their list, None) is returned (builder/writers/pdf_volumes.py)."""
+    beside path instead, and (their list, None) is returned (builder/writers/pdf_volumes.py).
+    meanwhile(blocks, labels): work done while the parts of one book are joined (pdf_parts.render),
+    not called for a book made in one compile or in volumes."""
     from . import pdf_parts, pdf_sessions, pdf_volumes
     from .. import volumes
 
@@ -68,13 +71,13 @@ def render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, sto
     if runs:  # a book in parts: a process to lay them out starts now, while the build folder is staged
         pdf_sessions.warm(fonts)
     try:
-        return _render(archive, anchors, path, store, runs, vols, fonts)
+        return _render(archive, anchors, path, store, runs, vols, fonts, meanwhile)
     finally:
         pdf_sessions.finish()
 
 
 def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, store, runs, vols,
-            fonts: list[str]) -> tuple[Path, list[tuple]]:
+            fonts: list[str], meanwhile=None) -> tuple[Path, list[tuple]]:
     import typst  # loaded only when a PDF is asked for
 
     from . import pdf_parts, pdf_volumes
@@ -120,7 +123,7 @@ def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, st
                     blocks = pdf_parts.render(archive, folder, runs, out, fonts,
                                               PDF_STANDARDS, store, final=path,
                                               attach=lambda: (notes_attached(archive, later.result()),),
-                                              staged=files)
+                                              staged=files, meanwhile=meanwhile)
                     return path, blocks
                 # one compiler for both calls: the query reuses the compilation's memoised layout
                 compiler = typst.Compiler(str(folder / MAIN), root=str(folder),

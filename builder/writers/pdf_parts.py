@@ -70,6 +70,7 @@ class Part:
     cached: bool = False  # the PDF at its start came from the cache
     key: str = ""  # its cache key: its inputs and its start page
     outline: list = field(default_factory=list)  # its top-level outline entries, [title, page (0-based) in its PDF]
+    labels: list | None = None  # each page's label in its PDF ("" for none)
 
     @property
     def pad(self) -> bool:
@@ -294,7 +295,8 @@ class Book:
             from .. import verify_pdf
             with pikepdf.open(out) as pdf:
                 meta = {"info": result["info"], "blocks": result["blocks"], "pages": len(pdf.pages),
-                        "outline": [[e.title, e.page] for e in verify_pdf.outline(pdf)]}
+                        "outline": [[e.title, e.page] for e in verify_pdf.outline(pdf)],
+                        "labels": [str(page.label or "") for page in pdf.pages]}
             self._took(part, meta, out)
             if "active" in result:  # what the worker's scan found, by the SHA-256 of the part's bytes
                 self.scanned[result["active"][0]] = result["active"][1]
@@ -313,6 +315,7 @@ class Book:
         part.info, part.blocks, part.pages, part.path = meta["info"], [tuple(b) for b in meta["blocks"]], meta["pages"], out
         part.made_at = part.start
         part.outline = meta["outline"]
+        part.labels = meta.get("labels")
         part.span = int(part.info["last"]) - part.start + 1
 
     def lay_out(self) -> None:
@@ -429,6 +432,16 @@ class Book:
             out += [(block, page + offset - skip, top) for block, page, top in part.blocks]
             offset += part.pages - skip
         return out
+
+    def labels(self) -> list[str] | None:
+        """Every page's label in the joined book, as the parts give them (builder/pagemap.py labels:
+        the joined book's own must agree); None if a part's are not known."""
+        out: list[str] = []
+        for part in self.parts:
+            if part.labels is None or len(part.labels) != part.pages:
+                return None
+            out += part.labels[1 if part.pad else 0:]
+        return [name or f"p{i + 1}" for i, name in enumerate(out)]
 
     def pieces(self):
         from ..pdf_join import Piece
@@ -657,10 +670,13 @@ def _digest(path: Path) -> str:
 
 
 def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[str], standards: list[str],
-           store=None, final: Path | None = None, attach=(), staged: SourceFiles | None = None) -> list[tuple]:
+           store=None, final: Path | None = None, attach=(), staged: SourceFiles | None = None,
+           meanwhile=None) -> list[tuple]:
     """Lay out the parts, join them into out (with the files attach: builder/pdf_join.py Attached,
     or a function that gives them, asked once the parts are laid out: made meanwhile); the
-    page-map blocks, in the book's pages."""
+    page-map blocks, in the book's pages. meanwhile(blocks, labels): work to do while the parts
+    are joined in a process of their own (builder/writers/pdf_beside.py), told the page-map blocks
+    and every page's label as the parts give them (None if a part's are not known)."""
     import zlib
     from .. import pdf_join, pdf_stream_join
     join = pdf_stream_join.join if JOIN == "stream" else pdf_join.join
@@ -678,12 +694,30 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
     begin_match(book, archive, ranges, final or out)  # on the other core, while the parts are joined
     if callable(attach):
         attach = attach()
+    if JOIN != "stream":
+        meanwhile = None
+    if meanwhile is not None:  # joined in a process of its own, while meanwhile works
+        from . import pdf_beside
+        joining = pdf_beside.Joining(join, book.pieces(), out, archive.license, attach, book.store,
+                                     folder / "join.spool")
+    try:
+        ACTIVE[str(final or out)] = book.active()
+        READ_BACK[str(final or out)] = ranges
+        if meanwhile is not None:
+            meanwhile(book.placed(), book.labels())
+    except BaseException:
+        if meanwhile is not None:
+            joining.abandon()
+        raise
     if JOIN == "stream":  # each part's objects as written kept (a rebuild writes the changed ones)
         # (the book itself is not kept: joined from the kept parts' objects, a book of 4,000 pages
         # takes about as long as writing it into the cache did, at every rebuild after an edit)
         with progress.step("PDF parts joined"):
-            written: list[int] = []
-            join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
+            if meanwhile is not None:
+                written = joining.finish()
+            else:
+                written = []
+                join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
         if progress.verbose and not progress.quiet:
             progress._write(f"archive: PDF join: {len(written)} of {len(book.parts)} parts' objects written "
                             f"again; {len(book.parts) - len(written)} from the cache\n")
@@ -698,8 +732,6 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
             with progress.step("PDF parts joined"):
                 join(book.pieces(), out, archive.license, attach)
             book.store.put("pdf-book", key, out.read_bytes())
-    ACTIVE[str(final or out)] = book.active()
-    READ_BACK[str(final or out)] = ranges
     shutil.rmtree(folder / "parts", ignore_errors=True)
     return book.placed()
 

@@ -282,7 +282,7 @@ def placed(parts: list[Part], keep: set[int] = frozenset()) -> list[tuple]:
 def read_back(made: list[Volume], archive, paginate: bool):
     """Each volume read back against its own sources (builder/verify_pdf.py), and the page map of
     the set (builder/pagemap.py), its pages in order across the volumes, labelled "volume:page".
-    ({"pdf-vol<k>": path}, findings, PageMap or None), as build.paginated_pdf gives for one PDF."""
+    ({"pdf-vol<k>": path}, findings, PageMap or None), as the read-back of one PDF gives them (builder/build.py paginated_pdf)."""
     from dataclasses import replace
 
     from .. import inert, pagemap, verify_pdf

@@ -1,0 +1,75 @@
+"""The parts of the PDF edition joined in a process of their own, while the build writes the EPUB
+with the page map that the parts give (builder/build.py; docs/pdf.md, "A book in parts").
+
+The join (builder/pdf_stream_join.py) reads the build's cache and adds to it. In the forked process
+it reads the same cache (os.pread: safe from any process); what it would add is written to a spool
+file and put in the cache here once the join is done, and the entries it found are marked found
+here (Store.finish keeps only what a build used or made).
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from .. import parallel
+
+
+class Recording:
+    """The build's cache as a forked process uses it: read as it is, added to through a spool file."""
+
+    def __init__(self, store, spool: Path):
+        self.store, self.spool = store, spool
+        self.folder = store.folder
+        self.found: dict[str, list[str]] = {}
+        self.file = None
+
+    def get(self, kind: str, k: str) -> bytes | None:
+        data = self.store.get(kind, k)
+        if data is not None:
+            self.found.setdefault(kind, []).append(k)
+        return data
+
+    def put(self, kind: str, k: str, data: bytes) -> None:
+        if self.folder is None:
+            return
+        if self.file is None:
+            self.file = open(self.spool, "wb")  # noqa: SIM115  (closed in _join)
+        pickle.dump((kind, k, data), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class Joining:
+    """join(pieces, out, licence, attach, store=..., written=...) under way in another process."""
+
+    def __init__(self, join, pieces, out: Path, licence, attach, store, spool: Path):
+        self.store, self.spool = store, spool
+        self.beside = parallel.Beside(_join, join, pieces, out, licence, attach, Recording(store, spool))
+
+    def finish(self) -> list[int]:
+        """Wait for the join; what it added to the cache, put there; the parts it wrote again."""
+        written, found = self.beside.result()
+        for kind, keys in sorted(found.items()):
+            self.store.found_elsewhere(kind, keys)
+        if self.spool.exists():
+            with open(self.spool, "rb") as f:
+                while True:
+                    try:
+                        kind, k, data = pickle.load(f)
+                    except EOFError:
+                        break
+                    self.store.put(kind, k, data)
+            self.spool.unlink()
+        return written
+
+    def abandon(self) -> None:
+        self.beside.abandon()
+
+
+def _join(join, pieces, out: Path, licence, attach, recording: Recording) -> tuple[list[int], dict]:
+    written: list[int] = []
+    try:
+        join(pieces, out, licence, attach, store=recording, written=written)
+    finally:
+        if recording.file is not None:
+            recording.file.close()
+    return written, recording.found
