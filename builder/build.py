@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -43,20 +43,23 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
         # what an earlier build made from the same inputs (builder/cache.py); what this one makes
         # waits in the staging folder, and is kept only if the build succeeds
         store = cache.open(out, pending=folder)
-        editions, pdf_findings = {}, None
+        editions, pdf_findings, epub_findings = {}, None, None
         write_epub = None
         if "epub" in formats:
-            def write_epub(pages):
-                return epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages, store)
+            def write_epub(pages) -> tuple[Path, list]:
+                """The EPUB written (with the PDF's page map, if any), and read back: its findings."""
+                path = epub.write(archive, anchors, folder / f"{archive.slug}.epub", pages, store)
+                with progress.step("EPUB read back"):
+                    return path, verify.epub_findings(path, archive, store)
         if "pdf" in formats:  # first, so that the EPUB can follow its pages
-            pdfs, pdf_findings, epub_path = paginated_pdf(archive, anchors, folder, store, write_epub)
+            pdfs, pdf_findings, written = paginated_pdf(archive, anchors, folder, store, write_epub)
             editions.update(pdfs)  # {"pdf": path}, or in volumes {"pdf-vol1": path, ...}
-            if epub_path is not None:
-                editions["epub"] = epub_path
         elif write_epub is not None:
-            editions["epub"] = write_epub(None)
-        with progress.step("editions read back"):
-            verify.editions(archive, editions, pdf_findings, store)  # read back what was written: DamageFound
+            written = write_epub(None)
+        if write_epub is not None:
+            editions["epub"], epub_findings = written
+        with progress.step("editions read back"):  # read back what was written: DamageFound
+            verify.editions(archive, editions, pdf_findings, store, epub_findings)
         final = {kind: path.replace(Path(out) / path.name) for kind, path in editions.items()}
         volumes.clear_stale(archive, Path(out), final)  # no volume of an earlier set left beside these
         store.finish()
@@ -64,46 +67,74 @@ def build(corpus_dir: Path, out: Path, formats: tuple[str, ...] = FORMATS) -> Bu
 
 
 def paginated_pdf(archive: Archive, anchors: dict, folder: Path, store=None, write_epub=None):
-    """Render the PDF and read it back once: its editions, its findings, and the EPUB written by
-    write_epub(page map) (if asked: with the PDF's page map, if sound; else None)."""
+    """Render the PDF and read it back once: its editions, its findings, and what write_epub(page
+    map) gave (if asked: with the PDF's page map, if sound; else None)."""
     from . import verify_pdf
     from .writers import pdf, pdf_parts  # Typst is loaded only when a PDF is asked for
 
-    path = folder / f"{archive.slug}.pdf"
-    early: dict = {}
-
-    def meanwhile(placed: list[tuple], names: list[str] | None) -> None:
-        """While the parts are joined: the EPUB, with the page map the parts give (the same as the
-        joined book's, unless its read-back finds otherwise: then it is written again)."""
-        texts, starts = pdf_parts.TEXTS.get(str(path)), verify_pdf.begun_starts(path, archive)
-        if names is not None and texts is not None and starts is not None and len(names) == len(texts):
-            early["pages"] = pagemap.compute(None, archive, placed, texts, starts, names=names)
-            early["epub"] = write_epub(early["pages"])
-
-    with progress.step("PDF laid out"):
-        path, placed = pdf.render(archive, anchors, path, store,
-                                  meanwhile=meanwhile if write_epub is not None and EPUB_BESIDE_JOIN else None)
-    if isinstance(path, list):  # in volumes ([pdf] volume_pages)
-        from .writers import pdf_volumes
-        pdfs, findings, pages = pdf_volumes.read_back(path, archive, write_epub is not None)
-        return pdfs, findings, write_epub(pages) if write_epub is not None else None
+    book = folder / f"{archive.slug}.pdf"
+    early = EarlyEpub(archive, book, write_epub) if write_epub is not None and EPUB_BESIDE_JOIN else None
     try:
-        with verify_pdf.opened(path) as book:  # opened once for the checks below (a large book: a tenth of a second)
-            inert.refuse_pdf(path, archive, pdf.parts_scanned(path), book)  # no script, action or unsafe link (docs/security.md)
-            with progress.step("PDF read back"):
-                back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store, book)  # by part, from the cache
-            pages = None
-            if write_epub is not None and not back.findings:
-                pages = pagemap.compute(path, archive, placed, back.pages, back.page_starts, book)
+        with progress.step("PDF laid out"):
+            path, placed = pdf.render(archive, anchors, book, store, meanwhile=early)
+        if isinstance(path, list):  # in volumes ([pdf] volume_pages)
+            from .writers import pdf_volumes
+            pdfs, findings, pages = pdf_volumes.read_back(path, archive, write_epub is not None)
+            return pdfs, findings, write_epub(pages) if write_epub is not None else None
+        back, pages = read_pdf(archive, path, placed, store, write_epub is not None, early)
     finally:
-        verify_pdf.abandon(path)  # a match begun while the parts were joined, if the read-back did not use it
+        verify_pdf.abandon(book)  # a match begun while the parts were joined, if the read-back did not use it
+        pdf_parts.forget(book)
     if write_epub is None:
         return {"pdf": path}, back.findings, None
-    if "epub" in early and early["pages"] == pages:
-        return {"pdf": path}, back.findings, early["epub"]
-    if "epub" in early:
+    if early is not None and early.written is not None:
+        if early.pages == pages:
+            return {"pdf": path}, back.findings, early.written
         EARLY_EPUB_MISSED.append(str(path))
     return {"pdf": path}, back.findings, write_epub(pages)
+
+
+def read_pdf(archive: Archive, path: Path, placed: list[tuple], store, paginate: bool, early=None):
+    """The PDF's read-back, and its page map (if wanted and sound): the book's own objects read
+    where its parts were joined (pdf_parts.JOINED), else here, opened once."""
+    from . import verify_pdf
+    from .writers import pdf, pdf_parts
+
+    read = pdf_parts.JOINED.pop(str(path), None)
+    with nullcontext() if read else verify_pdf.opened(path) as book:  # (a large book: 0.1 s to open)
+        read = read or verify_pdf.facts(path, archive, opened=book)
+        inert.refuse_pdf(path, archive, pdf.parts_scanned(path), book,  # no script, action or unsafe
+                         read.catalog)  # link (docs/security.md)
+        with progress.step("PDF read back"):
+            back = verify_pdf.read_back(path, archive, pdf.page_texts(path, store), store, read)  # by part, from the cache
+    if not paginate or back.findings:
+        return back, None
+    return back, ((early and early.map_from(back.pages, back.page_starts, read.labels))
+                  or pagemap.compute(path, archive, placed, back.pages, back.page_starts, names=read.labels))
+
+
+class EarlyEpub:
+    """The EPUB written while a book's parts are joined (pdf_parts.render's meanwhile), with the
+    page map that the parts give: their labels, their texts, and the match begun before the join."""
+
+    def __init__(self, archive: Archive, book: Path, write):
+        self.archive, self.book, self.write = archive, book, write
+        self.made_from = self.pages = self.written = None
+
+    def __call__(self, placed: list[tuple], names: list[str] | None) -> None:
+        from . import verify_pdf
+        from .writers import pdf_parts
+
+        texts, starts = pdf_parts.TEXTS.get(str(self.book)), verify_pdf.begun_starts(self.book, self.archive)
+        if names is not None and texts is not None and starts is not None and len(names) == len(texts):
+            self.made_from = (texts, starts, names)
+            self.pages = pagemap.compute(None, self.archive, placed, texts, starts, names=names)
+            self.written = self.write(self.pages)
+
+    def map_from(self, texts: list[str], starts: dict, names: list[str]):
+        """Its page map, if the joined book's read-back gave what it was made from (the map is a
+        pure function of these and the blocks placed); else None."""
+        return self.pages if self.made_from == (texts, starts, names) else None
 
 
 @contextmanager

@@ -237,11 +237,12 @@ def _dictionaries(pdf):
             todo.extend(v for key in ACTION_KEYS if isinstance(v := obj.get(key), containers))
 
 
-def refuse_pdf(path, archive, parts: list[str] | None = None, opened=None) -> None:
+def refuse_pdf(path, archive, parts: list[str] | None = None, opened=None, catalog: list[str] | None = None) -> None:
     """Refuse a PDF edition with anything active in it (pdf_active; parts: what the scan found in
-    the parts of a book joined from parts; opened: the PDF, open): the corpus's own Typst
-    templates made it (T108), or the tool did (a fault)."""
-    found = pdf_active(path, parts, opened)
+    the parts of a book joined from parts; opened: the PDF, open; catalog: what pdf_active found
+    in the book's catalogue, if it was read already): the corpus's own Typst templates made it
+    (T108), or the tool did (a fault)."""
+    found = catalog + parts if parts is not None and catalog is not None else pdf_active(path, parts, opened)
     if not found:
         return
     what = "; ".join(dict.fromkeys(found))

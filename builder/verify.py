@@ -212,12 +212,12 @@ def _transcription(source) -> str | None:
 
 
 def editions(archive: Archive, editions: dict[str, Path], pdf_findings: list[Finding] | None = None,
-             store=None) -> None:
-    """Raise DamageFound unless every edition holds every source whole (pdf_findings: the PDF's
-    reading, when the build has already made it)."""
+             store=None, epub_read: list[Finding] | None = None) -> None:
+    """Raise DamageFound unless every edition holds every source whole (pdf_findings, epub_read:
+    the PDF's and the EPUB's readings, when the build has already made them)."""
     findings: list[Finding] = []
     if "epub" in editions:
-        findings += epub_findings(editions["epub"], archive, store)
+        findings += epub_findings(editions["epub"], archive, store) if epub_read is None else epub_read
     if "pdf" in editions:
         if pdf_findings is None:
             from . import verify_pdf

@@ -56,21 +56,40 @@ def findings(path: Path, archive: Archive, pages: list[str] | None = None) -> li
     return read_back(path, archive, pages).findings
 
 
-def read_back(path: Path, archive: Archive, pages: list[str] | None = None, store=None, opened=None) -> ReadBack:
+@dataclass
+class Facts:
+    """What the read-back and the checks beside it need of a PDF's own objects: read where the
+    book was joined (builder/writers/pdf_beside.py), or by facts() here."""
+    findings: list[Finding]  # its claims and attachments
+    entries: list["Entry"]  # its outline's top level
+    npages: int
+    labels: list[str]  # every page's label (builder/pagemap.py labels)
+    catalog: list[str]  # what is active in its catalogue (builder/inert.py pdf_active, parts=[])
+
+
+def facts(path: Path, archive: Archive, where: str | None = None, opened=None) -> Facts:
+    """The PDF at path read once (opened: open already); where: the name its findings give."""
+    import pikepdf
+
+    from . import inert, pagemap
+
+    where = where or path.name
+    with pikepdf.open(path) if opened is None else nullcontext(opened) as pdf:
+        return Facts(claims(pdf, where) + attachments(pdf, archive, where), outline(pdf), len(pdf.pages),
+                     pagemap.labels(path, pdf), inert.pdf_active(path, [], pdf))
+
+
+def read_back(path: Path, archive: Archive, pages: list[str] | None = None, store=None,
+              read: Facts | None = None) -> ReadBack:
     """Read the PDF once; pages: its text, when the caller has already extracted it (extract_pages).
     store (builder/cache.py): each source's match kept by the SHA-256 of what it compares (what the
     source's expected text is made from, and the text of its pages: match_key): a pure function,
-    found again unchanged. opened: the PDF at path, open (pikepdf), when the caller reads it for
-    other checks too."""
-    import pikepdf
-
+    found again unchanged. read: its facts, when the caller has them (else read here)."""
     where = path.name
-    found: list[Finding] = []
-    with pikepdf.open(path) if opened is None else nullcontext(opened) as pdf:
-        found += claims(pdf, where)
-        found += attachments(pdf, archive, where)
-        starts = source_pages(pdf, archive, where, found)
-        npages = len(pdf.pages)
+    read = read or facts(path, archive)
+    found: list[Finding] = list(read.findings)
+    starts = spans(read.entries, archive, read.npages, where, found)
+    npages = read.npages
     if pages is None:
         pages = extract_pages(path, npages)
     if len(pages) < npages:

@@ -91,6 +91,9 @@ def test_a_failure_while_the_parts_are_joined_stops_the_join_and_leaves_nothing(
         both(corpus, tmp_path / "out", monkeypatch)
     assert len(joinings) == 1 and joinings[0].beside.proc is None  # stopped, and waited for
     assert not (tmp_path / "out").exists()
+    from builder import verify_pdf
+    left = [k for k in [*verify_pdf.BEGUN, *pdf_parts.JOINED, *pdf_parts.TEXTS] if str(tmp_path) in k]
+    assert left == []  # the match begun before the join stopped; nothing of the book kept
     assert multiprocessing.active_children() == []
 
 

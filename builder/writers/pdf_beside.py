@@ -1,5 +1,6 @@
-"""The parts of the PDF edition joined in a process of their own, while the build writes the EPUB
-with the page map that the parts give (builder/build.py; docs/pdf.md, "A book in parts").
+"""The parts of the PDF edition joined in a process of their own, and the joined book read there
+for its read-back (builder/verify_pdf.py facts), while the build writes the EPUB with the page map
+that the parts give (builder/build.py; docs/pdf.md, "A book in parts").
 
 The join (builder/pdf_stream_join.py) reads the build's cache and adds to it. In the forked process
 it reads the same cache (os.pread: safe from any process); what it would add is written to a spool
@@ -39,15 +40,17 @@ class Recording:
 
 
 class Joining:
-    """join(pieces, out, licence, attach, store=..., written=...) under way in another process."""
+    """join(pieces, out, licence, attach, store=..., written=...) under way in another process, and
+    then(out) there once the book is joined (the read-back's facts of the book: verify_pdf.facts)."""
 
-    def __init__(self, join, pieces, out: Path, licence, attach, store, spool: Path):
+    def __init__(self, join, pieces, out: Path, licence, attach, store, spool: Path, then):
         self.store, self.spool = store, spool
-        self.beside = parallel.Beside(_join, join, pieces, out, licence, attach, Recording(store, spool))
+        self.beside = parallel.Beside(_join, join, pieces, out, licence, attach, Recording(store, spool), then)
 
-    def finish(self) -> list[int]:
-        """Wait for the join; what it added to the cache, put there; the parts it wrote again."""
-        written, found = self.beside.result()
+    def finish(self) -> tuple[list[int], object]:
+        """Wait for the join; what it added to the cache, put there; the parts it wrote again, and
+        what then(out) gave."""
+        written, found, after = self.beside.result()
         for kind, keys in sorted(found.items()):
             self.store.found_elsewhere(kind, keys)
         if self.spool.exists():
@@ -59,17 +62,17 @@ class Joining:
                         break
                     self.store.put(kind, k, data)
             self.spool.unlink()
-        return written
+        return written, after
 
     def abandon(self) -> None:
         self.beside.abandon()
 
 
-def _join(join, pieces, out: Path, licence, attach, recording: Recording) -> tuple[list[int], dict]:
+def _join(join, pieces, out: Path, licence, attach, recording: Recording, then) -> tuple[list[int], dict, object]:
     written: list[int] = []
     try:
         join(pieces, out, licence, attach, store=recording, written=written)
     finally:
         if recording.file is not None:
             recording.file.close()
-    return written, recording.found
+    return written, recording.found, then(out)

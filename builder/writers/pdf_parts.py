@@ -581,6 +581,13 @@ class PartReader:
 READ_BACK: dict[str, list[tuple[str, int, int, list[str] | None]]] = {}  # a book just made (its path) -> its parts
 ACTIVE: dict[str, list[str]] = {}  # a book just made (its path) -> what the active-content scan found in its parts
 TEXTS: dict[str, list[str]] = {}  # a book just made (its path) -> its pages' text, when begin_match gathered it
+JOINED: dict[str, object] = {}  # a book just made (its path) -> its read-back's facts (verify_pdf.Facts), read where it was joined
+
+
+def forget(path: Path) -> None:
+    """Nothing kept of the book at path (its read-back took what it needed, or the build failed)."""
+    for kept in (READ_BACK, ACTIVE, TEXTS, JOINED):
+        kept.pop(str(path), None)
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:
@@ -698,8 +705,12 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         meanwhile = None
     if meanwhile is not None:  # joined in a process of its own, while meanwhile works
         from . import pdf_beside
+        from functools import partial
+
+        from .. import verify_pdf
         joining = pdf_beside.Joining(join, book.pieces(), out, archive.license, attach, book.store,
-                                     folder / "join.spool")
+                                     folder / "join.spool", partial(verify_pdf.facts, archive=archive,
+                                                                    where=(final or out).name))
     try:
         ACTIVE[str(final or out)] = book.active()
         READ_BACK[str(final or out)] = ranges
@@ -714,7 +725,7 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         # takes about as long as writing it into the cache did, at every rebuild after an edit)
         with progress.step("PDF parts joined"):
             if meanwhile is not None:
-                written = joining.finish()
+                written, JOINED[str(final or out)] = joining.finish()
             else:
                 written = []
                 join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
