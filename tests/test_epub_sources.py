@@ -101,7 +101,7 @@ def test_the_zip_writer_writes_what_zipfile_writes(seed):
     import datetime as dt
 
     rng = random.Random(seed)
-    date = dt.datetime(2026, 1, 1 + seed, 12, 30, 7, tzinfo=dt.timezone.utc)
+    date = dt.datetime(1975 if seed == 3 else 2026, 1, 1 + seed, 12, 30, 7, tzinfo=dt.timezone.utc)  # 1975: zip's 1980
     entries = [("mimetype", b"application/epub+zip", False)]
     for k in range(30):
         size = rng.choice([0, 1, 100, 5000, 70000])
