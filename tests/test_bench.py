@@ -38,7 +38,7 @@ TARGETS = [
     f"EPUB at {N} sources, bulk corpus: memory against pandoc",
     f"Incremental at {N} sources (one note edited, both editions): rebuild / full",
     f"Incremental at {N} sources (one note edited, both editions): rebuild byte-identical to --no-cache",
-    f"Incremental at {N} sources (one note edited, both editions): the edit reaches every edition (harness check)",
+    f"Incremental at {N} sources (one note edited, both editions): each edit reaches every edition (harness check)",
 ]
 
 
@@ -104,6 +104,7 @@ def test_each_measurement_writes_its_json(bench_run):
     assert "W201" not in synth["ours"]["stderr"]
     inc = json.loads((results / f"incremental-{N}.json").read_text())
     assert inc["identical"] is True and len(inc["editions"]["rebuild"]) == 2
+    assert len(inc["changed"]) == len(inc["ratios"]) == targets.EDITS and all(len(c) == 2 for c in inc["changed"])
     assert inc["editions"]["rebuild"] == inc["editions"]["no_cache"] != inc["editions"]["full"]
 
 
