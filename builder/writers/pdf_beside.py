@@ -68,6 +68,15 @@ class Joining:
         self.beside.abandon()
 
 
+def reader(archive, name: str):
+    """What the join's process reads of the joined book for the read-back (verify_pdf.facts; name:
+    the book's file name, which its findings give)."""
+    from functools import partial
+
+    from .. import verify_pdf
+    return partial(verify_pdf.facts, archive=archive, where=name)
+
+
 def _join(join, pieces, out: Path, licence, attach, recording: Recording, then) -> tuple[list[int], dict, object]:
     written: list[int] = []
     try:

@@ -698,22 +698,19 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
     if progress.verbose and not progress.quiet:  # what was made again, and why
         progress._write(f"archive: {book.said()}\n")
     ranges = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
-    begin_match(book, archive, ranges, final or out)  # on the other core, while the parts are joined
+    final = final or out
+    begin_match(book, archive, ranges, final)  # on the other core, while the parts are joined
     if callable(attach):
         attach = attach()
     if JOIN != "stream":
         meanwhile = None
-    if meanwhile is not None:  # joined in a process of its own, while meanwhile works
+    if meanwhile is not None:  # joined in a process of its own (and read there), while meanwhile works
         from . import pdf_beside
-        from functools import partial
-
-        from .. import verify_pdf
         joining = pdf_beside.Joining(join, book.pieces(), out, archive.license, attach, book.store,
-                                     folder / "join.spool", partial(verify_pdf.facts, archive=archive,
-                                                                    where=(final or out).name))
+                                     folder / "join.spool", pdf_beside.reader(archive, final.name))
     try:
-        ACTIVE[str(final or out)] = book.active()
-        READ_BACK[str(final or out)] = ranges
+        ACTIVE[str(final)] = book.active()
+        READ_BACK[str(final)] = ranges
         if meanwhile is not None:
             meanwhile(book.placed(), book.labels())
     except BaseException:
@@ -725,7 +722,7 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         # takes about as long as writing it into the cache did, at every rebuild after an edit)
         with progress.step("PDF parts joined"):
             if meanwhile is not None:
-                written, JOINED[str(final or out)] = joining.finish()
+                written, JOINED[str(final)] = joining.finish()
             else:
                 written = []
                 join(book.pieces(), out, archive.license, attach, store=book.store, written=written)
