@@ -133,5 +133,13 @@ from .cli_workflow import cite, init, preview, status  # noqa: E402  (the editor
 for command in (init, status, cite, preview):
     main.add_command(command)
 
+
+
+def entry() -> None:
+    """The console script `archive` (pyproject.toml): the command, then a quick exit (cli_run.exit_quickly)."""
+    from .cli_run import exit_quickly
+    exit_quickly(main)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

@@ -34,7 +34,7 @@ def test_wheel_carries_templates_and_entry_point(wheel):
     assert any(n.startswith("builder/templates/pdf/") for n in names)
     local = {p.relative_to(REPO).as_posix() for p in (REPO / "builder").rglob("*.py")}
     assert local <= names, f"modules missing from the wheel: {sorted(local - names)}"
-    assert "archive = builder.cli:main" in entry_points
+    assert "archive = builder.cli:entry" in entry_points
 
 
 def test_installed_wheel_builds_outside_the_repository(wheel, tmp_path):
