@@ -301,14 +301,10 @@ def outline(pdf) -> list[Entry]:
     return [Entry(str(item.title), page_of(item)) for item in pdf.open_outline(max_depth=0).root]
 
 
-def source_pages(pdf, archive: Archive, where: str, found: list[Finding]) -> list[tuple[int, int] | None]:
-    """For each source in order: (first page, end page) from its outline entry to the next."""
-    return spans(outline(pdf), archive, len(pdf.pages), where, found)
-
-
 def spans(entries: list[Entry], archive: Archive, npages: int, where: str,
           found: list[Finding]) -> list[tuple[int, int] | None]:
-    """source_pages, from the outline's top-level entries of a book of npages."""
+    """For each source in order: (first page, end page) from its entry among the outline's
+    top-level entries (outline) to the next, in a book of npages."""
     spans: list[tuple[int, int] | None] = []
     at = 0
     for source in archive.sources:
