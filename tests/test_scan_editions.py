@@ -171,3 +171,19 @@ def test_the_deposit_carries_scans_and_their_transcriptions(scan_corpus, tmp_pat
         stored = f"{sid}.transcription.txt"
         assert (data / "transcriptions" / stored).read_bytes() == (scan_corpus / "sources" / stored).read_bytes()
         assert f"transcriptions/{stored}" in (data / "metadata" / "mets.xml").read_text(encoding="utf-8")
+
+
+def test_archive_check_of_an_epub_with_scans_says_what_it_cannot_read_back(scan_build, scan_corpus):
+    """An EPUB alone carries each scan, not its transcription: `archive check` checks the rest and
+    says which scans' text it did not read back (it raised a fault before); with --corpus it reads
+    them back too."""
+    from builder.check import check as run_check
+
+    epub = scan_build.editions["epub"]
+    alone = run_check([epub])
+    assert not alone.findings, alone.findings
+    said = next(line for line in alone.passed if "not read back" in line)
+    unread = said.split("not read back (", 1)[1].split(")", 1)[0].split(", ")
+    assert sorted(unread) == sorted(SCANS)
+    with_corpus = run_check([epub], corpus_dir=scan_corpus)
+    assert not with_corpus.findings and "not read back" not in " ".join(with_corpus.passed)
