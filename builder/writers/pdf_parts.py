@@ -322,8 +322,10 @@ class Book:
         try:
             self._lay_out()
         except BaseException:
+            self.staged.stop()
             self.sessions.kill()
             raise
+        self.staged.stop()
         self.sessions.close()
 
     def _lay_out(self) -> None:
@@ -350,6 +352,8 @@ class Book:
             known[id(part)] = span is not None
             part.why = "its start page moved" if span is not None else "its sources changed"
             part.span = int(span) if span is not None else max(1, round(sum(guess[sid] for sid in part.sources)))
+        # the sources of the parts never made before (they will be compiled) written while others are
+        self.staged.write_ahead([p.sources for p in bodies if not known[id(p)]])
         workers = WORKERS or compiles()
         for _ in range(2 * len(bodies) + ROUNDS):
             self._place(bodies, intro_end + 1)
@@ -642,6 +646,9 @@ class SourceFiles:
         self.pending: dict[str, bytes] = {}
         self.originals: dict[str, tuple[Path, Path]] = {}  # source id -> (its file, where Typst reads it)
         self.held = 0
+        self.lock = threading.Lock()  # one source written at a time: by write() or by the thread ahead
+        self.ahead: threading.Thread | None = None
+        self.stopping = False
 
     def add(self, sid: str, data: bytes, original: tuple[Path, Path] | None = None) -> None:
         if original is not None:
@@ -657,15 +664,38 @@ class SourceFiles:
         return self.digests.get(sid) or _digest(self.folder / f"{sid}.json")
 
     def write(self, sids) -> None:
+        """Write these sources (those not written yet); when it returns, each is in the folder."""
         from .pdf import _copy
         for sid in sids:
-            data = self.pending.pop(sid, None)
-            if data is not None:
-                (self.folder / f"{sid}.json").write_bytes(data)
-                self.held -= len(data)
-            original = self.originals.pop(sid, None)
-            if original is not None:
-                _copy(*original)
+            with self.lock:
+                data = self.pending.pop(sid, None)
+                if data is not None:
+                    (self.folder / f"{sid}.json").write_bytes(data)
+                    self.held -= len(data)
+                original = self.originals.pop(sid, None)
+                if original is not None:
+                    _copy(*original)
+
+    def write_ahead(self, runs: list[list[str]]) -> None:
+        """Write these runs' sources, in order, in a thread while parts are laid out (the parts that
+        will surely be compiled: writing a part's 20 sources before its compile took about 28 ms on
+        this machine's disk, 1.4 s of 1,000 sources' lay-out); write() takes what is not written yet."""
+        def work():
+            for run in runs:
+                if self.stopping:
+                    return
+                self.write(run)
+        if runs and self.ahead is None:
+            self.stopping = False
+            self.ahead = threading.Thread(target=work, name="sources-ahead", daemon=True)
+            self.ahead.start()
+
+    def stop(self) -> None:
+        """Stop writing ahead (what is written stays); returns once the thread has stopped."""
+        self.stopping = True
+        if self.ahead is not None:
+            self.ahead.join()
+            self.ahead = None
 
 
 def _digest(path: Path) -> str:
