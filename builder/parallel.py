@@ -46,14 +46,14 @@ def _run(chunk: list[int]) -> list:
 
 
 class Map:
-    def __init__(self, work: Callable, job, todo: list[int], least: int | None = None):
+    def __init__(self, work: Callable, job, todo: list[int], least: int | None = None, chunk: int = CHUNK):
         global _work, _job
         least = LEAST if least is None else least
         self.pool = None
         self.order = iter(todo)
         self.results = iter(())
-        if not enabled or len(todo) < least or cores() < 2:
-            return
+        if not enabled or len(todo) < least or cores() < 2 or multiprocessing.current_process().daemon:
+            return  # (a daemonic process, such as Beside's, may not start processes: done in it)
         try:
             context = multiprocessing.get_context("fork")
         except ValueError:
@@ -64,7 +64,7 @@ class Map:
             self.pool = context.Pool(min(cores(), 4))
         finally:
             gc.unfreeze()
-        chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
+        chunks = [todo[k:k + chunk] for k in range(0, len(todo), chunk)]
         self.results = (one for chunk in self.pool.imap(_run, chunks) for one in chunk)
 
     def result(self, i: int):

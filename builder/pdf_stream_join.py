@@ -31,6 +31,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from . import parallel
 from .pdf_join import PLACEHOLDER, Attached, Piece, deflated
 
 
@@ -43,14 +44,15 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tup
     import pikepdf
 
     # pass 0: each part's size, pages, outline ends (a part read before: from the cache, by its bytes)
-    sizes, pages_of, outline_ends, shas = [], [], [], []
+    sizes, pages_of, outline_ends, shas, keys = [], [], [], [], []
     for piece in pieces:
         sha = hashlib.sha256(Path(piece.path).read_bytes()).hexdigest()
-        size, nums, ends = _facts(piece.path, sha, store)
+        size, nums, ends, next_key = _facts(piece.path, sha, store)
         shas.append(sha)
         sizes.append(size)
         pages_of.append(nums[1:] if piece.pad else nums)
         outline_ends.append(ends)
+        keys.append(next_key)
     # the objects that join the parts come first (1-7), so that a part's numbers depend only on
     # the parts before it, not on the size of the whole book
     ROOT, PAGES, STRUCT, DOC, OUTLINES, INFO, META = range(1, 8)
@@ -74,46 +76,54 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tup
     w = _Writer(out)
     parent_nums, doc_kids, labels, dests, files, af, ids = [], [], [], {}, {}, [], {}
     role_map, class_map = {}, {}
-    next_key = 0
     catalog_extra, doc_extra, info_bytes, xmp = {}, {}, None, b""
     digest = hashlib.md5()
-    for k, piece in enumerate(pieces):
-        data = Path(piece.path).read_bytes()
-        digest.update(data)
-        if hashlib.sha256(data).hexdigest() != shas[k]:
-            raise RuntimeError(f"{piece.path}: a part of the PDF edition changed while it was joined")
-        made = _part_written(store, shas[k], k, piece, offsets[k], next_key, book)
-        if made is None:
-            seen = _Seen(book)
-            made = _part(piece, k, offsets[k], next_key, seen)
-            if written is not None:
-                written.append(k)
-            _keep(store, shas[k], k, piece, offsets[k], next_key, made, seen)
-        w.block(made.blob, made.at)
-        c = made.joins
-        parent_nums += [(key, v.encode("latin-1")) for key, v in c["parent"]]
-        next_key += c["next_key"]
-        doc_kids += [v.encode("latin-1") for v in c["kids"]]
-        for src, into in ((c["role"], role_map), (c["class"], class_map), (c["dests"], dests), (c["files"], files)):
-            for key, value in src:
-                into.setdefault(key, value.encode("latin-1"))
-        for name, value in c["ids"]:
-            ids[name] = value.encode("latin-1")
-        af += [v.encode("latin-1") for v in c["af"]]
-        at = sum(len(p) for p in pages_of[:k])
-        labels += [(at + i, tuple(v)) for i, v in c["labels"]]
-        if k == 0:
-            xmp = c["xmp"].encode("latin-1")
-            catalog_extra = {key: v.encode("latin-1") for key, v in c["catalog"]}
-            doc_extra = {key: v.encode("latin-1") for key, v in c["doc"]}
-            info_bytes = c["info"].encode("latin-1") if c["info"] is not None else None
+    starts = [sum(keys[:k]) for k in range(len(pieces))]  # each part's first structure key in the book
+    job = (pieces, offsets, starts, book)
+    todo = [k for k, piece in enumerate(pieces)
+            if store is None or not store.has("pdf-join-part", _entry_key(shas[k], k, piece, offsets[k], starts[k]))]
+    # the parts not kept, written in worker processes as the book is written (each part on its own:
+    # its numbers are known); the same bytes as written here (tests/test_pdf_parts.py)
+    todo_set = set(todo)
+    with parallel.Map(_part_seen, job, todo, least=2, chunk=1) as done:
+        for k, piece in enumerate(pieces):
+            data = Path(piece.path).read_bytes()
+            digest.update(data)
+            if hashlib.sha256(data).hexdigest() != shas[k]:
+                raise RuntimeError(f"{piece.path}: a part of the PDF edition changed while it was joined")
+            fresh = k in todo_set
+            made = None if fresh else _part_written(store, shas[k], k, piece, offsets[k], starts[k], book)
+            if made is None:
+                made, log = (done.result(k) if fresh else None) or _part_seen(job, k)
+                if written is not None:
+                    written.append(k)
+                _keep(store, shas[k], k, piece, offsets[k], starts[k], made, log)
+            w.block(made.blob, made.at)
+            c = made.joins
+            if c["next_key"] != keys[k]:
+                raise RuntimeError(f"{piece.path}: the part's structure keys changed while it was joined")
+            parent_nums += [(key, v.encode("latin-1")) for key, v in c["parent"]]
+            doc_kids += [v.encode("latin-1") for v in c["kids"]]
+            for src, into in ((c["role"], role_map), (c["class"], class_map), (c["dests"], dests), (c["files"], files)):
+                for key, value in src:
+                    into.setdefault(key, value.encode("latin-1"))
+            for name, value in c["ids"]:
+                ids[name] = value.encode("latin-1")
+            af += [v.encode("latin-1") for v in c["af"]]
+            at = sum(len(p) for p in pages_of[:k])
+            labels += [(at + i, tuple(v)) for i, v in c["labels"]]
+            if k == 0:
+                xmp = c["xmp"].encode("latin-1")
+                catalog_extra = {key: v.encode("latin-1") for key, v in c["catalog"]}
+                doc_extra = {key: v.encode("latin-1") for key, v in c["doc"]}
+                info_bytes = c["info"].encode("latin-1") if c["info"] is not None else None
     # the new objects
     w.raw(PAGES, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(book_pages), b" ".join(b"%d 0 R" % n for n in book_pages)))
     w.raw(DOC, b"<<%s/K[%s]/P %d 0 R>>" % (b"".join(k.encode() + b" " + v for k, v in doc_extra.items()),
                                            b" ".join(doc_kids), STRUCT))
     parent_tree = _number_tree(w, new, parent_nums)
     struct = [b"/Type/StructTreeRoot", b"/K[%d 0 R]" % DOC, b"/ParentTree %d 0 R" % parent_tree,
-              b"/ParentTreeNextKey %d" % next_key]
+              b"/ParentTreeNextKey %d" % sum(keys)]
     if role_map:
         struct.append(b"/RoleMap<<%s>>" % b"".join(k.encode() + b" " + v for k, v in role_map.items()))
     if class_map:
@@ -182,26 +192,28 @@ class _Seen:
         return True
 
 
-def _facts(path, sha: str, store) -> tuple[int, list[int], tuple[int, int, int] | None]:
-    """A part's /Size, its pages' object numbers (its leading blank page's too) and its outline's
-    first and last top-level items and /Count (None: no outline): kept in the cache by the SHA-256
-    of the part's bytes (pdf-join-facts), else read with pikepdf (which reads lazily)."""
+def _facts(path, sha: str, store) -> tuple[int, list[int], tuple[int, int, int] | None, int]:
+    """A part's /Size, its pages' object numbers (its leading blank page's too), its outline's
+    first and last top-level items and /Count (None: no outline), and its structure tree's
+    /ParentTreeNextKey: kept in the cache by the SHA-256 of the part's bytes (pdf-join-facts),
+    else read with pikepdf (which reads lazily)."""
     import pikepdf
 
     from . import cache
-    k = cache.key("pdf-join-facts", sha)
+    k = cache.key("pdf-join-facts", sha, 2)
     kept = store.get("pdf-join-facts", k) if store is not None else None
     if kept is not None:
-        size, nums, ends = json.loads(kept)
-        return size, nums, tuple(ends) if ends is not None else None
+        size, nums, ends, next_key = json.loads(kept)
+        return size, nums, tuple(ends) if ends is not None else None, next_key
     with pikepdf.open(path) as pdf:
         size = int(pdf.trailer.Size)
         nums = [p.obj.objgen[0] for p in pdf.pages]
         o = pdf.Root.get("/Outlines")
         ends = (o.First.objgen[0], o.Last.objgen[0], int(o.get("/Count", 0))) if o is not None and "/First" in o else None
+        next_key = int(pdf.Root.StructTreeRoot.get("/ParentTreeNextKey", 0))
     if store is not None:
-        store.put("pdf-join-facts", k, json.dumps([size, nums, ends]).encode())
-    return size, nums, ends
+        store.put("pdf-join-facts", k, json.dumps([size, nums, ends, next_key]).encode())
+    return size, nums, ends, next_key
 
 
 def _entry_key(sha: str, k: int, piece: Piece, off: int, next_key: int) -> str:
@@ -228,11 +240,21 @@ def _part_written(store, sha: str, k: int, piece: Piece, off: int, next_key: int
     return _Made(kept[16 + size + 16 * n:], list(zip(at[::2], at[1::2])), head["joins"])
 
 
-def _keep(store, sha: str, k: int, piece: Piece, off: int, next_key: int, made: _Made, seen: _Seen) -> None:
+def _part_seen(job: tuple, k: int) -> tuple[_Made, list]:
+    """Part k's objects as written (_part), and what it looked up of the book (_Seen's log); job:
+    (pieces, offsets, first structure keys, book). Done in a worker process (builder/parallel.py
+    Map) or here: the same bytes."""
+    pieces, offsets, starts, book = job
+    seen = _Seen(book)
+    made = _part(pieces[k], k, offsets[k], starts[k], seen)
+    return made, json.loads(json.dumps(seen.log))
+
+
+def _keep(store, sha: str, k: int, piece: Piece, off: int, next_key: int, made: _Made, log: list) -> None:
     if store is None:
         return
     # the objects' offsets packed (about 6,000 pairs a part: as JSON, most of the time to read an entry back)
-    head = json.dumps({"log": json.loads(json.dumps(seen.log)), "joins": made.joins},
+    head = json.dumps({"log": log, "joins": made.joins},
                       ensure_ascii=True, sort_keys=True).encode()
     at = struct.pack(f"<{2 * len(made.at)}q", *(x for pair in made.at for x in pair))
     store.put("pdf-join-part", _entry_key(sha, k, piece, off, next_key),

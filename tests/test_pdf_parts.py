@@ -270,6 +270,60 @@ def test_one_process_and_two_give_the_same_bytes(tmp_path, monkeypatch):
     assert serial == parallel
 
 
+def test_the_join_writes_parts_in_worker_processes_and_the_same_bytes(tmp_path, monkeypatch):
+    """The join writes the parts' objects in worker processes (builder/parallel.py Map), each part
+    at the numbers the parts before it give: the bytes of a join done in the build's process."""
+    import os
+
+    from builder import parallel, pdf_stream_join
+    corpus = synthetic.make(tmp_path / "corpus", 12)
+    where = tmp_path / "pids"
+    real = pdf_stream_join._part
+
+    def spied(piece, k, *rest):
+        with open(where, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(piece, k, *rest)
+    monkeypatch.setattr(pdf_stream_join, "_part", spied)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    cache.configure(use=False)
+    try:
+        apart = make(corpus, tmp_path / "apart", 12, monkeypatch).read_bytes()
+        pids = where.read_text().split()
+        where.unlink()
+        monkeypatch.setattr(parallel, "enabled", False)
+        here = make(corpus, tmp_path / "here", 12, monkeypatch).read_bytes()
+    finally:
+        cache.configure(use=True)
+    assert len(pids) >= 4 and str(os.getpid()) not in pids  # every part written by a worker
+    assert set(where.read_text().split()) == {str(os.getpid())}
+    assert apart == here
+
+
+def test_sources_are_written_ahead_in_order_and_each_once(tmp_path):
+    """The sources of the parts to be compiled are written by a thread while parts are laid out
+    (pdf_parts.SourceFiles.write_ahead); write() gives each source whole, whoever writes it."""
+    files = pdf_parts.SourceFiles(tmp_path)
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "originals").mkdir()
+    runs = [[f"s{k}{j}" for j in range(3)] for k in range(4)]
+    for run in runs:
+        for sid in run:
+            original = tmp_path / f"{sid}.txt"
+            original.write_text(sid)
+            files.add(sid, json.dumps({"id": sid, "text": sid * 10000}).encode(), (original, tmp_path / "originals" / f"{sid}.txt"))
+    files.write_ahead(runs[1:])
+    files.write(runs[0])
+    files.write(runs[3])
+    for sid in runs[0] + runs[3]:
+        assert json.loads((tmp_path / "sources" / f"{sid}.json").read_text())["id"] == sid
+        assert (tmp_path / "originals" / f"{sid}.txt").read_text() == sid
+    files.stop()
+    assert files.ahead is None and not files.pending and not files.originals and files.held == 0
+    assert sorted(p.stem for p in (tmp_path / "sources").iterdir()) == sorted(sid for run in runs for sid in run)
+    assert files.digest("s21") == hashlib.sha256((tmp_path / "sources" / "s21.json").read_bytes()).hexdigest()
+
+
 # ---------------------------------------------------------------- incremental: parts from the cache
 
 def edits(corpus: Path):

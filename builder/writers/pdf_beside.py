@@ -31,6 +31,9 @@ class Recording:
             self.found.setdefault(kind, []).append(k)
         return data
 
+    def has(self, kind: str, k: str) -> bool:
+        return self.store.has(kind, k)
+
     def put(self, kind: str, k: str, data: bytes) -> None:
         if self.folder is None:
             return
