@@ -324,6 +324,27 @@ def test_sources_are_written_ahead_in_order_and_each_once(tmp_path):
     assert files.digest("s21") == hashlib.sha256((tmp_path / "sources" / "s21.json").read_bytes()).hexdigest()
 
 
+def test_a_part_whose_pages_are_not_what_its_numbers_give_stops_the_build(tmp_path, monkeypatch):
+    """A source part's page count is taken from its page numbers so that the next part is laid out at
+    once; its PDF, read meanwhile (Book._read_facts), must have that many pages, else the build stops."""
+    corpus = synthetic.make(tmp_path / "corpus", 12)
+    real = pdf_parts.Book._read_facts
+    told = []
+
+    def miscounted(self, part, key, meta, out, pages=None):
+        told.append(pages)
+        return real(self, part, key, meta, out, pages + 1 if pages is not None and len(told) == 2 else pages)
+    monkeypatch.setattr(pdf_parts.Book, "_read_facts", miscounted)
+    cache.configure(use=False)
+    try:
+        with pytest.raises(Exception, match=r"part \d+ of the PDF edition has \d+ pages, not the \d+ its page numbers give"):
+            make(corpus, tmp_path / "out", 12, monkeypatch)
+    finally:
+        cache.configure(use=True)
+    assert sum(1 for pages in told if pages is not None) >= 2  # several source parts, each checked
+    assert not list((tmp_path / "out").glob("*.pdf"))
+
+
 # ---------------------------------------------------------------- incremental: parts from the cache
 
 def edits(corpus: Path):

@@ -212,6 +212,11 @@ class Book:
         # its session when no part is read
         self.scanned: dict[str, list[str]] = self.reader.scanned
         self.guesses: list[Part] = []  # the parts being made at a guessed start (their sessions kept)
+        # a body part's facts read from its PDF (outline, labels, its page count checked) and the
+        # part put in the cache, in a thread while the next part is laid out (Book.make)
+        self.after = None  # its thread (a ThreadPoolExecutor), while parts are laid out
+        self.later = False  # (only within lay_out: a part made after it has its facts read at once)
+        self.facts: dict[int, object] = {}  # part number -> Future of _read_facts
         self.staged = staged if staged is not None else SourceFiles(folder)  # the sources' JSON
 
     # -- what a part is made from
@@ -272,6 +277,8 @@ class Book:
         each in its session (builder/writers/pdf_sessions.py), which is kept for the parts in
         self.guesses: made at a start that may be wrong, to be made again in the same process."""
         todo, jobs = [], []
+        for part in parts:  # its PDF no longer read by the thread: it may be written again
+            self._facts_of(part)
         for part, data in zip(parts, datas):
             data = {**data, "start": part.start, "pad": part.pad}
             content = self.content_key(part, data)
@@ -290,20 +297,43 @@ class Book:
                          "keep": any(part is g for g in self.guesses)})
         for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick, self.sessions) if jobs else []):
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
-            import pikepdf
-
-            from .. import verify_pdf
-            with pikepdf.open(out) as pdf:
-                meta = {"info": result["info"], "blocks": result["blocks"], "pages": len(pdf.pages),
-                        "outline": [[e.title, e.page] for e in verify_pdf.outline(pdf)],
-                        "labels": [str(page.label or "") for page in pdf.pages]}
-            self._took(part, meta, out)
+            meta = {"info": result["info"], "blocks": result["blocks"], "pages": None, "outline": [], "labels": None}
             if "active" in result:  # what the worker's scan found, by the SHA-256 of the part's bytes
                 self.scanned[result["active"][0]] = result["active"][1]
-            self.store.put("pdf-part", key, out.read_bytes())
-            self.store.put("pdf-part-info", key, json.dumps(meta).encode())
+            if part.kind == "body" and self.later:  # its pages: its numbered ones and a leading blank one (checked)
+                self._took(part, {**meta, "pages": int(result["info"]["last"]) - part.start + 1 + part.pad}, out)
+                if self.after is None:
+                    from concurrent.futures import ThreadPoolExecutor
+                    self.after = ThreadPoolExecutor(1, thread_name_prefix="part-facts")
+                self.facts[part.number] = self.after.submit(self._read_facts, part, key, meta, out, part.pages)
+            else:
+                self._took(part, self._read_facts(part, key, meta, out), out)
             self.store.put("pdf-part-span", content, str(part.span).encode())
             part.cached = False
+
+    def _read_facts(self, part: Part, key: str, meta: dict, out: Path, pages: int | None = None) -> dict:
+        """What the part's PDF says of itself (its pages, outline, labels: pages, if given, checked
+        and the others set on the part), and the part put in the cache; meta with them."""
+        import pikepdf
+
+        from .. import verify_pdf
+        with pikepdf.open(out) as pdf:
+            meta = {**meta, "pages": len(pdf.pages), "outline": [[e.title, e.page] for e in verify_pdf.outline(pdf)],
+                    "labels": [str(page.label or "") for page in pdf.pages]}
+        if pages is not None:
+            if pages != meta["pages"]:
+                raise RuntimeError(f"part {part.number + 1} of the PDF edition has {meta['pages']} pages, "
+                                   f"not the {pages} its page numbers give")
+            part.outline, part.labels = meta["outline"], meta["labels"]
+        self.store.put("pdf-part", key, out.read_bytes())
+        self.store.put("pdf-part-info", key, json.dumps(meta).encode())
+        return meta
+
+    def _facts_of(self, part: Part) -> None:
+        """Once the part's facts are read (raising what reading them raised)."""
+        future = self.facts.pop(part.number, None)
+        if future is not None:
+            future.result()
 
     def tick(self) -> None:
         """One more part laid out: counted on a terminal ("PDF parts laid out: 3/7", builder/progress.py)."""
@@ -320,13 +350,29 @@ class Book:
 
     def lay_out(self) -> None:
         try:
-            self._lay_out()
+            self.later = True
+            try:
+                self._lay_out()
+            finally:
+                self.later = False
+            self.facts_read()
         except BaseException:
             self.staged.stop()
             self.sessions.kill()
+            if self.after is not None:
+                self.after.shutdown(wait=True, cancel_futures=True)
+                self.after, self.facts = None, {}
             raise
         self.staged.stop()
         self.sessions.close()
+
+    def facts_read(self) -> None:
+        """Every part's facts read (Book.make: in a thread); its thread ended."""
+        for part in self.parts:
+            self._facts_of(part)
+        if self.after is not None:
+            self.after.shutdown(wait=True)
+            self.after = None
 
     def _lay_out(self) -> None:
         front, bodies, back = self.parts[0], self.parts[1:-1], self.parts[-1]
@@ -419,7 +465,7 @@ class Book:
         """Start reading back the parts made at their final start: every part before each has a known length."""
         for part in bodies:
             if part.made_at == part.start:
-                self.reader.read(part, self.store)
+                self.reader.read(part, self.store, self.facts.get(part.number))
             if not known[id(part)]:
                 break
 
@@ -513,7 +559,8 @@ class PartReader:
         self.tool = shutil.which("pdftotext") if on else None  # None: no part is read here
         self.scanned: dict[str, list[str]] = {}  # a part's SHA-256 -> what the active-content scan found
 
-    def read(self, part: Part, store) -> None:
+    def read(self, part: Part, store, ready=None) -> None:
+        """Read the part's text (once ready, a Future, is done: its PDF's facts checked)."""
         if part.number in self.reads or self.tool is None or part.path is None or store.has("pdf-part-text", text_key(part)):
             return
         self.folder.mkdir(exist_ok=True)
@@ -521,12 +568,14 @@ class PartReader:
         # a part read while no other is: in pieces, one a core (a rebuild's one part, a book's last)
         alone = all(future.done() for future in self.reads.values())
         ways = max(1, min(os.cpu_count() or 1, n // SPLIT_PAGES)) if alone else 1
-        self.reads[part.number] = self.pool.submit(self._copy_and_read, part.path, first, n, ways)
+        self.reads[part.number] = self.pool.submit(self._copy_and_read, part.path, first, n, ways, ready)
 
-    def _copy_and_read(self, path: Path, first: int, n: int, ways: int = 1) -> list[str] | None:
+    def _copy_and_read(self, path: Path, first: int, n: int, ways: int = 1, ready=None) -> list[str] | None:
         """The part's pages' text, read from a copy without its output intent (builder/pdf_reading.py;
         made here, when it is read, so that copies waiting to be read take no disk)."""
         from .. import inert
+        if ready is not None:
+            ready.result()
         copy = self.folder / f"reading-{path.name}"
         try:  # the active-content scan too, here: beside the next part's lay-out, not before it
             self.scanned[_digest(path)] = inert.pdf_active(path)
