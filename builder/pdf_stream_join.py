@@ -35,8 +35,43 @@ from . import parallel
 from .pdf_join import PLACEHOLDER, Attached, Piece, deflated
 
 
+def numbering(sizes: list[int], keys: list[int]) -> tuple[list[int], list[int]]:
+    """Each part's first object number less one (offset) and first structure key in the book:
+    the parts numbered in the book's order, the first part (the front matter) last."""
+    offsets, starts = [0] * len(sizes), [0] * len(sizes)
+    at, key = 7, 0  # after the objects that join the parts (1-7)
+    for k in [*range(1, len(sizes)), 0][:len(sizes)]:
+        offsets[k], starts[k] = at, key
+        at, key = at + sizes[k], key + keys[k]
+    return offsets, starts
+
+
+def book_values(pieces, offsets, pages_of, outline_ends, npages, licence) -> dict:
+    """What a part's objects look up of the book (_Seen): where each label landed (its page's
+    object, position, printed number), each part's first top-level outline item's /Prev (the
+    last of the part before it that has an outline) and each last one's /Next, the book's pages,
+    the licence. A part not known yet (None in pages_of) is left out."""
+    where = {}
+    for k, piece in enumerate(pieces):
+        if pages_of[k] is not None:
+            for name, value in part_where(piece, offsets[k], pages_of[k]).items():
+                where.setdefault(name, value)
+    chain = [(k, e) for k, e in enumerate(outline_ends) if e is not None and pages_of[k] is not None]
+    prev_of, next_of = {}, {}
+    for (k1, e1), (k2, e2) in zip(chain, chain[1:]):
+        next_of[offsets[k1] + e1[1]] = offsets[k2] + e2[0]
+        prev_of[offsets[k2] + e2[0]] = offsets[k1] + e1[1]
+    return {"where": where, "prev": prev_of, "next": next_of, "npages": npages, "licence": licence}
+
+
+def part_where(piece: Piece, off: int, pages: list[int]) -> dict:
+    """Where the labels a part holds landed in the book: (its page's object, x, y, printed page)."""
+    return {name: (off + pages[page - 1 - (1 if piece.pad else 0)], x, y, printed)
+            for name, (page, x, y, printed) in piece.targets.items()}
+
+
 def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tuple[Attached, ...] = (),
-         store=None, written: list | None = None) -> int:
+         store=None, written: list | None = None, ahead=None) -> int:
     """Write the book made of pieces to out; the number of its pages. store (builder/cache.py):
     each part's objects as written, found again when the part and everything they were written
     with are the same (_Seen), so that a rebuild writes only the parts that changed again
@@ -47,76 +82,85 @@ def join(pieces: list[Piece], out: Path, licence: str | None = None, attach: tup
     sizes, pages_of, outline_ends, shas, keys = [], [], [], [], []
     for piece in pieces:
         sha = hashlib.sha256(Path(piece.path).read_bytes()).hexdigest()
-        size, nums, ends, next_key = _facts(piece.path, sha, store)
+        known = ahead.facts.get(sha) if ahead is not None else None
+        size, nums, ends, next_key = known if known is not None else _facts(piece.path, sha, store)
         shas.append(sha)
         sizes.append(size)
         pages_of.append(nums[1:] if piece.pad else nums)
         outline_ends.append(ends)
         keys.append(next_key)
-    # the objects that join the parts come first (1-7), so that a part's numbers depend only on
-    # the parts before it, not on the size of the whole book
+    # the objects that join the parts come first (1-7), then the parts' objects, the first part's
+    # (the front matter, made last) after the others', so that a part's numbers depend only on the
+    # parts numbered before it (builder/writers/pdf_ahead.py writes them while later parts are made)
     ROOT, PAGES, STRUCT, DOC, OUTLINES, INFO, META = range(1, 8)
-    offsets = [META + sum(sizes[:k]) for k in range(len(sizes))]
+    offsets, starts = numbering(sizes, keys)
     total = META + sum(sizes)
     new = iter(range(total, total + 10**9))
     book_pages = [offsets[k] + n for k, nums in enumerate(pages_of) for n in nums]
-    where = {}
-    for k, piece in enumerate(pieces):
-        for name, (page, x, y, printed) in piece.targets.items():
-            index = page - 1 - (1 if piece.pad else 0)
-            where.setdefault(name, (offsets[k] + pages_of[k][index], x, y, printed))
-    # the outline's top-level chain across parts
+    book = book_values(pieces, offsets, pages_of, outline_ends, len(book_pages), licence)
     chain = [(k, e) for k, e in enumerate(outline_ends) if e is not None]
-    prev_of, next_of = {}, {}
-    for (k1, e1), (k2, e2) in zip(chain, chain[1:]):
-        next_of[offsets[k1] + e1[1]] = offsets[k2] + e2[0]
-        prev_of[offsets[k2] + e2[0]] = offsets[k1] + e1[1]
-    book = {"where": where, "prev": prev_of, "next": next_of, "npages": len(book_pages), "licence": licence}
 
     w = _Writer(out)
     parent_nums, doc_kids, labels, dests, files, af, ids = [], [], [], {}, {}, [], {}
     role_map, class_map = {}, {}
     catalog_extra, doc_extra, info_bytes, xmp = {}, {}, None, b""
     digest = hashlib.md5()
-    starts = [sum(keys[:k]) for k in range(len(pieces))]  # each part's first structure key in the book
     job = (pieces, offsets, starts, book)
-    todo = [k for k, piece in enumerate(pieces)
-            if store is None or not store.has("pdf-join-part", _entry_key(shas[k], k, piece, offsets[k], starts[k]))]
+    order = sorted(range(len(pieces)), key=lambda k: offsets[k])  # as numbered (and written)
+    todo = [k for k in order if (piece := pieces[k]) is not None
+            and (store is None or not store.has("pdf-join-part", _entry_key(shas[k], k, piece, offsets[k], starts[k])))
+            and (ahead is None or not ahead.usable(k, shas[k], offsets[k], starts[k], book))]
     # the parts not kept, written in worker processes as the book is written (each part on its own:
     # its numbers are known); the same bytes as written here (tests/test_pdf_parts.py)
     todo_set = set(todo)
+    joins: dict[int, dict] = {}
+    late = []  # objects written once every part is: [book number, bytes before its /Next]
     with parallel.Map(_part_seen, job, todo, least=2, chunk=1) as done:
-        for k, piece in enumerate(pieces):
+        for k in order:
+            piece = pieces[k]
             data = Path(piece.path).read_bytes()
             digest.update(data)
             if hashlib.sha256(data).hexdigest() != shas[k]:
                 raise RuntimeError(f"{piece.path}: a part of the PDF edition changed while it was joined")
             fresh = k in todo_set
             made = None if fresh else _part_written(store, shas[k], k, piece, offsets[k], starts[k], book)
+            if made is None and not fresh and ahead is not None:  # written while the next parts were made
+                made, log = ahead.take(k, shas[k], offsets[k], starts[k], book)
+                if made is not None:
+                    if written is not None:
+                        written.append(k)
+                    _keep(store, shas[k], k, piece, offsets[k], starts[k], made, log)
             if made is None:
                 made, log = (done.result(k) if fresh else None) or _part_seen(job, k)
                 if written is not None:
                     written.append(k)
                 _keep(store, shas[k], k, piece, offsets[k], starts[k], made, log)
             w.block(made.blob, made.at)
-            c = made.joins
-            if c["next_key"] != keys[k]:
+            if made.joins["next_key"] != keys[k]:
                 raise RuntimeError(f"{piece.path}: the part's structure keys changed while it was joined")
-            parent_nums += [(key, v.encode("latin-1")) for key, v in c["parent"]]
-            doc_kids += [v.encode("latin-1") for v in c["kids"]]
-            for src, into in ((c["role"], role_map), (c["class"], class_map), (c["dests"], dests), (c["files"], files)):
-                for key, value in src:
-                    into.setdefault(key, value.encode("latin-1"))
-            for name, value in c["ids"]:
-                ids[name] = value.encode("latin-1")
-            af += [v.encode("latin-1") for v in c["af"]]
-            at = sum(len(p) for p in pages_of[:k])
-            labels += [(at + i, tuple(v)) for i, v in c["labels"]]
-            if k == 0:
-                xmp = c["xmp"].encode("latin-1")
-                catalog_extra = {key: v.encode("latin-1") for key, v in c["catalog"]}
-                doc_extra = {key: v.encode("latin-1") for key, v in c["doc"]}
-                info_bytes = c["info"].encode("latin-1") if c["info"] is not None else None
+            late += made.joins.get("late", [])
+            joins[k] = {key: v for key, v in made.joins.items() if key != "late"}
+    for num, before in late:  # each part's first and last top-level outline items: their neighbours in other parts
+        prev, after = book["prev"].get(num), book["next"].get(num)
+        w.raw(num, before.encode("latin-1") + (b"/Prev %d 0 R" % prev if prev is not None else b"")
+              + (b"/Next %d 0 R" % after if after is not None else b"") + b">>")
+    for k in range(len(pieces)):  # what joins the parts, in the book's order
+        c = joins.pop(k)
+        parent_nums += [(key, v.encode("latin-1")) for key, v in c["parent"]]
+        doc_kids += [v.encode("latin-1") for v in c["kids"]]
+        for src, into in ((c["role"], role_map), (c["class"], class_map), (c["dests"], dests), (c["files"], files)):
+            for key, value in src:
+                into.setdefault(key, value.encode("latin-1"))
+        for name, value in c["ids"]:
+            ids[name] = value.encode("latin-1")
+        af += [v.encode("latin-1") for v in c["af"]]
+        at = sum(len(p) for p in pages_of[:k])
+        labels += [(at + i, tuple(v)) for i, v in c["labels"]]
+        if k == 0:
+            xmp = c["xmp"].encode("latin-1")
+            catalog_extra = {key: v.encode("latin-1") for key, v in c["catalog"]}
+            doc_extra = {key: v.encode("latin-1") for key, v in c["doc"]}
+            info_bytes = c["info"].encode("latin-1") if c["info"] is not None else None
     # the new objects
     w.raw(PAGES, b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(book_pages), b" ".join(b"%d 0 R" % n for n in book_pages)))
     w.raw(DOC, b"<<%s/K[%s]/P %d 0 R>>" % (b"".join(k.encode() + b" " + v for k, v in doc_extra.items()),
@@ -206,14 +250,26 @@ def _facts(path, sha: str, store) -> tuple[int, list[int], tuple[int, int, int] 
         size, nums, ends, next_key = json.loads(kept)
         return size, nums, tuple(ends) if ends is not None else None, next_key
     with pikepdf.open(path) as pdf:
-        size = int(pdf.trailer.Size)
-        nums = [p.obj.objgen[0] for p in pdf.pages]
-        o = pdf.Root.get("/Outlines")
-        ends = (o.First.objgen[0], o.Last.objgen[0], int(o.get("/Count", 0))) if o is not None and "/First" in o else None
-        next_key = int(pdf.Root.StructTreeRoot.get("/ParentTreeNextKey", 0))
-    if store is not None:
-        store.put("pdf-join-facts", k, json.dumps([size, nums, ends, next_key]).encode())
+        size, nums, ends, next_key = facts_of(pdf)
+    keep_facts(store, (sha, size, nums, ends, next_key))
     return size, nums, ends, next_key
+
+
+def facts_of(pdf) -> tuple[int, list[int], tuple[int, int, int] | None, int]:
+    """_facts of a part open in pikepdf."""
+    size = int(pdf.trailer.Size)
+    nums = [p.obj.objgen[0] for p in pdf.pages]
+    o = pdf.Root.get("/Outlines")
+    ends = (o.First.objgen[0], o.Last.objgen[0], int(o.get("/Count", 0))) if o is not None and "/First" in o else None
+    return size, nums, ends, int(pdf.Root.StructTreeRoot.get("/ParentTreeNextKey", 0))
+
+
+def keep_facts(store, joined: tuple) -> None:
+    """joined: (the part's SHA-256, and its _facts), kept in the cache for the join."""
+    from . import cache
+    if store is not None:
+        sha, *facts = joined
+        store.put("pdf-join-facts", cache.key("pdf-join-facts", sha, 2), json.dumps(facts).encode())
 
 
 def _entry_key(sha: str, k: int, piece: Piece, off: int, next_key: int) -> str:
@@ -251,7 +307,7 @@ def _part_seen(job: tuple, k: int) -> tuple[_Made, list]:
 
 
 def _keep(store, sha: str, k: int, piece: Piece, off: int, next_key: int, made: _Made, log: list) -> None:
-    if store is None:
+    if store is None or getattr(store, "folder", None) is None:
         return
     # the objects' offsets packed (about 6,000 pairs a part: as JSON, most of the time to read an entry back)
     head = json.dumps({"log": log, "joins": made.joins},
@@ -268,7 +324,7 @@ def _part(piece: Piece, k: int, off: int, next_key: int, seen: _Seen) -> _Made:
     PAGES, DOC, OUTLINES = 2, 4, 5  # join()'s numbers
     w = _PartWriter()
     j = {"parent": [], "kids": [], "role": [], "class": [], "ids": [], "dests": [], "files": [], "af": [],
-         "labels": [], "xmp": "", "catalog": [], "doc": [], "info": None}
+         "labels": [], "xmp": "", "catalog": [], "doc": [], "info": None, "late": []}
     text = lambda b: b.decode("latin-1")  # noqa: E731
     with pikepdf.open(piece.path) as pdf:
         root = pdf.Root
@@ -311,13 +367,15 @@ def _part(piece: Piece, k: int, off: int, next_key: int, seen: _Seen) -> _Made:
         doc_num = doc.objgen[0]
         w.alias = {doc_num: DOC}
         prefix = f"p{k}." if k else ""
-        top_outline = set()
+        top_outline, first_top, last_top = set(), None, None
         o = root.get("/Outlines")
         if o is not None and "/First" in o:
             item = o.First
+            first_top = item.objgen[0]
             while True:
                 top_outline.add(item.objgen[0])
                 if "/Next" not in item:
+                    last_top = item.objgen[0]
                     break
                 item = item.Next
         for obj in pdf.objects:
@@ -363,10 +421,9 @@ def _part(piece: Piece, k: int, off: int, next_key: int, seen: _Seen) -> _Made:
                         over["/A"] = _headers(obj.A, prefix, off)
                 if num in top_outline:
                     over["/Parent"] = b"%d 0 R" % OUTLINES
-                    if (before := seen.get("prev", off + num)) is not None:
-                        over["/Prev"] = b"%d 0 R" % before
-                    if (after := seen.get("next", off + num)) is not None:
-                        over["/Next"] = b"%d 0 R" % after
+                    if num in (first_top, last_top):  # its /Prev or /Next, in another part: added by the join
+                        j["late"].append([off + num, text(_ser_dict(obj, off, over)[:-2])])
+                        continue
             w.write(off + num, obj, off, over)
         # what joins the parts, kept small
         j["parent"] = [[key + next_key, text(_ser(v, off))] for key, v in _numbers(st.get("/ParentTree"))]

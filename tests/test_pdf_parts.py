@@ -276,6 +276,8 @@ def test_the_join_writes_parts_in_worker_processes_and_the_same_bytes(tmp_path, 
     import os
 
     from builder import parallel, pdf_stream_join
+    from builder.writers import pdf_ahead
+    monkeypatch.setattr(pdf_ahead.Ahead, "wanted", staticmethod(lambda: False))  # every part at the join
     corpus = synthetic.make(tmp_path / "corpus", 12)
     where = tmp_path / "pids"
     real = pdf_stream_join._part
@@ -300,6 +302,70 @@ def test_the_join_writes_parts_in_worker_processes_and_the_same_bytes(tmp_path, 
     assert apart == here
 
 
+def test_source_parts_are_written_for_the_join_while_the_next_are_laid_out(tmp_path, monkeypatch):
+    """Each source part's objects are written by a worker while the parts after it are laid out
+    (builder/writers/pdf_ahead.py), and the join takes them: the bytes of a join that writes every
+    part itself. One written from other bytes, or with other values of the book, is written again."""
+    from builder import parallel
+    from builder.writers import pdf_ahead
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    corpus = synthetic.make(tmp_path / "corpus", 12)
+    taken = []
+    real = pdf_ahead.Taken.take
+
+    def take(self, k, sha, off, next_key, book):
+        made, log = real(self, k, sha, off, next_key, book)
+        taken.append((k, made is not None))
+        return made, log
+    monkeypatch.setattr(pdf_ahead.Taken, "take", take)
+    cache.configure(use=False)
+    try:
+        ahead = make(corpus, tmp_path / "ahead", 12, monkeypatch).read_bytes()
+        bodies = len(taken)
+        assert bodies >= 3 and all(ok for _, ok in taken)  # every source part taken as written ahead
+        assert sorted(k for k, _ in taken) == list(range(1, bodies + 1))  # not the front or back matter
+        taken.clear()
+        real_write = pdf_ahead._write  # a part written from other bytes than the join's: written again
+        monkeypatch.setattr(pdf_ahead.Taken, "usable", lambda self, *a: False)
+        monkeypatch.setattr(pdf_ahead.Taken, "take", lambda self, *a: (None, None))
+        again = make(corpus, tmp_path / "again", 12, monkeypatch).read_bytes()
+        monkeypatch.setattr(pdf_ahead.Ahead, "wanted", staticmethod(lambda: False))
+        at_join = make(corpus, tmp_path / "join", 12, monkeypatch).read_bytes()
+    finally:
+        cache.configure(use=True)
+    assert real_write is pdf_ahead._write
+    assert ahead == again == at_join
+    with pikepdf.open(tmp_path / "ahead" / next((tmp_path / "ahead").glob("*.pdf")).name) as pdf:
+        with pdf.open_outline() as outline:
+            assert len(outline.root) > bodies  # one outline across the parts: /Prev and /Next joined
+            titles = [item.title for item in outline.root]
+    chain = subprocess.run([tool("qpdf"), "--check", str(next((tmp_path / "ahead").glob("*.pdf")))],
+                           capture_output=True, text=True)
+    assert chain.returncode == 0, chain.stdout + chain.stderr
+    assert len(set(titles)) == len(titles)
+
+
+def test_a_part_written_ahead_is_taken_only_as_it_was_written(tmp_path):
+    """pdf_ahead.Taken: a part is taken only from the same bytes, at the same numbers, with the
+    same values of the book it looked up; its file is removed once looked at."""
+    from builder.pdf_stream_join import _Made
+    from builder.writers import pdf_ahead
+    blob = tmp_path / "part-1.blob"
+
+    def taken():
+        blob.write_bytes(b"1 0 obj\nnull\nendobj\n")
+        log = [["where", "reg-x", [12, 1.0, 2.0, "3"]]]
+        return pdf_ahead.Taken({1: pdf_ahead.Written("abc", 7, 0, log, str(blob), [[8, 0]], {"next_key": 0})})
+    book = {"where": {"reg-x": (12, 1.0, 2.0, "3")}, "prev": {}, "next": {}, "npages": 9, "licence": None}
+    assert taken().usable(1, "abc", 7, 0, book)
+    made, log = taken().take(1, "abc", 7, 0, book)
+    assert isinstance(made, _Made) and made.blob == b"1 0 obj\nnull\nendobj\n" and not blob.exists()
+    for args in [(1, "abd", 7, 0, book), (1, "abc", 8, 0, book), (1, "abc", 7, 1, book), (2, "abc", 7, 0, book),
+                 (1, "abc", 7, 0, {**book, "where": {"reg-x": (13, 1.0, 2.0, "3")}})]:
+        t = taken()
+        assert not t.usable(*args) and t.take(*args) == (None, None)
+
+
 def test_sources_are_written_ahead_in_order_and_each_once(tmp_path):
     """The sources of the parts to be compiled are written by a thread while parts are laid out
     (pdf_parts.SourceFiles.write_ahead); write() gives each source whole, whoever writes it."""
@@ -318,6 +384,7 @@ def test_sources_are_written_ahead_in_order_and_each_once(tmp_path):
     for sid in runs[0] + runs[3]:
         assert json.loads((tmp_path / "sources" / f"{sid}.json").read_text())["id"] == sid
         assert (tmp_path / "originals" / f"{sid}.txt").read_text() == sid
+    files.ahead.join()  # (stop() would stop it where it is: what is not written stays pending)
     files.stop()
     assert files.ahead is None and not files.pending and not files.originals and files.held == 0
     assert sorted(p.stem for p in (tmp_path / "sources").iterdir()) == sorted(sid for run in runs for sid in run)

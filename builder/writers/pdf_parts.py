@@ -28,6 +28,7 @@ which are also its cache key (builder/cache.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -37,7 +38,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import cache, pdf_reading, progress
+from .. import cache, pdf_reading, pdf_stream_join, progress
 from . import pdf_sessions
 
 # Estimated pages of sources in one part (docs/pdf.md, "A book in parts"): small enough that a
@@ -71,6 +72,7 @@ class Part:
     key: str = ""  # its cache key: its inputs and its start page
     outline: list = field(default_factory=list)  # its top-level outline entries, [title, page (0-based) in its PDF]
     labels: list | None = None  # each page's label in its PDF ("" for none)
+    joined: tuple | None = None  # what the join needs of its PDF (pdf_stream_join._facts, after its SHA-256)
 
     @property
     def pad(self) -> bool:
@@ -194,6 +196,7 @@ class Book:
     """The parts of one PDF edition, made in folder (the staged build folder of builder/writers/pdf.py)."""
 
     reads_parts = True  # each part's text read as soon as it is made (PartReader)
+    joins_ahead = True  # each source part's objects written for the join while the next are made (pdf_ahead)
 
     def __init__(self, archive, folder: Path, runs: list[list[str]], fonts: list[str], standards: list[str],
                  store: cache.Store | None = None, staged: "SourceFiles | None" = None):
@@ -218,6 +221,9 @@ class Book:
         self.later = False  # (only within lay_out: a part made after it has its facts read at once)
         self.facts: dict[int, object] = {}  # part number -> Future of _read_facts
         self.staged = staged if staged is not None else SourceFiles(folder)  # the sources' JSON
+        from . import pdf_ahead
+        self.ahead = (pdf_ahead.Ahead(folder, archive.license, self.store)
+                      if self.joins_ahead and JOIN == "stream" and pdf_ahead.Ahead.wanted() else None)
 
     # -- what a part is made from
     def _shared_key(self) -> str:
@@ -279,6 +285,7 @@ class Book:
         todo, jobs = [], []
         for part in parts:  # its PDF no longer read by the thread: it may be written again
             self._facts_of(part)
+            part.joined = None
         for part, data in zip(parts, datas):
             data = {**data, "start": part.start, "pad": part.pad}
             content = self.content_key(part, data)
@@ -317,15 +324,18 @@ class Book:
         import pikepdf
 
         from .. import verify_pdf
+        data = out.read_bytes()
         with pikepdf.open(out) as pdf:
             meta = {**meta, "pages": len(pdf.pages), "outline": [[e.title, e.page] for e in verify_pdf.outline(pdf)],
                     "labels": [str(page.label or "") for page in pdf.pages]}
+            part.joined = (hashlib.sha256(data).hexdigest(), *pdf_stream_join.facts_of(pdf))
+        pdf_stream_join.keep_facts(self.store, part.joined)
         if pages is not None:
             if pages != meta["pages"]:
                 raise RuntimeError(f"part {part.number + 1} of the PDF edition has {meta['pages']} pages, "
                                    f"not the {pages} its page numbers give")
             part.outline, part.labels = meta["outline"], meta["labels"]
-        self.store.put("pdf-part", key, out.read_bytes())
+        self.store.put("pdf-part", key, data)
         self.store.put("pdf-part-info", key, json.dumps(meta).encode())
         return meta
 
@@ -356,7 +366,10 @@ class Book:
             finally:
                 self.later = False
             self.facts_read()
+            self.send_ahead()
         except BaseException:
+            if self.ahead is not None:
+                self.ahead.close()
             self.staged.stop()
             self.sessions.kill()
             if self.after is not None:
@@ -365,6 +378,11 @@ class Book:
             raise
         self.staged.stop()
         self.sessions.close()
+
+    def send_ahead(self) -> None:
+        """The source parts whose objects can be written for the join now, sent (pdf_ahead)."""
+        if self.ahead is not None:
+            self.ahead.send(self.parts)
 
     def facts_read(self) -> None:
         """Every part's facts read (Book.make: in a thread); its thread ended."""
@@ -436,9 +454,11 @@ class Book:
         # 3. the back matter, with the index's pages from every part before it (unless made so above)
         back.start = bodies[-1].start + bodies[-1].span
         data = self.data(back, {"reg_pages": self._reg_pages(first["info"], bodies)})
+        self.send_ahead()
         if back.key != self.key(back, data):
             self.make([back], [data])
         self.reader.read(back, self.store)
+        self.send_ahead()
         # 4. the front matter, with the contents' page numbers
         toc = {t[0]: t[4] for info in [first["info"], *(p.info for p in [*bodies, back])] for t in info["targets"]}
         self.make([front], [self.data(front, {"toc": toc})])
@@ -468,6 +488,7 @@ class Book:
                 self.reader.read(part, self.store, self.facts.get(part.number))
             if not known[id(part)]:
                 break
+        self.send_ahead()
 
     def _place(self, bodies: list[Part], start: int) -> None:
         for part in bodies:
@@ -783,6 +804,8 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         attach = attach()
     if JOIN != "stream":
         meanwhile = None
+    else:  # the parts written while the others were laid out (builder/writers/pdf_ahead.py)
+        join = functools.partial(join, ahead=book.ahead.finish(book.parts) if book.ahead is not None else None)
     if meanwhile is not None:  # joined in a process of its own (and read there), while meanwhile works
         from . import pdf_beside
         joining = pdf_beside.Joining(join, book.pieces(), out, archive.license, attach, book.store,

@@ -73,6 +73,7 @@ class VolumeBook(Book):
     """The book's parts, each told its volume (and, for the back matter, the contents' pages)."""
 
     reads_parts = False  # each volume is read back whole (read_back), not part by part
+    joins_ahead = False  # each volume joined of its own parts (numbered otherwise)
 
     def __init__(self, archive, folder: Path, plan: list[list[str]], fonts, standards, store=None, staged=None):
         self.plan = plan
