@@ -451,9 +451,9 @@ def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypat
     made: list[str] = []
     real = pdf_parts.run_jobs
 
-    def counted(jobs, *rest):
+    def counted(jobs, *rest, **kw):
         made.extend(Path(job["part_file"]).stem for job in jobs if job["output"])
-        return real(jobs, *rest)
+        return real(jobs, *rest, **kw)
     monkeypatch.setattr(pdf_parts, "run_jobs", counted)
     cached = tmp_path / "cached"
     make(corpus, cached, 12, monkeypatch)
@@ -535,6 +535,30 @@ def _replace_entry(out: Path, kind: str, k: str, data: bytes) -> None:
     lines = [f"{k} {pack.name} {offset} {len(data)}" if line.split(" ")[0] == k else line
              for line in index.read_text(encoding="ascii").splitlines()]
     index.write_text("\n".join(lines) + "\n", encoding="ascii")
+
+
+def test_a_part_whose_cache_entry_is_damaged_is_laid_out_again(tmp_path, monkeypatch):
+    """The parts found in the cache are taken from it while the others are laid out (Book.make);
+    one whose entry turns out damaged when it is read is laid out after all: the bytes of a full build."""
+    corpus = synthetic.make(tmp_path / "corpus", 12)
+    made: list[str] = []
+    real = pdf_parts.run_jobs
+
+    def counted(jobs, *rest, **kw):
+        made.extend(Path(job["part_file"]).stem for job in jobs if job["output"])
+        return real(jobs, *rest, **kw)
+    monkeypatch.setattr(pdf_parts, "run_jobs", counted)
+    cached = tmp_path / "cached"
+    first = make(corpus, cached, 12, monkeypatch).read_bytes()
+    entries = cache.entries(cached, "pdf-part")
+    assert len(entries) >= 5
+    for pack, offset, length in entries.values():  # every part's PDF damaged in the cache
+        data = bytearray(pack.read_bytes())
+        data[offset + 32 + length // 2] ^= 0xFF
+        pack.write_bytes(bytes(data))
+    made.clear()
+    assert make(corpus, cached, 12, monkeypatch).read_bytes() == first
+    assert len(made) >= len(entries) - 1  # laid out again (the front matter's first lay-out is kept apart)
 
 
 def test_the_join_writes_again_only_the_parts_that_changed(tmp_path, monkeypatch, capsys):

@@ -20,13 +20,13 @@ def staged(corpus: Path, tmp_path: Path, monkeypatch) -> dict:
     monkeypatch.setattr(pdf_parts, "WORKERS", 1)
     real, kept = pdf_parts.run_jobs, {}
 
-    def spied(jobs, *rest):
+    def spied(jobs, *rest, **kw):
         for job in jobs:
             if job["output"] and job["part_file"] == "parts/part-1.json" and not kept:
                 shutil.copytree(job["folder"], tmp_path / "staged")
                 kept.update({k: v for k, v in job.items() if k not in ("session", "keep", "scan", "start")},
                             folder=str(tmp_path / "staged"), output=str(tmp_path / "staged" / "parts" / "p.pdf"))
-        return real(jobs, *rest)
+        return real(jobs, *rest, **kw)
     monkeypatch.setattr(pdf_parts, "run_jobs", spied)
     build(corpus, tmp_path / "out", ("pdf",))
     assert kept, "the build was not made in parts"

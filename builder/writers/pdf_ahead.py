@@ -76,6 +76,7 @@ class Ahead:
         self.sent: dict[int, object] = {}  # part index -> AsyncResult
         self.done = 0  # the source parts sent (or found in the cache)
         self.off, self.key = 7, 0  # the next source part's numbers (pdf_stream_join.numbering)
+        self.where: dict = {}  # where the labels of the parts not yet told to the worker landed
         self.failed = False
 
     @staticmethod
@@ -104,19 +105,17 @@ class Ahead:
             off, start = self.off, self.key
             self.off, self.key, self.done = off + size, start + next_key, k
             # where its labels landed, for the parts after it (the worker keeps them: it writes in order)
-            where = part_where(piece, off, nums[1:] if part.pad else nums)
+            for name, value in part_where(piece, off, nums[1:] if part.pad else nums).items():
+                self.where.setdefault(name, value)
             if self.store.has("pdf-join-part", _entry_key(sha, k, piece, off, start)):
-                task = (None, where)  # written before at these numbers: the join finds it in the cache
-            else:
-                task = ((k, str(part.path), part.pad, piece.targets, off, start, self.licence,
-                         str(self.folder / f"part-{k}.blob")), where)
+                continue  # written before at these numbers: the join finds it in the cache
+            task = (k, str(part.path), part.pad, piece.targets, off, start, self.licence, str(self.folder / f"part-{k}.blob"))
             try:
-                result = self._pool().apply_async(_write, task)
+                self.sent[k] = self._pool().apply_async(_write, (task, self.where))
             except Exception:  # noqa: BLE001  (nothing more written ahead: the join writes the rest)
                 self.failed = True
                 return
-            if task[0] is not None:
-                self.sent[k] = result
+            self.where = {}
 
     def _pool(self):
         """A worker forked from the sessions' fork server (builder/writers/pdf_sessions.py), not from
@@ -163,15 +162,13 @@ def _below() -> None:
 _WHERE: dict = {}  # in the worker: where the labels of the parts sent before landed
 
 
-def _write(task: tuple | None, where: dict) -> tuple | None:
+def _write(task: tuple, where: dict) -> tuple:
     """In the worker: part k's objects written at its numbers (from the bytes it reads once); the
     book's values it may look up: where the labels of the parts before it landed (and its own)."""
     from ..pdf_join import Piece
     from ..pdf_stream_join import _part, _Seen
     for name, value in where.items():
         _WHERE.setdefault(name, value)
-    if task is None:
-        return None
     k, path, pad, targets, off, next_key, licence, blob = task
     data = Path(path).read_bytes()
     seen = _Seen({"where": _WHERE, "prev": {}, "next": {}, "npages": None, "licence": licence})

@@ -169,7 +169,7 @@ def compiles() -> int:
     return max(1, (os.cpu_count() or 1) // 2)
 
 
-def run_jobs(jobs: list[dict], done=None, sessions=None) -> list[dict]:
+def run_jobs(jobs: list[dict], done=None, sessions=None, meanwhile=None) -> list[dict]:
     """Compile jobs, all at once (the caller gives at most WORKERS), each in its part's session
     (builder/writers/pdf_sessions.py: a process of its own, forked from a server that has imported
     Typst), kept for the part's next compile if the job says so ("keep"), else ended: Typst keeps
@@ -180,7 +180,7 @@ def run_jobs(jobs: list[dict], done=None, sessions=None) -> list[dict]:
         sessions = pdf_sessions.Sessions()
         jobs = [{"session": -1 - k, "start": 0, **job} for k, job in enumerate(jobs)]
     try:
-        results = sessions.run(jobs, done)
+        results = sessions.run(jobs, done, meanwhile)
     finally:
         if own:
             sessions.close()
@@ -278,31 +278,44 @@ class Book:
         return {"folder": str(self.folder), "main": "edition.typ", "part_file": name, "output": out,
                 "fonts": self.fonts, "timestamp": self.archive.timestamp, "standards": self.standards}
 
-    def make(self, parts: list[Part], datas: list[dict]) -> None:
+    def make(self, parts: list[Part], datas: list[dict], again: frozenset = frozenset()) -> None:
         """Make each part at its start (from the cache if it was made before from the same inputs),
         each in its session (builder/writers/pdf_sessions.py), which is kept for the parts in
-        self.guesses: made at a start that may be wrong, to be made again in the same process."""
-        todo, jobs = [], []
+        self.guesses: made at a start that may be wrong, to be made again in the same process.
+        The parts found in the cache are taken from it while the others are laid out (a part
+        whose entry is damaged is then made: again, the part numbers not to take from the cache)."""
+        todo, jobs, kept, missed = [], [], [], []
         for part in parts:  # its PDF no longer read by the thread: it may be written again
             self._facts_of(part)
             part.joined = None
-        for part, data in zip(parts, datas):
-            data = {**data, "start": part.start, "pad": part.pad}
+        for part, given in zip(parts, datas):
+            data = {**given, "start": part.start, "pad": part.pad}
             content = self.content_key(part, data)
             key = cache.key("pdf-part-at", content, part.start)  # as self.key(part, data)
-            pdf_bytes, meta = self.store.get("pdf-part", key), self.store.get("pdf-part-info", key)
-            out = self.folder / "parts" / f"part-{part.number}.pdf"
             part.key = key
-            if pdf_bytes is not None and meta is not None:
-                out.write_bytes(pdf_bytes)
-                self._took(part, json.loads(meta), out)
-                part.cached = True
+            if part.number not in again and self.store.has("pdf-part", key) and self.store.has("pdf-part-info", key):
+                kept.append((part, key, given))
                 continue
             todo.append((part, key, content))
             jobs.append({**self.job(part, data, True), "session": part.number, "start": part.start,
                          "scan": self.reader.tool is None,  # else scanned where it is read, off the lay-out's path
                          "keep": any(part is g for g in self.guesses)})
-        for (part, key, content), result in zip(todo, run_jobs(jobs, self.tick, self.sessions) if jobs else []):
+
+        def from_cache() -> None:
+            for part, key, given in kept:
+                pdf_bytes, meta = self.store.get("pdf-part", key), self.store.get("pdf-part-info", key)
+                if pdf_bytes is None or meta is None:  # damaged: made below
+                    missed.append((part, given))
+                    continue
+                out = self.folder / "parts" / f"part-{part.number}.pdf"
+                out.write_bytes(pdf_bytes)
+                meta = json.loads(meta)
+                self._took(part, meta, out)
+                part.cached = True
+                if meta.get("sha256"):  # (the join checks it against the part's bytes)
+                    part.joined = (meta["sha256"], *pdf_stream_join._facts(out, meta["sha256"], self.store))
+        results = run_jobs(jobs, self.tick, self.sessions, meanwhile=from_cache) if jobs else from_cache() or []
+        for (part, key, content), result in zip(todo, results):
             out = Path(self.folder / "parts" / f"part-{part.number}.pdf")
             meta = {"info": result["info"], "blocks": result["blocks"], "pages": None, "outline": [], "labels": None}
             if "active" in result:  # what the worker's scan found, by the SHA-256 of the part's bytes
@@ -317,6 +330,8 @@ class Book:
                 self._took(part, self._read_facts(part, key, meta, out), out)
             self.store.put("pdf-part-span", content, str(part.span).encode())
             part.cached = False
+        if missed:
+            self.make([p for p, _ in missed], [d for _, d in missed], frozenset(p.number for p, _ in missed))
 
     def _read_facts(self, part: Part, key: str, meta: dict, out: Path, pages: int | None = None) -> dict:
         """What the part's PDF says of itself (its pages, outline, labels: pages, if given, checked
@@ -325,10 +340,11 @@ class Book:
 
         from .. import verify_pdf
         data = out.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
         with pikepdf.open(out) as pdf:
             meta = {**meta, "pages": len(pdf.pages), "outline": [[e.title, e.page] for e in verify_pdf.outline(pdf)],
-                    "labels": [str(page.label or "") for page in pdf.pages]}
-            part.joined = (hashlib.sha256(data).hexdigest(), *pdf_stream_join.facts_of(pdf))
+                    "labels": [str(page.label or "") for page in pdf.pages], "sha256": sha}
+            part.joined = (sha, *pdf_stream_join.facts_of(pdf))
         pdf_stream_join.keep_facts(self.store, part.joined)
         if pages is not None:
             if pages != meta["pages"]:

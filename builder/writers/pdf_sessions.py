@@ -167,9 +167,10 @@ class Sessions:
         self.live: dict[int, Session] = {}
         self.ending: list[Session] = []  # told to end, not yet waited for (close)
 
-    def run(self, jobs: list[dict], done=None) -> list[dict]:
+    def run(self, jobs: list[dict], done=None, meanwhile=None) -> list[dict]:
         """Each job (its "session": the part's number; "keep": the session stays for the part's
-        next compile) in the part's session, a new one if it has none; the results in order."""
+        next compile) in the part's session, a new one if it has none; the results in order.
+        meanwhile(): work done here while they are laid out."""
         while self.ending:  # a round's memory freed before the next starts
             self.ending.pop().close()
         wanted = {job["session"] for job in jobs}
@@ -188,6 +189,8 @@ class Sessions:
                 pass
         results = []
         try:
+            if meanwhile is not None:
+                meanwhile()
             for job, session in zip(jobs, sessions):
                 try:
                     result = session.conn.recv()
