@@ -309,6 +309,7 @@ def test_source_parts_are_written_for_the_join_while_the_next_are_laid_out(tmp_p
     from builder import parallel
     from builder.writers import pdf_ahead
     monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(pdf_ahead, "WAIT", 600.0)  # (a build takes what is written when the join begins)
     corpus = synthetic.make(tmp_path / "corpus", 12)
     taken = []
     real = pdf_ahead.Taken.take

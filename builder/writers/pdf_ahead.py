@@ -25,6 +25,7 @@ from pathlib import Path
 from .. import parallel
 
 NICENESS = 10  # below the lay-out's: it takes the core Typst leaves idle
+WAIT = 0.0  # seconds finish() waits for a part still being written (tests wait, to know what is taken)
 
 
 @dataclass
@@ -129,14 +130,14 @@ class Ahead:
         return self.pool
 
     def finish(self, parts: list) -> Taken:
-        """Wait for what was sent (a part that failed is written again by the join); the worker ended.
+        """What the worker has written (a part not written yet, or that failed, is written by the
+        join, in processes at the lay-out's priority: nothing is waited for); the worker ended.
         With every part's facts, as read when it was made (the join reads them from the part else)."""
         taken = Taken(facts={p.joined[0]: tuple(p.joined[1:]) for p in parts if p.joined is not None})
         for k, result in self.sent.items():
-            try:
+            result.wait(WAIT)
+            if result.ready() and result.successful():
                 taken.written[k] = Written(*result.get())
-            except Exception:  # noqa: BLE001  (written again at the join, where its error is raised)
-                pass
         self.close()
         return taken
 
