@@ -354,13 +354,16 @@ def test_a_part_written_ahead_is_taken_only_as_it_was_written(tmp_path):
     blob = tmp_path / "part-1.blob"
 
     def taken():
-        blob.write_bytes(b"1 0 obj\nnull\nendobj\n")
+        joins = json.dumps({"next_key": 0}).encode()
+        blob.write_bytes(len(joins).to_bytes(8, "big") + joins + (1).to_bytes(8, "big") + (8).to_bytes(8, "little")
+                         + (0).to_bytes(8, "little") + b"1 0 obj\nnull\nendobj\n")
         log = [["where", "reg-x", [12, 1.0, 2.0, "3"]]]
-        return pdf_ahead.Taken({1: pdf_ahead.Written("abc", 7, 0, log, str(blob), [[8, 0]], {"next_key": 0})})
+        return pdf_ahead.Taken({1: pdf_ahead.Written("abc", 7, 0, log, str(blob))})
     book = {"where": {"reg-x": (12, 1.0, 2.0, "3")}, "prev": {}, "next": {}, "npages": 9, "licence": None}
     assert taken().usable(1, "abc", 7, 0, book)
     made, log = taken().take(1, "abc", 7, 0, book)
     assert isinstance(made, _Made) and made.blob == b"1 0 obj\nnull\nendobj\n" and not blob.exists()
+    assert made.at == [(8, 0)] and made.joins == {"next_key": 0}
     for args in [(1, "abd", 7, 0, book), (1, "abc", 8, 0, book), (1, "abc", 7, 1, book), (2, "abc", 7, 0, book),
                  (1, "abc", 7, 0, {**book, "where": {"reg-x": (13, 1.0, 2.0, "3")}})]:
         t = taken()

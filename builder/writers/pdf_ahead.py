@@ -19,6 +19,7 @@ import io
 import json
 import multiprocessing
 import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,14 +31,14 @@ WAIT = 0.0  # seconds finish() waits for a part still being written (tests wait,
 
 @dataclass
 class Written:
-    """What the worker wrote of part k: at these numbers (off, next_key), from the part's bytes (sha)."""
+    """What the worker wrote of part k: at these numbers (off, next_key), from the part's bytes (sha);
+    what it looked up of the book (log). Its objects are in a file (blob: _write's layout), not held
+    here: at 20,000 sources their offsets alone, as Python lists, took about 0.9 GiB."""
     sha: str
     off: int
     next_key: int
     log: list
-    blob: str  # the file of its objects' bytes
-    at: list
-    joins: dict
+    blob: str
 
 
 @dataclass
@@ -55,14 +56,14 @@ class Taken:
     def take(self, k: int, sha: str, off: int, next_key: int, book: dict):
         """(pdf_stream_join._Made, its log) of part k if it was written from these bytes at these
         numbers, with the values of the book it looked up; else (None, None). Its file is removed."""
-        from ..pdf_stream_join import _Made, _Seen
+        from ..pdf_stream_join import _Seen
         w = self.written.pop(k, None)
         if w is None:
             return None, None
         try:
             if (w.sha, w.off, w.next_key) != (sha, off, next_key) or not _Seen.same(book, w.log):
                 return None, None
-            return _Made(Path(w.blob).read_bytes(), w.at, w.joins), w.log
+            return _read(Path(w.blob)), w.log
         finally:
             Path(w.blob).unlink(missing_ok=True)
 
@@ -174,5 +175,20 @@ def _write(task: tuple, where: dict) -> tuple:
     data = Path(path).read_bytes()
     seen = _Seen({"where": _WHERE, "prev": {}, "next": {}, "npages": None, "licence": licence})
     made = _part(Piece(io.BytesIO(data), pad, targets), k, off, next_key, seen)
-    Path(blob).write_bytes(made.blob)
-    return (hashlib.sha256(data).hexdigest(), off, next_key, json.loads(json.dumps(seen.log)), blob, made.at, made.joins)
+    joins = json.dumps(made.joins, ensure_ascii=True).encode()
+    at = struct.pack(f"<{2 * len(made.at)}q", *(x for pair in made.at for x in pair))
+    with open(blob, "wb") as f:  # its joins (JSON), its objects' offsets (packed), its objects
+        f.write(len(joins).to_bytes(8, "big") + joins + len(made.at).to_bytes(8, "big") + at)
+        f.write(made.blob)
+    return hashlib.sha256(data).hexdigest(), off, next_key, json.loads(json.dumps(seen.log)), blob
+
+
+def _read(path: Path):
+    """The pdf_stream_join._Made that _write wrote into path."""
+    from ..pdf_stream_join import _Made
+    kept = path.read_bytes()
+    size = int.from_bytes(kept[:8], "big")
+    joins = json.loads(kept[8:8 + size])
+    n = int.from_bytes(kept[8 + size:16 + size], "big")
+    at = struct.unpack_from(f"<{2 * n}q", kept, 16 + size)
+    return _Made(kept[16 + size + 16 * n:], list(zip(at[::2], at[1::2])), joins)
