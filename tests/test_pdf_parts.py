@@ -449,9 +449,8 @@ def edits(corpus: Path):
             ("a source added", source)]
 
 
-def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypatch):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
+def _count_compiles(monkeypatch) -> list[str]:
+    """The parts compiled from now on (their part files' names), in order."""
     made: list[str] = []
     real = pdf_parts.run_jobs
 
@@ -459,6 +458,13 @@ def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypat
         made.extend(Path(job["part_file"]).stem for job in jobs if job["output"])
         return real(jobs, *rest, **kw)
     monkeypatch.setattr(pdf_parts, "run_jobs", counted)
+    return made
+
+
+def test_parts_from_the_cache_give_the_bytes_of_a_full_build(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    made = _count_compiles(monkeypatch)
     cached = tmp_path / "cached"
     make(corpus, cached, 12, monkeypatch)
     first = list(made)
@@ -545,13 +551,7 @@ def test_a_part_whose_cache_entry_is_damaged_is_laid_out_again(tmp_path, monkeyp
     """The parts found in the cache are taken from it while the others are laid out (Book.make);
     one whose entry turns out damaged when it is read is laid out after all: the bytes of a full build."""
     corpus = synthetic.make(tmp_path / "corpus", 12)
-    made: list[str] = []
-    real = pdf_parts.run_jobs
-
-    def counted(jobs, *rest, **kw):
-        made.extend(Path(job["part_file"]).stem for job in jobs if job["output"])
-        return real(jobs, *rest, **kw)
-    monkeypatch.setattr(pdf_parts, "run_jobs", counted)
+    made = _count_compiles(monkeypatch)
     cached = tmp_path / "cached"
     first = make(corpus, cached, 12, monkeypatch).read_bytes()
     entries = cache.entries(cached, "pdf-part")
