@@ -346,6 +346,33 @@ def test_source_parts_are_written_for_the_join_while_the_next_are_laid_out(tmp_p
     assert len(set(titles)) == len(titles)
 
 
+def test_a_failure_after_the_lay_out_ends_the_worker_writing_ahead(tmp_path, monkeypatch):
+    """A build that fails between the lay-out and the join leaves no worker of pdf_ahead running."""
+    from builder import parallel
+    from builder.writers import pdf_ahead
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    corpus = synthetic.make(tmp_path / "corpus", 12)
+    pools = []
+    real_pool = pdf_ahead.Ahead._pool
+
+    def pool(self):
+        made = real_pool(self)
+        pools.append(self)
+        return made
+    monkeypatch.setattr(pdf_ahead.Ahead, "_pool", pool)
+
+    def fails(*a, **kw):
+        raise RuntimeError("a failure after the lay-out")
+    monkeypatch.setattr(pdf_parts, "begin_match", fails)
+    cache.configure(use=False)
+    try:
+        with pytest.raises(Exception, match="a failure after the lay-out"):
+            make(corpus, tmp_path / "out", 12, monkeypatch)
+    finally:
+        cache.configure(use=True)
+    assert pools and all(ahead.pool is None for ahead in pools)  # started, and ended
+
+
 def test_a_part_written_ahead_is_taken_only_as_it_was_written(tmp_path):
     """pdf_ahead.Taken: a part is taken only from the same bytes, at the same numbers, with the
     same values of the book it looked up; its file is removed once looked at."""

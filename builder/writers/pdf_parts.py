@@ -813,11 +813,16 @@ def render(archive, folder: Path, runs: list[list[str]], out: Path, fonts: list[
         raise
     if progress.verbose and not progress.quiet:  # what was made again, and why
         progress._write(f"archive: {book.said()}\n")
-    ranges = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
     final = final or out
-    begin_match(book, archive, ranges, final)  # on the other core, while the parts are joined
-    if callable(attach):
-        attach = attach()
+    try:
+        ranges = book.ranges()  # the parts' texts, once read (the parts' PDFs still there)
+        begin_match(book, archive, ranges, final)  # on the other core, while the parts are joined
+        if callable(attach):
+            attach = attach()
+    except BaseException:
+        if book.ahead is not None:  # its worker ended (what it wrote goes with the build folder)
+            book.ahead.close()
+        raise
     if JOIN != "stream":
         meanwhile = None
     else:  # the parts written while the others were laid out (builder/writers/pdf_ahead.py)
