@@ -285,15 +285,27 @@ def _part_written(store, sha: str, k: int, piece: Piece, off: int, next_key: int
     if kept is None:
         return None
     try:
-        size = int.from_bytes(kept[:8], "big")
-        head = json.loads(kept[8:8 + size])
-        n = int.from_bytes(kept[8 + size:16 + size], "big")
-        at = struct.unpack_from(f"<{2 * n}q", kept, 16 + size)
-    except (ValueError, struct.error):
+        made, log = unpack(kept)
+    except (ValueError, struct.error, KeyError):
         return None
-    if not _Seen.same(book, head["log"]):
-        return None
-    return _Made(kept[16 + size + 16 * n:], list(zip(at[::2], at[1::2])), head["joins"])
+    return made if _Seen.same(book, log) else None
+
+
+def pack(made: _Made, log: list) -> bytes:
+    """A part's objects as written and what it looked up of the book, in one run of bytes (the
+    cache's pdf-join-part, builder/writers/pdf_ahead.py's files): the objects' offsets packed
+    (about 6,000 pairs a part: as JSON, most of the time to read an entry back)."""
+    head = json.dumps({"log": log, "joins": made.joins}, ensure_ascii=True, sort_keys=True).encode()
+    at = struct.pack(f"<{2 * len(made.at)}q", *(x for pair in made.at for x in pair))
+    return len(head).to_bytes(8, "big") + head + len(made.at).to_bytes(8, "big") + at + made.blob
+
+
+def unpack(kept: bytes) -> tuple[_Made, list]:
+    size = int.from_bytes(kept[:8], "big")
+    head = json.loads(kept[8:8 + size])
+    n = int.from_bytes(kept[8 + size:16 + size], "big")
+    at = struct.unpack_from(f"<{2 * n}q", kept, 16 + size)
+    return _Made(kept[16 + size + 16 * n:], list(zip(at[::2], at[1::2])), head["joins"]), head["log"]
 
 
 def _part_seen(job: tuple, k: int) -> tuple[_Made, list]:
@@ -309,12 +321,7 @@ def _part_seen(job: tuple, k: int) -> tuple[_Made, list]:
 def _keep(store, sha: str, k: int, piece: Piece, off: int, next_key: int, made: _Made, log: list) -> None:
     if store is None or getattr(store, "folder", None) is None:
         return
-    # the objects' offsets packed (about 6,000 pairs a part: as JSON, most of the time to read an entry back)
-    head = json.dumps({"log": log, "joins": made.joins},
-                      ensure_ascii=True, sort_keys=True).encode()
-    at = struct.pack(f"<{2 * len(made.at)}q", *(x for pair in made.at for x in pair))
-    store.put("pdf-join-part", _entry_key(sha, k, piece, off, next_key),
-              len(head).to_bytes(8, "big") + head + len(made.at).to_bytes(8, "big") + at + made.blob)
+    store.put("pdf-join-part", _entry_key(sha, k, piece, off, next_key), pack(made, log))
 
 
 def _part(piece: Piece, k: int, off: int, next_key: int, seen: _Seen) -> _Made:

@@ -376,15 +376,13 @@ def test_a_failure_after_the_lay_out_ends_the_worker_writing_ahead(tmp_path, mon
 def test_a_part_written_ahead_is_taken_only_as_it_was_written(tmp_path):
     """pdf_ahead.Taken: a part is taken only from the same bytes, at the same numbers, with the
     same values of the book it looked up; its file is removed once looked at."""
-    from builder.pdf_stream_join import _Made
+    from builder.pdf_stream_join import _Made, pack
     from builder.writers import pdf_ahead
     blob = tmp_path / "part-1.blob"
 
     def taken():
-        joins = json.dumps({"next_key": 0}).encode()
-        blob.write_bytes(len(joins).to_bytes(8, "big") + joins + (1).to_bytes(8, "big") + (8).to_bytes(8, "little")
-                         + (0).to_bytes(8, "little") + b"1 0 obj\nnull\nendobj\n")
         log = [["where", "reg-x", [12, 1.0, 2.0, "3"]]]
+        blob.write_bytes(pack(_Made(b"1 0 obj\nnull\nendobj\n", [(8, 0)], {"next_key": 0}), log))
         return pdf_ahead.Taken({1: pdf_ahead.Written("abc", 7, 0, log, str(blob))})
     book = {"where": {"reg-x": (12, 1.0, 2.0, "3")}, "prev": {}, "next": {}, "npages": 9, "licence": None}
     assert taken().usable(1, "abc", 7, 0, book)

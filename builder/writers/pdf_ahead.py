@@ -19,7 +19,6 @@ import io
 import json
 import multiprocessing
 import os
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,27 +167,19 @@ def _write(task: tuple, where: dict) -> tuple:
     """In the worker: part k's objects written at its numbers (from the bytes it reads once); the
     book's values it may look up: where the labels of the parts before it landed (and its own)."""
     from ..pdf_join import Piece
-    from ..pdf_stream_join import _part, _Seen
+    from ..pdf_stream_join import _part, _Seen, pack
     for name, value in where.items():
         _WHERE.setdefault(name, value)
     k, path, pad, targets, off, next_key, licence, blob = task
     data = Path(path).read_bytes()
     seen = _Seen({"where": _WHERE, "prev": {}, "next": {}, "npages": None, "licence": licence})
     made = _part(Piece(io.BytesIO(data), pad, targets), k, off, next_key, seen)
-    joins = json.dumps(made.joins, ensure_ascii=True).encode()
-    at = struct.pack(f"<{2 * len(made.at)}q", *(x for pair in made.at for x in pair))
-    with open(blob, "wb") as f:  # its joins (JSON), its objects' offsets (packed), its objects
-        f.write(len(joins).to_bytes(8, "big") + joins + len(made.at).to_bytes(8, "big") + at)
-        f.write(made.blob)
-    return hashlib.sha256(data).hexdigest(), off, next_key, json.loads(json.dumps(seen.log)), blob
+    log = json.loads(json.dumps(seen.log))
+    Path(blob).write_bytes(pack(made, log))
+    return hashlib.sha256(data).hexdigest(), off, next_key, log, blob
 
 
 def _read(path: Path):
     """The pdf_stream_join._Made that _write wrote into path."""
-    from ..pdf_stream_join import _Made
-    kept = path.read_bytes()
-    size = int.from_bytes(kept[:8], "big")
-    joins = json.loads(kept[8:8 + size])
-    n = int.from_bytes(kept[8 + size:16 + size], "big")
-    at = struct.unpack_from(f"<{2 * n}q", kept, 16 + size)
-    return _Made(kept[16 + size + 16 * n:], list(zip(at[::2], at[1::2])), joins)
+    from ..pdf_stream_join import unpack
+    return unpack(path.read_bytes())[0]
