@@ -70,7 +70,7 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, store=None, wri
     """Render the PDF and read it back once: its editions, its findings, and what write_epub(page
     map) gave (if asked: with the PDF's page map, if sound; else None)."""
     from . import verify_pdf
-    from .writers import pdf, pdf_parts  # Typst is loaded only when a PDF is asked for
+    from .writers import pdf, pdf_part_text  # Typst is loaded only when a PDF is asked for
 
     book = folder / f"{archive.slug}.pdf"
     early = EarlyEpub(archive, book, write_epub) if write_epub is not None and EPUB_BESIDE_JOIN else None
@@ -84,7 +84,7 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, store=None, wri
         back, pages = read_pdf(archive, path, placed, store, write_epub is not None, early)
     finally:
         verify_pdf.abandon(book)  # a match begun while the parts were joined, if the read-back did not use it
-        pdf_parts.forget(book)
+        pdf_part_text.forget(book)
     if write_epub is None:
         return {"pdf": path}, back.findings, None
     if early is not None and early.written is not None:
@@ -96,11 +96,11 @@ def paginated_pdf(archive: Archive, anchors: dict, folder: Path, store=None, wri
 
 def read_pdf(archive: Archive, path: Path, placed: list[tuple], store, paginate: bool, early=None):
     """The PDF's read-back, and its page map (if wanted and sound): the book's own objects read
-    where its parts were joined (pdf_parts.JOINED), else here, opened once."""
+    where its parts were joined (pdf_part_text.JOINED), else here, opened once."""
     from . import verify_pdf
-    from .writers import pdf, pdf_parts
+    from .writers import pdf, pdf_part_text
 
-    read = pdf_parts.JOINED.pop(str(path), None)
+    read = pdf_part_text.JOINED.pop(str(path), None)
     with nullcontext() if read else verify_pdf.opened(path) as book:  # (a large book: 0.1 s to open)
         read = read or verify_pdf.facts(path, archive, opened=book)
         inert.refuse_pdf(path, archive, pdf.parts_scanned(path), book,  # no script, action or unsafe
@@ -123,9 +123,9 @@ class EarlyEpub:
 
     def __call__(self, placed: list[tuple], names: list[str] | None) -> None:
         from . import verify_pdf
-        from .writers import pdf_parts
+        from .writers import pdf_part_text
 
-        texts, starts = pdf_parts.TEXTS.get(str(self.book)), verify_pdf.begun_starts(self.book, self.archive)
+        texts, starts = pdf_part_text.TEXTS.get(str(self.book)), verify_pdf.begun_starts(self.book, self.archive)
         if names is not None and texts is not None and starts is not None and len(names) == len(texts):
             self.made_from = (texts, starts, names)
             self.pages = pagemap.compute(None, self.archive, placed, texts, starts, names=names)

@@ -13,7 +13,7 @@ import pytest
 
 from builder import build as build_module, cache, parallel
 from builder.build import build
-from builder.writers import pdf_beside, pdf_parts
+from builder.writers import pdf_beside, pdf_part_text, pdf_parts
 
 from conftest import CORPUS, epubcheck_problems
 
@@ -92,7 +92,7 @@ def test_a_failure_while_the_parts_are_joined_stops_the_join_and_leaves_nothing(
     assert len(joinings) == 1 and joinings[0].beside.proc is None  # stopped, and waited for
     assert not (tmp_path / "out").exists()
     from builder import verify_pdf
-    left = [k for k in [*verify_pdf.BEGUN, *pdf_parts.JOINED, *pdf_parts.TEXTS] if str(tmp_path) in k]
+    left = [k for k in [*verify_pdf.BEGUN, *pdf_part_text.JOINED, *pdf_part_text.TEXTS] if str(tmp_path) in k]
     assert left == []  # the match begun before the join stopped; nothing of the book kept
     assert multiprocessing.active_children() == []
 

@@ -61,9 +61,9 @@ def test_a_part_read_in_pieces_reads_as_read_whole(tmp_path):
     the same pages' text as one pdftotext reading them all; a piece that fails fails the whole."""
     import shutil
 
-    from builder.writers import pdf_parts
+    from builder.writers import pdf_part_text
     pdf = made(tmp_path)
-    reader = pdf_parts.PartReader(tmp_path / "reading")
+    reader = pdf_part_text.PartReader(tmp_path / "reading")
     whole = texts(pdf)
     for ways in (1, 2, 3, 6):
         copy = tmp_path / f"copy-{ways}.pdf"
@@ -108,9 +108,9 @@ def parts_build(corpus: Path, out: Path, monkeypatch, workers: int = 2):
 
 
 def test_each_part_is_read_from_its_own_pdf_and_gives_the_books_text(corpus_copy, tmp_path, monkeypatch):
-    from builder.writers import pdf_parts
+    from builder.writers import pdf_part_text
     read, given = [], {}
-    real_read, real_texts = pdf_parts.PartReader._read, pdf_parts.page_texts
+    real_read, real_texts = pdf_part_text.PartReader._read, pdf_part_text.page_texts
 
     def spied_read(self, copy, first, n, ways=1):
         read.append(copy.name)
@@ -120,8 +120,8 @@ def test_each_part_is_read_from_its_own_pdf_and_gives_the_books_text(corpus_copy
         given["pages"] = real_texts(path, store)
         return given["pages"]
 
-    monkeypatch.setattr(pdf_parts.PartReader, "_read", spied_read)
-    monkeypatch.setattr(pdf_parts, "page_texts", spied_texts)
+    monkeypatch.setattr(pdf_part_text.PartReader, "_read", spied_read)
+    monkeypatch.setattr(pdf_part_text, "page_texts", spied_texts)
     built = parts_build(corpus_copy, tmp_path / "out", monkeypatch)
     book = built.editions["pdf"]
     with pikepdf.open(book) as p:
@@ -131,20 +131,20 @@ def test_each_part_is_read_from_its_own_pdf_and_gives_the_books_text(corpus_copy
 
 def test_a_wrong_text_read_from_a_part_is_found(corpus_copy, tmp_path, monkeypatch):
     from builder.errors import DamageFound
-    from builder.writers import pdf_parts
-    real_read = pdf_parts.PartReader._read
+    from builder.writers import pdf_part_text
+    real_read = pdf_part_text.PartReader._read
 
     def dropping(self, copy, first, n, ways=1):  # every "e" of every part's text lost
         pages = real_read(self, copy, first, n, ways)
         return [page.replace("e", "") for page in pages] if pages else pages
 
-    monkeypatch.setattr(pdf_parts.PartReader, "_read", dropping)
+    monkeypatch.setattr(pdf_part_text.PartReader, "_read", dropping)
     with pytest.raises(DamageFound):
         parts_build(corpus_copy, tmp_path / "out", monkeypatch)
 
 
 def test_a_part_that_could_not_be_read_is_read_from_the_book(corpus_copy, tmp_path, monkeypatch):
-    from builder.writers import pdf_parts
-    monkeypatch.setattr(pdf_parts.PartReader, "_read", lambda self, copy, first, n, ways=1: None)
+    from builder.writers import pdf_part_text
+    monkeypatch.setattr(pdf_part_text.PartReader, "_read", lambda self, copy, first, n, ways=1: None)
     built = parts_build(corpus_copy, tmp_path / "out", monkeypatch, workers=1)
     assert built.editions["pdf"].is_file()

@@ -165,13 +165,13 @@ def notes_attached(archive: Archive, notes: bytes):
 def parts_scanned(path: Path) -> list[str] | None:
     """For a book made in parts, what the active-content scan found in its parts (builder/inert.py
     pdf_active, each part's scan kept by the SHA-256 of its bytes); None otherwise."""
-    from .pdf_parts import ACTIVE
+    from .pdf_part_text import ACTIVE
     return ACTIVE.pop(str(path), None)
 
 
 def page_texts(path: Path, store=None) -> list[str] | None:
-    """The text of a book made in parts, read part by part (builder/writers/pdf_parts.py); None otherwise."""
-    from .pdf_parts import page_texts as by_part
+    """The text of a book made in parts, read part by part (builder/writers/pdf_part_text.py); None otherwise."""
+    from .pdf_part_text import page_texts as by_part
     return by_part(path, store)
 
 
