@@ -395,29 +395,39 @@ def test_a_part_written_ahead_is_taken_only_as_it_was_written(tmp_path):
         assert not t.usable(*args) and t.take(*args) == (None, None)
 
 
-def test_sources_are_written_ahead_in_order_and_each_once(tmp_path):
+def test_sources_are_written_ahead_in_order_and_each_once(tmp_path, monkeypatch):
     """The sources of the parts to be compiled are written by a thread while parts are laid out
-    (pdf_parts.SourceFiles.write_ahead); write() gives each source whole, whoever writes it."""
+    (pdf_parts.SourceFiles.write_ahead), a part's sources in one file (run_file); write() gives each
+    source whole, whoever writes it, and each run once; beyond HELD bytes the sources wait in one
+    spill file, and come out of it whole."""
+    monkeypatch.setattr(pdf_parts.SourceFiles, "HELD", 150_000)  # the last runs' sources spilled
     files = pdf_parts.SourceFiles(tmp_path)
     (tmp_path / "sources").mkdir()
     (tmp_path / "originals").mkdir()
     runs = [[f"s{k}{j}" for j in range(3)] for k in range(4)]
+    staged = {}
     for run in runs:
         for sid in run:
             original = tmp_path / f"{sid}.txt"
             original.write_text(sid)
-            files.add(sid, json.dumps({"id": sid, "text": sid * 10000}).encode(), (original, tmp_path / "originals" / f"{sid}.txt"))
+            staged[sid] = json.dumps({"id": sid, "text": sid * 10000}).encode()
+            files.add(sid, staged[sid], (original, tmp_path / "originals" / f"{sid}.txt"))
+    assert files.spilled and files.pending  # some held, some spilled
     files.write_ahead(runs[1:])
     files.write(runs[0])
     files.write(runs[3])
-    for sid in runs[0] + runs[3]:
-        assert json.loads((tmp_path / "sources" / f"{sid}.json").read_text())["id"] == sid
-        assert (tmp_path / "originals" / f"{sid}.txt").read_text() == sid
+    for run in (runs[0], runs[3]):
+        written = json.loads((tmp_path / files.run_file(run)).read_bytes())
+        assert list(written) == run and all(json.dumps(written[sid]).encode() == staged[sid] for sid in run)
+        for sid in run:
+            assert (tmp_path / "originals" / f"{sid}.txt").read_text() == sid
     files.ahead.join()  # (stop() would stop it where it is: what is not written stays pending)
     files.stop()
-    assert files.ahead is None and not files.pending and not files.originals and files.held == 0
-    assert sorted(p.stem for p in (tmp_path / "sources").iterdir()) == sorted(sid for run in runs for sid in run)
-    assert files.digest("s21") == hashlib.sha256((tmp_path / "sources" / "s21.json").read_bytes()).hexdigest()
+    assert files.ahead is None and not files.pending and not files.spilled and not files.originals and files.held == 0
+    assert sorted(p.name for p in (tmp_path / "sources").glob("*.run.json")) == sorted(
+        Path(files.run_file(run)).name for run in runs)
+    files.write(runs[2])  # written once
+    assert files.digest("s21") == hashlib.sha256(staged["s21"]).hexdigest()
 
 
 def test_a_part_whose_pages_are_not_what_its_numbers_give_stops_the_build(tmp_path, monkeypatch):
