@@ -565,6 +565,23 @@ def test_an_unsafe_link_in_a_part_is_refused(tmp_path, monkeypatch, target):
     assert (problem.code, problem.path) == ("T108", root / "templates" / "pdf") and target in problem.message
 
 
+def test_a_corpus_template_that_reads_each_source_file_builds_in_parts(tmp_path, monkeypatch):
+    """A corpus's own edition.typ written before a part's sources were one file (it reads
+    sources/<id>.json, not P.run) still builds in parts: each source is staged in its own file as well."""
+    from test_hostile_content import EDITION_TYP, base_corpus, with_template
+    old = EDITION_TYP.replace('if RUN != none { RUN.at(entry.id) } else { json("sources/" + entry.id + ".json") }',
+                              'json("sources/" + entry.id + ".json")')
+    assert old != EDITION_TYP and "RUN.at" not in old
+    root = base_corpus(tmp_path / "corpus")
+    with_template(root, "pdf/edition.typ", old)
+    runs = []
+    monkeypatch.setattr(pdf_parts, "plan", _spy(pdf_parts.plan, runs))
+    pdf = make(root, tmp_path / "out", 0.1, monkeypatch)
+    assert runs and runs[0] and len(runs[0]) > 1  # made in parts
+    with pikepdf.open(pdf) as book:
+        assert len(book.attachments) >= len(runs[0])  # every original attached: every source shown
+
+
 def _join_entries(out: Path) -> dict[str, tuple[Path, int, int]]:
     return cache.entries(out, "pdf-join-part")
 

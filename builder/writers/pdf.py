@@ -90,7 +90,8 @@ def _render(archive: Archive, anchors: dict[str, list[Anchored]], path: Path, st
         (folder / "originals").mkdir()
         (folder / "images").mkdir()
         staged = Staged(archive, ids, store)
-        files = pdf_parts.SourceFiles(folder)  # in parts: written when a part that shows them is compiled
+        files = pdf_parts.SourceFiles(folder, each=(archive.templates_dir / "pdf" / MAIN).is_file())  # in parts:
+        # written when a part that shows them is compiled (and a file each, for a corpus's own template)
         for source in archive.sources:
             data = staged.source(source, anchors.get(source.id, []), folder / "images")
             if runs or vols:  # its JSON and its original, staged when a part that shows it is compiled

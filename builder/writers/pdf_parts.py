@@ -581,13 +581,15 @@ class SourceFiles:
     not one each (a new file costs about 0.8 ms of CPU on an ext4 disk where many files were deleted
     lately, as build folders leave it: 0.8 s of a 1,000-source book, 16 s of a 20,000-source one).
     Held in memory up to HELD bytes, beyond in one spill file. Without add() (sources staged as
-    files, sources/ID.json): read from those files. Each source's original (originals/FILE, which
+    files, sources/ID.json): read from those files. each: every source in sources/ID.json as well, as
+    a template written before the runs reads it (a corpus's own edition.typ). Each source's original (originals/FILE, which
     its part attaches) is linked into the folder when a part that shows the source is compiled."""
 
     HELD = 64 << 20
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, each: bool = False):
         self.folder = Path(folder) / "sources"
+        self.each = each  # each source in a file of its own too (sources/ID.json: a corpus's own edition.typ)
         self.digests: dict[str, str] = {}
         self.pending: dict[str, bytes] = {}
         self.spilled: dict[str, tuple[int, int]] = {}  # source id -> (offset, length) in the spill file
@@ -641,8 +643,12 @@ class SourceFiles:
         name = self.run_file(sids)
         with self.lock:
             if name not in self.written:
-                body = b",".join(json.dumps(sid).encode() + b":" + self._data(sid) for sid in sids)
+                datas = [self._data(sid) for sid in sids]
+                body = b",".join(json.dumps(sid).encode() + b":" + data for sid, data in zip(sids, datas))
                 (self.folder.parent / name).write_bytes(b"{" + body + b"}")
+                if self.each:
+                    for sid, data in zip(sids, datas):
+                        (self.folder / f"{sid}.json").write_bytes(data)
                 self.written.add(name)
             for sid in sids:
                 original = self.originals.pop(sid, None)
