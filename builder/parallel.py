@@ -26,6 +26,22 @@ enabled = True  # tests set False to compare a serial build with a parallel one
 # for measuring, and for a machine whose cores are busy with other work
 WORKERS = os.environ.get("ARCHIVE_WORKERS", "")
 
+# glibc's allocator (2.35 and later; other C libraries and older glibc ignore it) in the processes
+# a PDF edition starts afresh (builder/writers/pdf_sessions.py: Typst's; pdftotext): its heap on
+# transparent huge pages where the kernel allows them (madvise), grown 64 MiB at a time. A part's
+# Typst takes about 50 MB of fresh memory: 15,000 page faults at 4 KiB, 1,700 so (about 10 % of a
+# 1,000-source book's time on these machines, docs/performance.md). The same bytes are made.
+MALLOC_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.top_pad=67108864"
+
+
+def tuned(environ: dict | None = None) -> dict:
+    """environ (os.environ if None) with MALLOC_TUNABLES added to any GLIBC_TUNABLES it has."""
+    env = dict(os.environ if environ is None else environ)
+    had = env.get("GLIBC_TUNABLES", "")
+    env["GLIBC_TUNABLES"] = f"{had}:{MALLOC_TUNABLES}" if had else MALLOC_TUNABLES
+    return env
+
+
 _work: Callable | None = None  # inherited at fork, never pickled
 _job = None
 

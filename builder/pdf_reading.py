@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from . import parallel
+
 
 def without_output_intents(path: Path, copy: Path) -> bool:
     """Write to copy the PDF at path with its catalogue updated to have no /OutputIntents; False
@@ -83,7 +85,8 @@ def pdftotext(tool: str, path: Path, first: int | None = None, last: int | None 
     output and errors piped: pages() splits what it wrote into the text of each page."""
     span = ["-f", str(first), "-l", str(last)] if first is not None else []
     return subprocess.Popen([tool, "-raw", "-enc", "UTF-8", *span, str(path), "-"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=parallel.tuned())  # glibc's allocator tuned (builder/parallel.py)
 
 
 def pages(out: bytes) -> list[str]:

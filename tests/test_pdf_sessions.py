@@ -105,3 +105,29 @@ def test_a_session_that_read_stale_data_lays_the_part_out_afresh(corpus_copy, tm
     pdf_sessions.serve(pipe)
     assert [r["info"]["last"] - s for r, s in zip(pipe.sent, [start, start + 2])] == [first["info"]["last"] - start] * 2
     assert Path(job["output"]).read_bytes() == expected
+
+
+def test_the_pdfs_processes_run_with_glibcs_allocator_tuned(monkeypatch, tmp_path):
+    """Typst's sessions (forked from the fork server) and pdftotext start with MALLOC_TUNABLES in
+    GLIBC_TUNABLES (builder/parallel.py), added to what the build's environment has there."""
+    import os
+    import subprocess
+
+    from builder import parallel, pdf_reading
+    assert parallel.tuned({})["GLIBC_TUNABLES"] == parallel.MALLOC_TUNABLES
+    assert parallel.tuned({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"})["GLIBC_TUNABLES"] == \
+        "glibc.malloc.arena_max=2:" + parallel.MALLOC_TUNABLES
+    before = os.environ.get("GLIBC_TUNABLES")
+    ctx = pdf_sessions.server_context()
+    with ctx.Pool(1) as pool:  # a process forked from the server, as a session is
+        seen = pool.apply(os.getenv, ("GLIBC_TUNABLES",))
+    assert seen and seen.split(":")[0] == parallel.MALLOC_TUNABLES.split(":")[0]  # (glibc cuts it at the first ":")
+    assert os.environ.get("GLIBC_TUNABLES") == before  # the build's own environment as it was
+    started = []
+
+    class Popen:
+        def __init__(self, args, **kw):
+            started.append(kw.get("env"))
+    monkeypatch.setattr(subprocess, "Popen", Popen)
+    pdf_reading.pdftotext("pdftotext", tmp_path / "x.pdf")
+    assert started and parallel.MALLOC_TUNABLES in started[0]["GLIBC_TUNABLES"]
