@@ -10,9 +10,8 @@ holds the part's compiler from its first compile until the parent says the part 
 
 Memory: a session holds one part's lay-out (about 0.65 MiB a page, a little more after a second
 compile); the parent keeps at most WORKERS sessions alive (a round's jobs), closing the others
-before it starts new ones, and ends a session as soon as its part is made at a start that is
-certain (a session ending frees its memory as it exits, beside the next round's compiles, which
-are sent first: the parent waits for it then).
+before it starts new ones, and closes a session as soon as its part is made at a start that is
+certain.
 
 What a session reads must be what the parent wrote: the part's data file is rewritten in place
 (parts/part-N.json: its name is in `sys.inputs`, which cannot change without a full lay-out).
@@ -189,6 +188,8 @@ class Sessions:
         """Each job (its "session": the part's number; "keep": the session stays for the part's
         next compile) in the part's session, a new one if it has none; the results in order.
         meanwhile(): work done here while they are laid out."""
+        while self.ending:  # a round's memory freed before the next starts
+            self.ending.pop().close()
         wanted = {job["session"] for job in jobs}
         for number in [n for n in self.live if n not in wanted]:  # parts done: their memory freed first
             self.live.pop(number).close()
@@ -203,8 +204,6 @@ class Sessions:
                 _spare.append(Session(self.ctx))
             except Exception:  # noqa: BLE001  (the next job starts its own, and says what fails)
                 pass
-        while self.ending:  # the last round's sessions, which exit as their memory is freed (about
-            self.ending.pop().close()  # 5 ms a part): waited for beside these compiles, not before them
         results = []
         try:
             if meanwhile is not None:
