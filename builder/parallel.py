@@ -30,7 +30,7 @@ WORKERS = os.environ.get("ARCHIVE_WORKERS", "")
 # a PDF edition starts afresh (builder/writers/pdf_sessions.py: Typst's; pdftotext): its heap on
 # transparent huge pages where the kernel allows them (madvise), grown 64 MiB at a time. A part's
 # Typst takes about 50 MB of fresh memory: 15,000 page faults at 4 KiB, 1,700 so (about 10 % of a
-# 1,000-source book's time on these machines, docs/performance.md). The same bytes are made.
+# 1,000-source book's time on these machines: docs/pdf.md, "Where the CPU goes"). The same bytes.
 MALLOC_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.top_pad=67108864"
 
 

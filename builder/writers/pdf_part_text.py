@@ -13,8 +13,12 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import cache, pdf_reading
+
+if TYPE_CHECKING:
+    from .pdf_parts import Part
 
 
 def text_key(part: Part) -> str:
