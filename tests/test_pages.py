@@ -227,3 +227,41 @@ def test_match_reports_where_the_text_crosses_pages():
     assert problem is None
     squeezed = verify_pdf.squeeze(text)
     assert [(p, squeezed[i:i + 5]) for p, i in crossings] == [(1, "gamma"), (2, "epsil")]
+
+
+def _labelled(path, nums: list) -> None:
+    """A PDF of 14 blank pages with /PageLabels /Nums nums (pairs: first page, label dictionary)."""
+    import pikepdf
+    pdf = pikepdf.new()
+    for _ in range(14):
+        pdf.add_blank_page()
+    pdf.Root.PageLabels = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
+    pdf.save(path)
+
+
+def test_page_labels_read_from_their_ranges_are_pikepdfs_page_by_page(tmp_path):
+    """pagemap.labels reads the /PageLabels ranges once (pagemap._ranged) and gives what pikepdf's
+    Page.label gives page by page: styles D, R, r, A, a, a prefix, /St, a prefix alone, pages before
+    the first range; a range it does not read plainly (a /St that is not a whole number) is read
+    page by page instead, with the same result."""
+    import pikepdf
+
+    from builder import pagemap
+    D = pikepdf.Dictionary
+    N = pikepdf.Name
+    cases = {
+        "plain": [2, D(S=N.r), 4, D(S=N.D, St=5), 6, D(S=N.A, P=pikepdf.String("A-"), St=25), 8, D(S=N.a),
+                  10, D(P=pikepdf.String("Plate ")), 12, D(S=N.R, St=48)],
+        "from-zero": [0, D(S=N.D)],
+        "odd-start": [0, D(S=N.D, St=pikepdf.Object.parse(b"2.5"))],
+    }
+    for name, nums in cases.items():
+        path = tmp_path / f"{name}.pdf"
+        _labelled(path, nums)
+        with pikepdf.open(path) as pdf:
+            expected = [str(page.label or "") or f"p{i + 1}" for i, page in enumerate(pdf.pages)]
+            ranged = pagemap._ranged(pdf.Root.PageLabels, len(pdf.pages))
+        assert pagemap.labels(path) == expected, name
+        assert (ranged is None) == (name == "odd-start"), name  # read page by page only where not plain
+    assert pagemap.labels(tmp_path / "plain.pdf")[:13] == [
+        "1", "2", "i", "ii", "5", "6", "A-Y", "A-Z", "a", "b", "Plate ", "Plate ", "XLVIII"]
