@@ -9,9 +9,8 @@ reads a written EPUB back in the tests (tests/test_hostile_content.py).
 
 from __future__ import annotations
 
-import os
 import re
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 from lxml import etree
 
@@ -294,15 +293,7 @@ def typst_packages(folder) -> dict:
     return {"package_path": str(Path(folder) / ".packages"), "package_cache_path": str(Path(folder) / ".cache")}
 
 
-@contextmanager
 def offline():
-    saved = {k: os.environ.get(k) for k in OFFLINE_ENV}
-    os.environ.update(OFFLINE_ENV)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    """The proxies pointed nowhere (OFFLINE_ENV) while the block runs: no package fetched."""
+    from . import parallel
+    return parallel.environ(OFFLINE_ENV)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from contextlib import contextmanager
 from typing import Callable
 
 LEAST = 200  # items to make at least, for workers to be worth starting
@@ -32,6 +33,22 @@ WORKERS = os.environ.get("ARCHIVE_WORKERS", "")
 # Typst takes about 50 MB of fresh memory: 15,000 page faults at 4 KiB, 1,700 so (about 10 % of a
 # 1,000-source book's time on these machines: docs/pdf.md, "Where the CPU goes"). The same bytes.
 MALLOC_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.top_pad=67108864"
+
+
+@contextmanager
+def environ(values: dict[str, str]):
+    """os.environ with values set while the block runs (a process started there inherits them);
+    as it was afterwards."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def tuned(environ: dict | None = None) -> dict:

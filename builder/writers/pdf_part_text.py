@@ -167,11 +167,8 @@ def page_texts(path: Path, store=None) -> list[str] | None:
 
 def digest_of(path: Path) -> str:
     """The SHA-256 of the file at path (hex)."""
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def begin_match(book, archive, ranges, path: Path) -> None:

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
-import os
 import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 
 def serve(conn) -> None:
@@ -64,11 +63,13 @@ def server_context(fonts: list[str] | None = None):
     global _stopping
     from multiprocessing import forkserver
 
+    from .. import parallel
     from . import typst_fonts
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["builder.writers.pdf_parts", "builder.inert", "typst", "pikepdf",
                                 "builder.writers.typst_fonts"])
-    with typst_fonts.announced(fonts) if fonts is not None else nullcontext(), _allocator_tuned():
+    tuned = parallel.environ({"GLIBC_TUNABLES": parallel.tuned()["GLIBC_TUNABLES"]})  # its sessions' Typst
+    with typst_fonts.announced(fonts) if fonts is not None else nullcontext(), tuned:  # and the join's worker
         forkserver.ensure_running()  # (if it runs already: as it started)
     if not _stopping:  # the server waited for when the build's process ends, so that its sessions'
         atexit.register(_stop_server)  # CPU counts in the process's own (time, the bench's figures)
@@ -77,22 +78,6 @@ def server_context(fonts: list[str] | None = None):
 
 
 _stopping = False
-
-
-@contextmanager
-def _allocator_tuned():
-    """glibc's allocator tuned (builder/parallel.py MALLOC_TUNABLES) in the environment while the
-    fork server starts: its sessions' Typst and the worker writing the join ahead inherit it."""
-    from .. import parallel
-    before = os.environ.get("GLIBC_TUNABLES")
-    os.environ["GLIBC_TUNABLES"] = parallel.tuned()["GLIBC_TUNABLES"]
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("GLIBC_TUNABLES", None)
-        else:
-            os.environ["GLIBC_TUNABLES"] = before
 
 
 def _stop_server() -> None:

@@ -12,7 +12,6 @@ again, so a font replaced between two builds of one process is never laid out fr
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 
 ENV = "ARCHIVE_TYPST_FONT_DIRS"  # the font folders, os.pathsep-joined, for the fork server to find first
 
@@ -32,19 +31,11 @@ def fonts(dirs: list[str]):
     return found
 
 
-@contextmanager
 def announced(dirs: list[str]):
     """The folders named in ENV while a fork server starts (it inherits the environment, and finds
     them once, for all its forks); the environment as it was afterwards."""
-    before = os.environ.get(ENV)
-    os.environ[ENV] = os.pathsep.join(dirs)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(ENV, None)
-        else:
-            os.environ[ENV] = before
+    from .. import parallel
+    return parallel.environ({ENV: os.pathsep.join(dirs)})
 
 
 def _files(dirs: list[str]) -> tuple:
